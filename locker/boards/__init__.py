@@ -1,0 +1,1 @@
+"""Lock-board adapters behind the LockBoard port."""

@@ -1,0 +1,1 @@
+"""The `locker` command line: a thin click layer over the use cases."""

@@ -1,0 +1,94 @@
+"""The `locker` command group and the set-up commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from locker import __version__
+from locker.cli.runtime import Runtime, pass_runtime, read_secret
+from locker.demo_seed import seed_demo
+from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="LOCKER_DB",
+    help="SQLite database file [env LOCKER_DB; default var/locker.db].",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="LOCKER_CONFIG",
+    help="TOML settings file [env LOCKER_CONFIG].",
+)
+@click.version_option(__version__, prog_name="locker")
+@click.pass_context
+def cli(click_ctx: click.Context, db: Path | None, config: Path | None) -> None:
+    """Controller for a contactless self-service parcel locker."""
+    click_ctx.obj = Runtime(db=db, config=config)
+
+
+@cli.command()
+@click.option("--locker-id", required=True, help="Letters, digits and '-', up to 32.")
+@click.option("--name", required=True, help="The name shown on screens and in messages.")
+@click.option("--address", default="", help="Where the locker stands.")
+@click.option(
+    "--admin", "admin", default="admin", show_default=True, help="First admin's username."
+)
+@click.option("--password-stdin", is_flag=True, help="Read the admin password from stdin.")
+@pass_runtime
+def init(
+    runtime: Runtime, locker_id: str, name: str, address: str, admin: str, password_stdin: bool
+) -> None:
+    """Create the database, the locker's secret and the first admin."""
+    password = read_secret(password_stdin, "Admin password")
+    with runtime.context(require_locker=False) as ctx:
+        init_locker(ctx, locker_id, name, address, admin, password)
+    click.echo(f"Locker {locker_id} created in {runtime.settings.db}; admin: {admin}")
+
+
+@cli.group()
+def layout() -> None:
+    """The compartment layout: labels, sizes and lock addresses."""
+
+
+@layout.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_runtime
+def layout_load(runtime: Runtime, file: Path) -> None:
+    """Load a layout TOML file (see docs/layout.md); a bad file loads nothing."""
+    parsed = parse_layout_toml(file.read_text(encoding="utf-8"))
+    with runtime.context() as ctx:
+        load_layout(ctx, parsed, "cli")
+    click.echo(
+        f"Loaded {len(parsed.compartments)} compartments on {len(parsed.buses)} bus(es) from {file}"
+    )
+
+
+@cli.command()
+@pass_runtime
+def demo(runtime: Runtime) -> None:
+    """Seed a demo layout, couriers and parcels, and print their codes once."""
+    with runtime.context() as ctx:
+        seed = seed_demo(ctx)
+        locker_id = ctx.store.locker().locker_id
+    click.echo(f"Demo locker {locker_id} seeded.")
+    click.echo("Couriers (log in with id and PIN):")
+    for courier_id, carrier, name, pin in seed.couriers:
+        click.echo(f"  id {courier_id}  PIN {pin}  {name} ({carrier})")
+    click.echo("Parcels (codes are stored hashed: note them now, they cannot be shown again):")
+    for r in seed.receipts:
+        state = "expired" if r.parcel.tracking in seed.expired else "waiting"
+        click.echo(
+            f"  {r.parcel.tracking}  door {r.compartment}  code {r.code}  QR {r.qr}  ({state})"
+        )
+
+
+from locker.cli import audit, maintenance, parcels, people, serve  # noqa: E402
+
+for module in (people, parcels, audit, maintenance, serve):
+    module.register(cli)

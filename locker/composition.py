@@ -1,0 +1,52 @@
+"""The composition root: the one place that picks concrete adapters from the settings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from locker.boards.in_memory import InMemoryBoard
+from locker.config import Settings
+from locker.domain.keypad import KeypadPolicy
+from locker.log_masking import install_phone_masking
+from locker.ports import LockBoard
+from locker.services.context import LockerContext, Rules
+from locker.store import SqliteStore
+
+
+def rules_from(settings: Settings) -> Rules:
+    """The use cases' rules, taken from the settings."""
+    return Rules(
+        pickup_window=timedelta(hours=settings.pickup_window_hours),
+        cancel_window=timedelta(minutes=settings.cancel_window_minutes),
+        code_length=settings.code_length,
+        keypad=KeypadPolicy(
+            max_failures=settings.keypad_max_failures,
+            window=timedelta(minutes=settings.keypad_window_minutes),
+            first_lockout=timedelta(seconds=settings.keypad_first_lockout_seconds),
+            max_lockout=timedelta(seconds=settings.keypad_max_lockout_seconds),
+        ),
+        retention=timedelta(days=settings.retention_days),
+        unlock_timeout_s=settings.unlock_timeout_seconds,
+    )
+
+
+def open_store(settings: Settings) -> SqliteStore:
+    """Open the configured database, applying pending migrations."""
+    return SqliteStore(settings.db, busy_timeout_s=settings.busy_timeout_seconds)
+
+
+def build_board(settings: Settings) -> LockBoard:
+    """The lock boards: simulated in memory until a serial driver is configured."""
+    return InMemoryBoard()
+
+
+def build_context(settings: Settings, store: SqliteStore, board: LockBoard) -> LockerContext:
+    """A use-case context over an open store and a board."""
+    return LockerContext(store=store, board=board, rules=rules_from(settings))
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Log to stderr, with every phone number masked."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_phone_masking(logging.getLogger())

@@ -1,0 +1,116 @@
+"""Settings: defaults, overridden by a TOML file, overridden by LOCKER_* environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+class SettingsError(Exception):
+    """A settings file or variable is wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the locker; docs/settings.md documents each with its default."""
+
+    db: Path = Path("var/locker.db")
+    pickup_window_hours: float = 72.0
+    cancel_window_minutes: float = 10.0
+    code_length: int = 8
+    keypad_max_failures: int = 5
+    keypad_window_minutes: float = 10.0
+    keypad_first_lockout_seconds: float = 30.0
+    keypad_max_lockout_seconds: float = 900.0
+    retention_days: float = 30.0
+    expire_interval_seconds: float = 300.0
+    unlock_timeout_seconds: float = 2.0
+    busy_timeout_seconds: float = 5.0
+    host: str = "127.0.0.1"
+    port: int = 8000
+    language: str = "zh"
+    support_contact: str = "400-000-0000"
+
+
+ENV_PREFIX = "LOCKER_"
+
+
+def _coerce(name: str, kind: type, value: Any, source: str) -> Any:
+    """The value as `kind`, accepting text from the environment; else SettingsError."""
+    if kind is Path and isinstance(value, str | Path):
+        return Path(value)
+    if kind is str and isinstance(value, str):
+        return value
+    if kind in (int, float) and not isinstance(value, bool):
+        try:
+            number = float(value) if kind is float else int(value)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if kind is float or not isinstance(value, float) or value.is_integer():
+                return number
+    raise SettingsError(f"{source}: {name} must be a {kind.__name__}, not {value!r}")
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings; later sources win: defaults, file, environment, overrides."""
+    environ = os.environ if environ is None else environ
+    known: dict[str, type] = get_type_hints(Settings)
+    values: dict[str, Any] = {}
+    config_file = config_file or environ.get("LOCKER_CONFIG") or None
+    if config_file:
+        path = Path(config_file)
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise SettingsError(f"config file {path} is not valid TOML: {error}") from None
+        table = document.get("locker", document)
+        for key, value in table.items():
+            if key not in known:
+                raise SettingsError(f"{path}: unknown setting {key!r}")
+            values[key] = _coerce(key, known[key], value, str(path))
+    for key, kind in known.items():
+        env_name = ENV_PREFIX + key.upper()
+        if env_name in environ:
+            values[key] = _coerce(key, kind, environ[env_name], env_name)
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _coerce(key, known[key], value, "option")
+    settings = dataclasses.replace(Settings(), **values)
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    positive = [
+        "pickup_window_hours",
+        "cancel_window_minutes",
+        "keypad_max_failures",
+        "keypad_window_minutes",
+        "keypad_first_lockout_seconds",
+        "keypad_max_lockout_seconds",
+        "retention_days",
+        "expire_interval_seconds",
+        "unlock_timeout_seconds",
+        "busy_timeout_seconds",
+    ]
+    for name in positive:
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"{name} must be greater than zero")
+    if not 6 <= settings.code_length <= 12:
+        raise SettingsError("code_length must be 6 to 12 digits")
+    if not 0 < settings.port < 65536:
+        raise SettingsError("port must be 1 to 65535")
+    if settings.language not in ("zh", "en"):
+        raise SettingsError("language must be zh or en")

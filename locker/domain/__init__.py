@@ -1,0 +1,1 @@
+"""Pure domain rules of the locker: no I/O, standard library only."""

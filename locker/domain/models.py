@@ -1,0 +1,80 @@
+"""Plain records the use cases pass around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from locker.domain.errors import InvalidInputError
+from locker.domain.states import CompartmentState, ParcelState
+
+
+class Size(Enum):
+    """Compartment and parcel sizes, smallest first."""
+
+    S = "S"
+    M = "M"
+    L = "L"
+    XL = "XL"
+
+    @property
+    def rank(self) -> int:
+        """0 for S up to 3 for XL."""
+        return list(Size).index(self)
+
+    @classmethod
+    def parse(cls, text: str) -> Size:
+        """Size from its letter(s), case-insensitive, or InvalidInputError."""
+        try:
+            return cls(text.strip().upper())
+        except ValueError:
+            raise InvalidInputError(f"size must be one of S, M, L, XL, not {text!r}") from None
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a compartment's lock sits on the lock-control bus."""
+
+    bus: str
+    board: int
+    channel: int
+
+
+@dataclass(frozen=True)
+class Compartment:
+    """One door of the cabinet."""
+
+    label: str
+    size: Size
+    address: Address
+    low: bool
+    state: CompartmentState
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """A parcel as the store holds it; never the plain pickup code."""
+
+    id: int
+    tracking: str
+    carrier: str
+    state: ParcelState
+    compartment: str | None
+    recipient_phone: str | None
+    needs_low: bool
+    size: Size | None
+    code_serial: int
+    deposited_at: datetime | None
+    expires_at: datetime | None
+    courier_id: int | None
+
+
+@dataclass(frozen=True)
+class Courier:
+    """A courier account; secrets are held only as hashes."""
+
+    id: int
+    carrier: str
+    name: str
+    active: bool

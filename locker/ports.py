@@ -1,0 +1,267 @@
+"""The ports through which use cases reach the world: lock boards, clock and store.
+
+Adapters implement these Protocols; the use cases see nothing else of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from locker.domain.audit_chain import AuditRecord
+from locker.domain.keypad import KeypadState
+from locker.domain.layout import Layout
+from locker.domain.models import Address, Compartment, Courier, Parcel, Size
+from locker.domain.states import CompartmentState, ParcelState
+
+
+class UnlockOutcome(Enum):
+    """What the board said after an unlock: only CONFIRMED proves the latch released."""
+
+    CONFIRMED = "confirmed"
+    NOT_CONFIRMED = "not_confirmed"
+    NO_ANSWER = "no_answer"
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """One channel of a board: lock state, and the sensors where fitted (None if absent)."""
+
+    channel: int
+    locked: bool
+    door_closed: bool | None = None
+    item_present: bool | None = None
+
+
+class LockBoard(Protocol):
+    """The lock-control boards, reached by (bus, board, channel)."""
+
+    def open(self, address: Address, timeout: float = 2.0) -> UnlockOutcome:
+        """Fire one lock and report whether the release was confirmed."""
+        ...
+
+    def status(self, bus: str, board: int, timeout: float = 2.0) -> Mapping[int, ChannelStatus]:
+        """Status of every channel of one board."""
+        ...
+
+
+class Clock(Protocol):
+    """Wall-clock time, in UTC, so tests can move it."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+@dataclass(frozen=True)
+class LockerInfo:
+    """The locker's identity and secret."""
+
+    locker_id: str
+    name: str
+    address: str
+    secret: bytes
+
+
+@dataclass(frozen=True)
+class DoorOperation:
+    """One journaled door command."""
+
+    id: int
+    compartment: str
+    purpose: str
+    actor: str
+    parcel_id: int | None
+    outcome: str
+    started_at: datetime
+
+
+class ParcelStore(Protocol):
+    """Everything the use cases keep: locker, compartments, parcels, people, journal, audit."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One write transaction, taken with BEGIN IMMEDIATE; nests as a savepoint."""
+        ...
+
+    def locker(self) -> LockerInfo:
+        """The locker's identity and secret."""
+        ...
+
+    def is_initialised(self) -> bool:
+        """True once the locker's identity is stored."""
+        ...
+
+    def initialise(
+        self, locker_id: str, name: str, address: str, secret: bytes, at: datetime
+    ) -> None:
+        """Store the locker's identity and secret once; a second call refuses."""
+        ...
+
+    # compartments
+    def compartments(self) -> Sequence[Compartment]:
+        """Every compartment, by label."""
+        ...
+
+    def compartment(self, label: str) -> Compartment:
+        """One compartment, or KeyError."""
+        ...
+
+    def set_compartment_state(self, label: str, state: CompartmentState) -> None:
+        """Store a compartment's new state (the caller has checked the transition)."""
+        ...
+
+    def load_layout(self, layout: Layout) -> None:
+        """Replace the layout, keeping every compartment that holds a parcel."""
+        ...
+
+    # parcels
+    def add_parcel(
+        self,
+        *,
+        tracking: str,
+        carrier: str,
+        state: ParcelState,
+        compartment: str | None,
+        recipient_phone: str | None,
+        needs_low: bool,
+        size: Size | None,
+        code_hash: str | None,
+        deposited_at: datetime | None,
+        expires_at: datetime | None,
+        courier_id: int | None,
+        created_at: datetime,
+    ) -> Parcel:
+        """Insert a parcel and return it with its id."""
+        ...
+
+    def parcel(self, parcel_id: int) -> Parcel | None:
+        """One parcel by id."""
+        ...
+
+    def parcel_by_code_hash(self, code_hash: str) -> Parcel | None:
+        """The parcel holding this code hash: a deposited one first, else the newest."""
+        ...
+
+    def parcel_by_tracking(self, tracking: str) -> Parcel | None:
+        """The newest parcel with this tracking number."""
+        ...
+
+    def parcel_in(self, compartment: str) -> Parcel | None:
+        """The parcel physically inside a compartment, if any."""
+        ...
+
+    def parcels(self, states: frozenset[ParcelState] | None = None) -> Sequence[Parcel]:
+        """Parcels, newest first, optionally only in some states."""
+        ...
+
+    def live_code_hashes(self) -> frozenset[str]:
+        """Hashes of the codes that deposited parcels hold now."""
+        ...
+
+    def set_parcel_state(self, parcel_id: int, state: ParcelState, at: datetime) -> None:
+        """Store a parcel's new state (the caller has checked the transition)."""
+        ...
+
+    def set_parcel_code(self, parcel_id: int, code_hash: str, expires_at: datetime) -> int:
+        """Give the parcel a new code; returns the new code serial."""
+        ...
+
+    def purge_personal_data(self, finished_before: datetime) -> int:
+        """Erase phone numbers of parcels finished before a date; returns how many."""
+        ...
+
+    # people
+    def courier(self, courier_id: int) -> Courier | None:
+        """One courier account."""
+        ...
+
+    def courier_pin_hash(self, courier_id: int) -> str | None:
+        """The stored PIN hash of an active courier."""
+        ...
+
+    def courier_badge_hash(self, courier_id: int) -> str | None:
+        """The stored badge-token hash of an active courier."""
+        ...
+
+    def couriers(self) -> Sequence[Courier]:
+        """Every courier account."""
+        ...
+
+    def add_courier(self, carrier: str, name: str, pin_hash: str, at: datetime) -> Courier:
+        """Create an active courier account."""
+        ...
+
+    def set_courier_badge(self, courier_id: int, token_hash: str) -> None:
+        """Store a courier's new badge, revoking the old one."""
+        ...
+
+    def set_courier_pin(self, courier_id: int, pin_hash: str) -> None:
+        """Store a courier's new PIN hash."""
+        ...
+
+    def set_courier_active(self, courier_id: int, active: bool) -> None:
+        """Enable or disable a courier account."""
+        ...
+
+    def add_admin(self, username: str, password_hash: str, at: datetime) -> None:
+        """Create an admin account."""
+        ...
+
+    def admin_password_hash(self, username: str) -> str | None:
+        """An admin's stored password hash."""
+        ...
+
+    def set_admin_password(self, username: str, password_hash: str) -> None:
+        """Store an admin's new password hash."""
+        ...
+
+    # journal, outbox, keypad, audit
+    def begin_door_operation(
+        self, compartment: str, purpose: str, actor: str, parcel_id: int | None, at: datetime
+    ) -> int:
+        """Journal a door command before it is sent; returns its id."""
+        ...
+
+    def finish_door_operation(self, op_id: int, outcome: str, at: datetime) -> None:
+        """Journal the outcome of a door command."""
+        ...
+
+    def pending_door_operations(self) -> Sequence[DoorOperation]:
+        """Door commands whose outcome was never journaled."""
+        ...
+
+    def queue_notification(
+        self, kind: str, parcel_id: int, recipient: str, payload: Mapping[str, Any], at: datetime
+    ) -> None:
+        """Put a message for a recipient in the outbox."""
+        ...
+
+    def cancel_notifications(self, parcel_id: int) -> None:
+        """Withdraw a parcel's unsent messages."""
+        ...
+
+    def keypad_state(self) -> KeypadState:
+        """The keypad's failure record."""
+        ...
+
+    def save_keypad_state(self, state: KeypadState) -> None:
+        """Store the keypad's failure record."""
+        ...
+
+    def append_audit(
+        self, actor: str, action: str, subject: str, details: Mapping[str, Any], at: datetime
+    ) -> AuditRecord:
+        """Seal and append one audit record."""
+        ...
+
+    def audit_records(self) -> Iterator[AuditRecord]:
+        """The audit log in stored order."""
+        ...
+
+    def audit_head(self) -> tuple[int, str] | None:
+        """The (seq, hash) recorded with the last append."""
+        ...

@@ -1,0 +1,180 @@
+"""A recipient takes a parcel out, by QR at the camera or by code at the keypad."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from locker.domain import qr_payload
+from locker.domain.errors import InvalidInputError
+from locker.domain.keypad import record_failure, record_success
+from locker.domain.models import Parcel
+from locker.domain.pickup_code import hash_code, normalise_typed_code
+from locker.domain.qr_payload import QrCheck, QrVerdict
+from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
+from locker.ports import UnlockOutcome
+from locker.services.context import LockerContext
+from locker.services.door_commands import move_compartment, unlock
+from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, KeypadLockedError
+
+RECIPIENT = "recipient"
+
+
+@dataclass(frozen=True)
+class PickupResult:
+    """The door that opened, and the recipient's other parcels waiting here."""
+
+    parcel: Parcel
+    compartment: str
+    more_parcels: tuple[Parcel, ...]
+
+
+def refusal_message(check: QrCheck) -> str:
+    """What to tell a recipient whose code opens nothing."""
+    messages = {
+        QrVerdict.MALFORMED: "this is not a pickup code",
+        QrVerdict.FORGED: "this code was not issued by this locker",
+        QrVerdict.OTHER_LOCKER: f"this code is for locker {check.locker_id}",
+        QrVerdict.EXPIRED: "this code has expired: the parcel waits for the courier to "
+        "take it back; contact the carrier to have it delivered again",
+        QrVerdict.USED: "this parcel has already been collected",
+        QrVerdict.WITHDRAWN: "this parcel is no longer in this locker",
+        QrVerdict.REPLACED: "this code was replaced by a newer one: use the latest message",
+        QrVerdict.UNKNOWN: "wrong code: no parcel here has this code",
+    }
+    return messages.get(check.verdict, "this code opens nothing")
+
+
+def _judge(ctx: LockerContext, check: QrCheck, parcel: Parcel | None) -> QrCheck:
+    return qr_payload.judge_against_parcel(
+        check,
+        parcel.state if parcel else None,
+        parcel.code_serial if parcel else None,
+        parcel.expires_at if parcel else None,
+        ctx.clock.now(),
+    )
+
+
+def collect_by_qr(ctx: LockerContext, text: bytes | str) -> PickupResult:
+    """Open the door of the parcel a scanned QR names, if the QR is genuine and current."""
+    info = ctx.store.locker()
+    check = qr_payload.check_signature(text, info.locker_id, info.secret)
+    parcel = ctx.store.parcel(check.claim.parcel_id) if check.claim else None
+    check = _judge(ctx, check, parcel)
+    if check.verdict is not QrVerdict.VALID or parcel is None:
+        if check.verdict in (QrVerdict.FORGED, QrVerdict.REPLACED):
+            with ctx.store.transaction():
+                ctx.store.append_audit(
+                    RECIPIENT,
+                    "pickup.refused",
+                    "qr",
+                    {"verdict": check.verdict.value, "parcel_id": parcel.id if parcel else None},
+                    ctx.clock.now(),
+                )
+        raise CodeRejectedError(refusal_message(check), check.verdict, check.locker_id)
+    return _open_for_pickup(ctx, parcel, "qr")
+
+
+def collect_by_code(ctx: LockerContext, typed: str) -> PickupResult:
+    """Open the door of the parcel a typed code belongs to, within the keypad's budget."""
+    store = ctx.store
+    now = ctx.clock.now()
+    state = store.keypad_state()
+    if state.locked(now) and state.locked_until is not None:
+        wait = int((state.locked_until - now).total_seconds()) + 1
+        raise KeypadLockedError(
+            f"too many wrong codes: try again in {wait} seconds, or scan your QR code",
+            state.locked_until,
+        )
+    code = normalise_typed_code(typed, ctx.rules.code_length)
+    info = store.locker()
+    parcel = store.parcel_by_code_hash(hash_code(info.secret, code))
+    if parcel is None:
+        _count_failure(ctx)
+        raise CodeRejectedError(
+            refusal_message(QrCheck(QrVerdict.UNKNOWN)),
+            QrVerdict.UNKNOWN,
+            attempts_left=_attempts_left(ctx),
+        )
+    # A typed code carries no signature: it stands for the parcel's current code.
+    claim = qr_payload.QrClaim(info.locker_id, parcel.id, parcel.code_serial, "")
+    check = _judge(ctx, QrCheck(QrVerdict.VALID, claim), parcel)
+    if check.verdict is not QrVerdict.VALID:
+        raise CodeRejectedError(refusal_message(check), check.verdict)
+    with store.transaction():
+        store.save_keypad_state(record_success(store.keypad_state()))
+    return _open_for_pickup(ctx, parcel, "code")
+
+
+def _count_failure(ctx: LockerContext) -> None:
+    store = ctx.store
+    now = ctx.clock.now()
+    with store.transaction():
+        before = store.keypad_state()
+        after = record_failure(before, ctx.rules.keypad, now)
+        store.save_keypad_state(after)
+        # record_failure only moves locked_until when this failure starts a lockout.
+        if after.locked_until is not None and after.locked_until != before.locked_until:
+            store.append_audit(
+                RECIPIENT,
+                "keypad.lockout",
+                "keypad",
+                {"lockout": after.lockouts, "until": after.locked_until.isoformat()},
+                now,
+            )
+
+
+def _attempts_left(ctx: LockerContext) -> int:
+    state = ctx.store.keypad_state()
+    if state.locked(ctx.clock.now()):
+        return 0
+    return max(ctx.rules.keypad.max_failures - len(state.failures), 0)
+
+
+def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupResult:
+    store = ctx.store
+    label = parcel.compartment
+    if label is None:
+        raise InvalidInputError(f"parcel {parcel.tracking} has no compartment")
+    compartment = store.compartment(label)
+    if compartment.state in CompartmentState.unusable():
+        raise DoorDidNotOpenError(
+            f"door {label} is out of order. Your parcel is safe inside: "
+            "please contact support to collect it.",
+            label,
+            "not_tried",
+        )
+    outcome = unlock(ctx, compartment, "collect", RECIPIENT, parcel.id)
+    if outcome is not UnlockOutcome.CONFIRMED:
+        raise DoorDidNotOpenError(
+            f"door {label} did not open. Your parcel is safe inside and the door is "
+            "reported for repair: please contact support.",
+            label,
+            outcome.value,
+        )
+    now = ctx.clock.now()
+    with store.transaction():
+        # Re-read: a second scan of the same code may have collected it meanwhile.
+        current = store.parcel(parcel.id)
+        assert current is not None
+        store.set_parcel_state(
+            parcel.id, next_parcel_state(current.state, ParcelState.COLLECTED), now
+        )
+        if store.compartment(label).state is CompartmentState.OCCUPIED:
+            move_compartment(ctx, label, CompartmentState.OPEN)
+        store.cancel_notifications(parcel.id)
+        store.append_audit(
+            RECIPIENT,
+            "parcel.collected",
+            parcel.tracking,
+            {"parcel_id": parcel.id, "compartment": label, "method": method},
+            now,
+        )
+    more = tuple(
+        p
+        for p in store.parcels(frozenset({ParcelState.DEPOSITED}))
+        if parcel.recipient_phone
+        and p.recipient_phone == parcel.recipient_phone
+        and p.id != parcel.id
+        and (p.expires_at is None or p.expires_at > now)
+    )
+    return PickupResult(replace(parcel, state=ParcelState.COLLECTED), label, more)

@@ -1,0 +1,41 @@
+"""What every use case works with: the ports and the rules taken from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from locker.domain.keypad import KeypadPolicy
+from locker.domain.pickup_code import DEFAULT_LENGTH, CodeSource, random_digits
+from locker.ports import Clock, LockBoard, ParcelStore
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The time limits and sizes the use cases enforce."""
+
+    pickup_window: timedelta = timedelta(hours=72)
+    cancel_window: timedelta = timedelta(minutes=10)
+    code_length: int = DEFAULT_LENGTH
+    keypad: KeypadPolicy = field(default_factory=KeypadPolicy)
+    retention: timedelta = timedelta(days=30)
+    unlock_timeout_s: float = 2.0
+
+
+class SystemClock:
+    """The real clock, in UTC."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        return datetime.now(UTC)
+
+
+@dataclass
+class LockerContext:
+    """The ports and rules one caller (a request, a CLI command, a test) works with."""
+
+    store: ParcelStore
+    board: LockBoard
+    clock: Clock = field(default_factory=SystemClock)
+    rules: Rules = field(default_factory=Rules)
+    code_source: CodeSource = random_digits

@@ -1,0 +1,170 @@
+"""A courier puts a parcel in: allocate, open the door, record the parcel and its code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from locker.domain import qr_payload
+from locker.domain.allocation import choose_compartment
+from locker.domain.errors import InvalidInputError
+from locker.domain.models import Compartment, Parcel, Size
+from locker.domain.phone import mask_phone, normalise_phone
+from locker.domain.pickup_code import issue_code
+from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
+from locker.ports import UnlockOutcome
+from locker.services.context import LockerContext
+from locker.services.door_commands import move_compartment, unlock
+from locker.services.errors import (
+    DoorDidNotOpenError,
+    NoCompartmentError,
+    NotAllowedError,
+    NotFoundError,
+)
+
+TRACKING_PATTERN = re.compile(r"[A-Za-z0-9-]{4,40}")
+
+
+@dataclass(frozen=True)
+class DepositReceipt:
+    """What the courier's screen and the recipient's message need; the only plain code."""
+
+    parcel: Parcel
+    compartment: str
+    code: str
+    qr: str
+
+
+def normalise_tracking(text: str) -> str:
+    """A tracking number as scanned or typed: 4-40 letters, digits or '-', upper-cased."""
+    tracking = text.strip().upper()
+    if not TRACKING_PATTERN.fullmatch(tracking):
+        raise InvalidInputError("a tracking number is 4 to 40 letters, digits or '-'")
+    return tracking
+
+
+def _reserve(ctx: LockerContext, carrier: str, tracking: str, size: Size, low: bool) -> Compartment:
+    store = ctx.store
+    with store.transaction():
+        existing = store.parcel_by_tracking(tracking)
+        if existing and existing.carrier == carrier and existing.state in ParcelState.live():
+            where = f" in {existing.compartment}" if existing.compartment else ""
+            raise NotAllowedError(f"parcel {tracking} is already in this locker{where}")
+        chosen = choose_compartment(store.compartments(), size, low)
+        if chosen is None:
+            low_text = "low " if low else ""
+            raise NoCompartmentError(
+                f"no free {low_text}compartment of size {size.value} or larger"
+            )
+        move_compartment(ctx, chosen.label, CompartmentState.RESERVED)
+    return chosen
+
+
+def deposit_parcel(
+    ctx: LockerContext,
+    courier_id: int,
+    tracking: str,
+    phone: str,
+    size: Size,
+    needs_low: bool = False,
+) -> DepositReceipt:
+    """Deposit one parcel; on any failure no compartment stays reserved and no parcel exists."""
+    store = ctx.store
+    tracking = normalise_tracking(tracking)
+    phone = normalise_phone(phone)
+    courier = store.courier(courier_id)
+    if courier is None or not courier.active:
+        raise NotFoundError("this courier account does not exist or is disabled")
+    compartment = _reserve(ctx, courier.carrier, tracking, size, needs_low)
+    actor = f"courier:{courier_id}"
+    try:
+        outcome = unlock(ctx, compartment, "deposit", actor, None)
+    except BaseException:
+        _release(ctx, compartment.label)
+        raise
+    if outcome is not UnlockOutcome.CONFIRMED:
+        raise DoorDidNotOpenError(
+            f"door {compartment.label} did not open; it is reported for repair. "
+            "No parcel was recorded: try again to get another door.",
+            compartment.label,
+            outcome.value,
+        )
+    try:
+        return _record(
+            ctx, courier_id, courier.carrier, tracking, phone, size, needs_low, compartment
+        )
+    except BaseException:
+        # The door is physically open but nothing was recorded: say so, so that closing
+        # it frees the compartment again.
+        with store.transaction():
+            move_compartment(ctx, compartment.label, CompartmentState.OPEN)
+        raise
+
+
+def _release(ctx: LockerContext, label: str) -> None:
+    with ctx.store.transaction():
+        if ctx.store.compartment(label).state is CompartmentState.RESERVED:
+            move_compartment(ctx, label, CompartmentState.FREE)
+
+
+def _record(
+    ctx: LockerContext,
+    courier_id: int,
+    carrier: str,
+    tracking: str,
+    phone: str,
+    size: Size,
+    needs_low: bool,
+    compartment: Compartment,
+) -> DepositReceipt:
+    store = ctx.store
+    now = ctx.clock.now()
+    expires_at = now + ctx.rules.pickup_window
+    with store.transaction():
+        info = store.locker()
+        code, code_hash = issue_code(
+            info.secret, store.live_code_hashes(), ctx.rules.code_length, ctx.code_source
+        )
+        parcel = store.add_parcel(
+            tracking=tracking,
+            carrier=carrier,
+            state=next_parcel_state(None, ParcelState.DEPOSITED),
+            compartment=compartment.label,
+            recipient_phone=phone,
+            needs_low=needs_low,
+            size=size,
+            code_hash=code_hash,
+            deposited_at=now,
+            expires_at=expires_at,
+            courier_id=courier_id,
+            created_at=now,
+        )
+        move_compartment(ctx, compartment.label, CompartmentState.OPEN)
+        qr = qr_payload.encode(info.secret, info.locker_id, parcel.id, parcel.code_serial)
+        store.queue_notification(
+            "deposited",
+            parcel.id,
+            phone,
+            {
+                "tracking": tracking,
+                "compartment": compartment.label,
+                "code": code,
+                "qr": qr,
+                "locker": info.name,
+                "expires_at": expires_at.isoformat(),
+            },
+            now,
+        )
+        store.append_audit(
+            f"courier:{courier_id}",
+            "parcel.deposited",
+            tracking,
+            {
+                "parcel_id": parcel.id,
+                "compartment": compartment.label,
+                "phone": mask_phone(phone),
+                "size": size.value,
+            },
+            now,
+        )
+    return DepositReceipt(parcel, compartment.label, code, qr)

@@ -1,0 +1,33 @@
+"""A door was closed: the compartment holds a parcel or stands empty, as the records say."""
+
+from __future__ import annotations
+
+from locker.domain.states import CompartmentState
+from locker.services.context import LockerContext
+from locker.services.door_commands import move_compartment
+
+
+def door_closed(
+    ctx: LockerContext, label: str, item_present: bool | None = None
+) -> CompartmentState:
+    """Settle an open compartment after its door shut; a disagreeing item sensor flags a fault."""
+    store = ctx.store
+    with store.transaction():
+        state = store.compartment(label).state
+        if state is not CompartmentState.OPEN:
+            return state
+        holds_parcel = store.parcel_in(label) is not None
+        if item_present is not None and item_present != holds_parcel:
+            target = CompartmentState.FAULT
+        else:
+            target = CompartmentState.OCCUPIED if holds_parcel else CompartmentState.FREE
+        move_compartment(ctx, label, target)
+        if target is CompartmentState.FAULT:
+            store.append_audit(
+                "system",
+                "sensor.disagrees",
+                label,
+                {"item_present": item_present, "parcel_recorded": holds_parcel},
+                ctx.clock.now(),
+            )
+    return target

@@ -1,0 +1,31 @@
+"""Parcels whose pickup window has ended become expired, for their courier to take back."""
+
+from __future__ import annotations
+
+from locker.domain.models import Parcel
+from locker.domain.states import ParcelState, next_parcel_state
+from locker.services.context import LockerContext
+
+
+def expire_overdue(ctx: LockerContext) -> list[Parcel]:
+    """Expire every deposited parcel past its window; returns them."""
+    store = ctx.store
+    now = ctx.clock.now()
+    expired = []
+    with store.transaction():
+        for parcel in store.parcels(frozenset({ParcelState.DEPOSITED})):
+            if parcel.expires_at is None or parcel.expires_at > now:
+                continue
+            store.set_parcel_state(
+                parcel.id, next_parcel_state(parcel.state, ParcelState.EXPIRED), now
+            )
+            store.cancel_notifications(parcel.id)
+            store.append_audit(
+                "system",
+                "parcel.expired",
+                parcel.tracking,
+                {"parcel_id": parcel.id, "compartment": parcel.compartment},
+                now,
+            )
+            expired.append(parcel)
+    return expired

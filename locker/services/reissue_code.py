@@ -1,0 +1,51 @@
+"""A recipient lost the message: issue a new code; the old code and QR stop working."""
+
+from __future__ import annotations
+
+from locker.domain import qr_payload
+from locker.domain.pickup_code import issue_code
+from locker.domain.states import ParcelState
+from locker.services.context import LockerContext
+from locker.services.deposit_parcel import DepositReceipt
+from locker.services.errors import NotAllowedError
+from locker.services.staff_doors import parcel_by_tracking
+
+
+def reissue_code(ctx: LockerContext, actor: str, tracking: str) -> DepositReceipt:
+    """New code and QR for a deposited parcel; the pickup deadline does not move."""
+    store = ctx.store
+    parcel = parcel_by_tracking(ctx, tracking)
+    if parcel.state is not ParcelState.DEPOSITED or parcel.expires_at is None:
+        raise NotAllowedError(
+            f"parcel {parcel.tracking} is {parcel.state.value}: no code to reissue"
+        )
+    now = ctx.clock.now()
+    with store.transaction():
+        info = store.locker()
+        code, code_hash = issue_code(
+            info.secret, store.live_code_hashes(), ctx.rules.code_length, ctx.code_source
+        )
+        serial = store.set_parcel_code(parcel.id, code_hash, parcel.expires_at)
+        qr = qr_payload.encode(info.secret, info.locker_id, parcel.id, serial)
+        store.cancel_notifications(parcel.id)
+        if parcel.recipient_phone:
+            store.queue_notification(
+                "code_reissued",
+                parcel.id,
+                parcel.recipient_phone,
+                {
+                    "tracking": parcel.tracking,
+                    "compartment": parcel.compartment,
+                    "code": code,
+                    "qr": qr,
+                    "locker": info.name,
+                    "expires_at": parcel.expires_at.isoformat(),
+                },
+                now,
+            )
+        store.append_audit(
+            actor, "code.reissued", parcel.tracking, {"parcel_id": parcel.id, "serial": serial}, now
+        )
+        fresh = store.parcel(parcel.id)
+    assert fresh is not None
+    return DepositReceipt(fresh, parcel.compartment or "", code, qr)

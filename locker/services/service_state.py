@@ -1,0 +1,52 @@
+"""An admin takes a compartment out of service, or puts it back by what it holds."""
+
+from __future__ import annotations
+
+from locker.domain.errors import InvalidInputError
+from locker.domain.states import CompartmentState
+from locker.services.context import LockerContext
+from locker.services.door_commands import move_compartment
+from locker.services.errors import NotFoundError
+
+
+def _check_exists(ctx: LockerContext, label: str) -> None:
+    try:
+        ctx.store.compartment(label)
+    except KeyError:
+        raise NotFoundError(f"no compartment {label}") from None
+
+
+def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
+    """Stop allocating a compartment; a parcel inside stays recorded and collectable by staff."""
+    if not reason.strip():
+        raise InvalidInputError("say why the compartment is taken out of service")
+    _check_exists(ctx, label)
+    with ctx.store.transaction():
+        move_compartment(ctx, label, CompartmentState.OUT_OF_SERVICE)
+        ctx.store.append_audit(
+            f"admin:{admin}",
+            "compartment.out_of_service",
+            label,
+            {"reason": reason.strip()},
+            ctx.clock.now(),
+        )
+
+
+def return_to_service(ctx: LockerContext, admin: str, label: str) -> CompartmentState:
+    """Put a faulty or out-of-service compartment back: occupied if a parcel is in, else free."""
+    _check_exists(ctx, label)
+    with ctx.store.transaction():
+        target = (
+            CompartmentState.OCCUPIED
+            if ctx.store.parcel_in(label) is not None
+            else CompartmentState.FREE
+        )
+        move_compartment(ctx, label, target)
+        ctx.store.append_audit(
+            f"admin:{admin}",
+            "compartment.in_service",
+            label,
+            {"state": target.value},
+            ctx.clock.now(),
+        )
+    return target

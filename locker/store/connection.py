@@ -1,0 +1,48 @@
+"""Opening the SQLite file with the pragmas the locker relies on, and write transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+
+def connect(
+    path: str | Path, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+) -> sqlite_utils.Database:
+    """Open (creating if need be) the database in WAL mode with foreign keys enforced."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: no implicit transactions; every write goes through immediate().
+    conn = sqlite3.connect(
+        str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """A write transaction taken with BEGIN IMMEDIATE, or a savepoint inside one."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

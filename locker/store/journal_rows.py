@@ -1,0 +1,105 @@
+"""The door-operation journal, the notification outbox and the keypad's failure record."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from locker.domain.keypad import KeypadState
+from locker.ports import DoorOperation
+from locker.store.codec import parse_time, time_text
+
+
+class JournalRows:
+    """Queries on door_ops, outbox and keypad."""
+
+    db: sqlite_utils.Database
+
+    def begin_door_operation(
+        self, compartment: str, purpose: str, actor: str, parcel_id: int | None, at: datetime
+    ) -> int:
+        """Journal a door command before it is sent; returns its id."""
+        cursor = self.db.execute(
+            "INSERT INTO door_ops (compartment, purpose, actor, parcel_id, started_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [compartment, purpose, actor, parcel_id, time_text(at)],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_door_operation(self, op_id: int, outcome: str, at: datetime) -> None:
+        """Journal the outcome of a door command."""
+        self.db.execute(
+            "UPDATE door_ops SET outcome = ?, finished_at = ? WHERE id = ?",
+            [outcome, time_text(at), op_id],
+        )
+
+    def pending_door_operations(self) -> Sequence[DoorOperation]:
+        """Door commands whose outcome was never journaled."""
+        return [
+            DoorOperation(
+                r["id"],
+                r["compartment"],
+                r["purpose"],
+                r["actor"],
+                r["parcel_id"],
+                r["outcome"],
+                parse_time(r["started_at"]) or datetime.min,
+            )
+            for r in self.db.query("SELECT * FROM door_ops WHERE outcome = 'pending' ORDER BY id")
+        ]
+
+    def door_operations(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest journaled door commands, as rows."""
+        return list(self.db.query("SELECT * FROM door_ops ORDER BY id DESC LIMIT ?", [limit]))
+
+    def queue_notification(
+        self, kind: str, parcel_id: int, recipient: str, payload: Mapping[str, Any], at: datetime
+    ) -> None:
+        """Put a message for a recipient in the outbox."""
+        self.db.execute(
+            "INSERT INTO outbox (kind, parcel_id, recipient, payload, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [kind, parcel_id, recipient, json.dumps(dict(payload), sort_keys=True), time_text(at)],
+        )
+
+    def cancel_notifications(self, parcel_id: int) -> None:
+        """Withdraw a parcel's unsent messages."""
+        self.db.execute(
+            "UPDATE outbox SET status = 'cancelled' WHERE parcel_id = ? AND status = 'pending'",
+            [parcel_id],
+        )
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every outbox message, oldest first."""
+        return list(self.db.query("SELECT * FROM outbox ORDER BY id"))
+
+    def keypad_state(self) -> KeypadState:
+        """The keypad's failure record."""
+        for row in self.db.query("SELECT * FROM keypad WHERE key = 1"):
+            failures = tuple(datetime.fromisoformat(t) for t in json.loads(row["failures"]))
+            return KeypadState(
+                failures,
+                row["lockouts"],
+                parse_time(row["locked_until"]),
+                parse_time(row["last_failure"]),
+            )
+        return KeypadState()
+
+    def save_keypad_state(self, state: KeypadState) -> None:
+        """Store the keypad's failure record."""
+        self.db.execute(
+            "INSERT INTO keypad (key, failures, lockouts, locked_until, last_failure) "
+            "VALUES (1, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, "
+            "lockouts = excluded.lockouts, locked_until = excluded.locked_until, "
+            "last_failure = excluded.last_failure",
+            [
+                json.dumps([time_text(t) for t in state.failures]),
+                state.lockouts,
+                time_text(state.locked_until),
+                time_text(state.last_failure),
+            ],
+        )

@@ -1,0 +1,93 @@
+"""Buses and compartments in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlite_utils
+
+from locker.domain.layout import BusSpec, Layout
+from locker.domain.models import Compartment
+from locker.domain.states import CompartmentState, ParcelState
+from locker.store.codec import compartment_from_row
+from locker.store.errors import StoreError
+
+_INSIDE = tuple(s.value for s in ParcelState.inside())
+
+
+class LayoutRows:
+    """Queries on the buses and compartments tables."""
+
+    db: sqlite_utils.Database
+
+    def compartments(self) -> Sequence[Compartment]:
+        """Every compartment, by label."""
+        rows = self.db.query("SELECT * FROM compartments ORDER BY label")
+        return [compartment_from_row(r) for r in rows]
+
+    def compartment(self, label: str) -> Compartment:
+        """One compartment, or KeyError naming it."""
+        for row in self.db.query("SELECT * FROM compartments WHERE label = ?", [label]):
+            return compartment_from_row(row)
+        raise KeyError(f"no compartment {label}")
+
+    def set_compartment_state(self, label: str, state: CompartmentState) -> None:
+        """Store a compartment's state; the caller checked the move against the table."""
+        self.db.execute("UPDATE compartments SET state = ? WHERE label = ?", [state.value, label])
+
+    def buses(self) -> Sequence[BusSpec]:
+        """Every bus of the layout."""
+        rows = self.db.query("SELECT * FROM buses ORDER BY name")
+        return [BusSpec(r["name"], r["driver"], r["port"], r["baud"]) for r in rows]
+
+    def load_layout(self, layout: Layout) -> None:
+        """Replace the layout in one go; refuse if it would drop or move a parcel's door."""
+        held = {
+            r["compartment"]
+            for r in self.db.query(
+                f"SELECT compartment FROM parcels WHERE compartment IS NOT NULL "
+                f"AND state IN ({','.join('?' * len(_INSIDE))})",
+                list(_INSIDE),
+            )
+        }
+        new_labels = {c.label for c in layout.compartments}
+        dropped = sorted(held - new_labels)
+        if dropped:
+            raise StoreError(
+                f"the layout leaves out {', '.join(dropped)}, which hold parcels: "
+                "take the parcels out first"
+            )
+        # Park every existing door on a unique placeholder channel first, so that a layout
+        # that swaps two doors' channels does not trip the (bus, board, channel) uniqueness.
+        self.db.execute("UPDATE compartments SET channel = -rowid")
+        for bus in layout.buses:
+            self.db.execute(
+                "INSERT INTO buses (name, driver, port, baud) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET driver = excluded.driver, "
+                "port = excluded.port, baud = excluded.baud",
+                [bus.name, bus.driver, bus.port, bus.baud],
+            )
+        for spec in layout.compartments:
+            self.db.execute(
+                "INSERT INTO compartments (label, size, bus, board, channel, low, state) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'free') ON CONFLICT(label) DO UPDATE SET "
+                "size = excluded.size, bus = excluded.bus, board = excluded.board, "
+                "channel = excluded.channel, low = excluded.low",
+                [
+                    spec.label,
+                    spec.size.value,
+                    spec.address.bus,
+                    spec.address.board,
+                    spec.address.channel,
+                    int(spec.low),
+                ],
+            )
+        labels = sorted(new_labels)
+        self.db.execute(
+            f"DELETE FROM compartments WHERE label NOT IN ({','.join('?' * len(labels))})",
+            labels,
+        )
+        names = [b.name for b in layout.buses]
+        self.db.execute(
+            f"DELETE FROM buses WHERE name NOT IN ({','.join('?' * len(names))})", names
+        )

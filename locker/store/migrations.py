@@ -1,0 +1,157 @@
+"""Schema migrations, applied in order on every start and recorded in _sqlite_migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("locker")
+
+
+def _run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run statements one by one: executescript would commit the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement!r}")
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    """Locker, layout, parcels, people, door journal and the append-only audit log."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE locker (
+            key INTEGER PRIMARY KEY CHECK (key = 1),
+            locker_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            address TEXT NOT NULL DEFAULT '',
+            secret TEXT NOT NULL,
+            audit_head_seq INTEGER NOT NULL DEFAULT 0,
+            audit_head_hash TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE buses (
+            name TEXT PRIMARY KEY,
+            driver TEXT NOT NULL,
+            port TEXT,
+            baud INTEGER NOT NULL
+        );
+        CREATE TABLE compartments (
+            label TEXT PRIMARY KEY,
+            size TEXT NOT NULL CHECK (size IN ('S', 'M', 'L', 'XL')),
+            bus TEXT NOT NULL REFERENCES buses(name),
+            board INTEGER NOT NULL,
+            channel INTEGER NOT NULL,
+            low INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'free',
+            UNIQUE (bus, board, channel)
+        );
+        CREATE TABLE couriers (
+            id INTEGER PRIMARY KEY,
+            carrier TEXT NOT NULL,
+            name TEXT NOT NULL,
+            pin_hash TEXT NOT NULL,
+            badge_token_hash TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE admins (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE parcels (
+            id INTEGER PRIMARY KEY,
+            tracking TEXT NOT NULL,
+            carrier TEXT NOT NULL,
+            state TEXT NOT NULL,
+            compartment TEXT,  -- a label, kept as history even after a layout drops it
+            recipient_phone TEXT,
+            needs_low INTEGER NOT NULL DEFAULT 0,
+            size TEXT,
+            code_hash TEXT,
+            code_serial INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            deposited_at TEXT,
+            expires_at TEXT,
+            finished_at TEXT,
+            courier_id INTEGER REFERENCES couriers(id)
+        );
+        -- A code opens exactly one door: no two deposited parcels may share a code hash.
+        CREATE UNIQUE INDEX parcels_live_code ON parcels(code_hash) WHERE state = 'deposited';
+        -- One parcel cannot sit in the locker twice.
+        CREATE UNIQUE INDEX parcels_live_tracking ON parcels(carrier, tracking)
+            WHERE state IN ('expected', 'deposited', 'expired', 'disputed');
+        -- And one compartment holds at most one parcel.
+        CREATE UNIQUE INDEX parcels_live_compartment ON parcels(compartment)
+            WHERE state IN ('deposited', 'expired', 'disputed');
+        CREATE TABLE door_ops (
+            id INTEGER PRIMARY KEY,
+            compartment TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            parcel_id INTEGER,
+            outcome TEXT NOT NULL DEFAULT 'pending',
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX door_ops_pending ON door_ops(outcome) WHERE outcome = 'pending';
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """,
+    )
+
+
+@migrations()
+def m002_outbox_and_keypad(db: sqlite_utils.Database) -> None:
+    """The notification outbox and the keypad's persistent failure budget."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            parcel_id INTEGER NOT NULL REFERENCES parcels(id),
+            recipient TEXT,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE TABLE keypad (
+            key INTEGER PRIMARY KEY CHECK (key = 1),
+            failures TEXT NOT NULL DEFAULT '[]',
+            lockouts INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            last_failure TEXT
+        );
+        """,
+    )
+
+
+def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) -> list[str]:
+    """Apply what is pending; returns the names applied."""
+    pending = [m.name for m in migrations.pending(db)]
+    migrations.apply(db, stop_before=stop_before)
+    applied = {m.name for m in migrations.applied(db)}
+    return [name for name in pending if name in applied]

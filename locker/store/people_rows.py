@@ -1,0 +1,90 @@
+"""Courier and admin accounts in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlite_utils
+
+from locker.domain.models import Courier
+from locker.store.codec import courier_from_row, time_text
+from locker.store.errors import StoreError
+
+
+class PeopleRows:
+    """Queries on the couriers and admins tables."""
+
+    db: sqlite_utils.Database
+
+    def add_courier(self, carrier: str, name: str, pin_hash: str, at: datetime) -> Courier:
+        """Create an active courier account."""
+        cursor = self.db.execute(
+            "INSERT INTO couriers (carrier, name, pin_hash, created_at) VALUES (?, ?, ?, ?)",
+            [carrier, name, pin_hash, time_text(at)],
+        )
+        courier = self.courier(int(cursor.lastrowid or 0))
+        assert courier is not None
+        return courier
+
+    def courier(self, courier_id: int) -> Courier | None:
+        """One courier account."""
+        for row in self.db.query("SELECT * FROM couriers WHERE id = ?", [courier_id]):
+            return courier_from_row(row)
+        return None
+
+    def couriers(self) -> Sequence[Courier]:
+        """Every courier account."""
+        return [courier_from_row(r) for r in self.db.query("SELECT * FROM couriers ORDER BY id")]
+
+    def _active_courier_column(self, courier_id: int, column: str) -> str | None:
+        for row in self.db.query(
+            f"SELECT {column} AS value FROM couriers WHERE id = ? AND active = 1", [courier_id]
+        ):
+            return str(row["value"]) if row["value"] is not None else None
+        return None
+
+    def courier_pin_hash(self, courier_id: int) -> str | None:
+        """The stored PIN hash of an active courier."""
+        return self._active_courier_column(courier_id, "pin_hash")
+
+    def courier_badge_hash(self, courier_id: int) -> str | None:
+        """The stored badge-token hash of an active courier."""
+        return self._active_courier_column(courier_id, "badge_token_hash")
+
+    def set_courier_badge(self, courier_id: int, token_hash: str) -> None:
+        """Store a courier's new badge, revoking the old one."""
+        self.db.execute(
+            "UPDATE couriers SET badge_token_hash = ? WHERE id = ?", [token_hash, courier_id]
+        )
+
+    def set_courier_pin(self, courier_id: int, pin_hash: str) -> None:
+        """Store a courier's new PIN hash."""
+        self.db.execute("UPDATE couriers SET pin_hash = ? WHERE id = ?", [pin_hash, courier_id])
+
+    def set_courier_active(self, courier_id: int, active: bool) -> None:
+        """Enable or disable a courier account."""
+        self.db.execute("UPDATE couriers SET active = ? WHERE id = ?", [int(active), courier_id])
+
+    def add_admin(self, username: str, password_hash: str, at: datetime) -> None:
+        """Create an admin account; a taken username raises StoreError."""
+        if self.admin_password_hash(username) is not None:
+            raise StoreError(f"there is already an admin called {username!r}")
+        self.db.execute(
+            "INSERT INTO admins (username, password_hash, created_at) VALUES (?, ?, ?)",
+            [username, password_hash, time_text(at)],
+        )
+
+    def admin_password_hash(self, username: str) -> str | None:
+        """An admin's stored password hash."""
+        for row in self.db.query("SELECT password_hash FROM admins WHERE username = ?", [username]):
+            return str(row["password_hash"])
+        return None
+
+    def set_admin_password(self, username: str, password_hash: str) -> None:
+        """Store an admin's new password hash; an unknown admin raises StoreError."""
+        cursor = self.db.execute(
+            "UPDATE admins SET password_hash = ? WHERE username = ?", [password_hash, username]
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"there is no admin called {username!r}")

@@ -1,0 +1,94 @@
+"""The SQLite store: one connection, the migrations, and every query module."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from locker.ports import LockerInfo
+from locker.store.audit_rows import AuditRows
+from locker.store.codec import time_text
+from locker.store.connection import DEFAULT_BUSY_TIMEOUT_S, connect, immediate
+from locker.store.errors import StoreError
+from locker.store.journal_rows import JournalRows
+from locker.store.layout_rows import LayoutRows
+from locker.store.migrations import apply_migrations
+from locker.store.parcel_rows import ParcelRows
+from locker.store.people_rows import PeopleRows
+
+__all__ = ["SqliteStore", "StoreError"]
+
+
+class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, AuditRows):
+    """The locker's store on one SQLite file; open one per thread."""
+
+    def __init__(self, path: str | Path, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:
+        self.path = Path(path)
+        self.db = connect(self.path, busy_timeout_s)
+        self.migrated = apply_migrations(self.db)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One write transaction, taken with BEGIN IMMEDIATE; nests as a savepoint."""
+        return immediate(self.db)
+
+    def is_initialised(self) -> bool:
+        """True once `locker init` has stored the locker's identity."""
+        return bool(list(self.db.query("SELECT key FROM locker")))
+
+    def initialise(
+        self, locker_id: str, name: str, address: str, secret: bytes, at: datetime
+    ) -> None:
+        """Store the locker's identity and secret once; a second call raises StoreError."""
+        with self.transaction():
+            if self.is_initialised():
+                raise StoreError(
+                    f"{self.path} already holds locker {self.locker().locker_id}: "
+                    "refusing to overwrite its secret"
+                )
+            self.db.execute(
+                "INSERT INTO locker (key, locker_id, name, address, secret, created_at) "
+                "VALUES (1, ?, ?, ?, ?, ?)",
+                [locker_id, name, address, secret.hex(), time_text(at)],
+            )
+
+    def locker(self) -> LockerInfo:
+        """The locker's identity and secret; StoreError before `locker init`."""
+        for row in self.db.query("SELECT * FROM locker WHERE key = 1"):
+            return LockerInfo(
+                row["locker_id"], row["name"], row["address"], bytes.fromhex(row["secret"])
+            )
+        raise StoreError(f"{self.path} holds no locker yet: run `locker init` first")
+
+    def backup(self, destination: str | Path) -> None:
+        """Copy the live database with SQLite's online backup API."""
+        destination = Path(destination)
+        if destination.exists():
+            raise StoreError(f"{destination} exists already: choose a new file")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(str(destination))
+        try:
+            self.db.conn.backup(target)
+        finally:
+            target.close()
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """A consistent read across several queries."""
+        self.db.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.conn.execute("COMMIT")
