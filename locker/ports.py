@@ -234,6 +234,10 @@ class ParcelStore(Protocol):
         """Door commands whose outcome was never journaled."""
         ...
 
+    def last_door_operation(self, compartment: str) -> DoorOperation | None:
+        """The newest door command journaled for a compartment."""
+        ...
+
     def queue_notification(
         self, kind: str, parcel_id: int, recipient: str, payload: Mapping[str, Any], at: datetime
     ) -> None:

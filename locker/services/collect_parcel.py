@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, replace
 
 from locker.domain import qr_payload
@@ -80,7 +82,7 @@ def collect_by_code(ctx: LockerContext, typed: str) -> PickupResult:
     now = ctx.clock.now()
     state = store.keypad_state()
     if state.locked(now) and state.locked_until is not None:
-        wait = int((state.locked_until - now).total_seconds()) + 1
+        wait = math.ceil((state.locked_until - now).total_seconds())
         raise KeypadLockedError(
             f"too many wrong codes: try again in {wait} seconds, or scan your QR code",
             state.locked_until,

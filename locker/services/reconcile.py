@@ -52,9 +52,23 @@ def reconcile(ctx: LockerContext) -> Reconciliation:
                 {"op": op.id, "purpose": op.purpose, "unlocked": unlocked[label]},
                 ctx.clock.now(),
             )
-        # No deposit survives a restart, so every reservation is stale now.
+        # No deposit survives a restart, so every reservation is stale now. One whose door
+        # was confirmed open may hold a parcel that was never recorded: someone must look.
         for compartment in store.compartments():
-            if compartment.state is CompartmentState.RESERVED:
+            if compartment.state is not CompartmentState.RESERVED:
+                continue
+            last = store.last_door_operation(compartment.label)
+            if last is not None and last.purpose == "deposit" and last.outcome == "confirmed":
+                move_compartment(ctx, compartment.label, CompartmentState.FAULT)
+                result.faulted.append(compartment.label)
+                store.append_audit(
+                    "system",
+                    "deposit.interrupted",
+                    compartment.label,
+                    {"op": last.id},
+                    ctx.clock.now(),
+                )
+            else:
                 move_compartment(ctx, compartment.label, CompartmentState.FREE)
                 result.released.append(compartment.label)
     return result

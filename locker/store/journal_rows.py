@@ -14,6 +14,18 @@ from locker.ports import DoorOperation
 from locker.store.codec import parse_time, time_text
 
 
+def _operation(row: dict[str, Any]) -> DoorOperation:
+    return DoorOperation(
+        row["id"],
+        row["compartment"],
+        row["purpose"],
+        row["actor"],
+        row["parcel_id"],
+        row["outcome"],
+        parse_time(row["started_at"]) or datetime.min,
+    )
+
+
 class JournalRows:
     """Queries on door_ops, outbox and keypad."""
 
@@ -39,18 +51,16 @@ class JournalRows:
 
     def pending_door_operations(self) -> Sequence[DoorOperation]:
         """Door commands whose outcome was never journaled."""
-        return [
-            DoorOperation(
-                r["id"],
-                r["compartment"],
-                r["purpose"],
-                r["actor"],
-                r["parcel_id"],
-                r["outcome"],
-                parse_time(r["started_at"]) or datetime.min,
-            )
-            for r in self.db.query("SELECT * FROM door_ops WHERE outcome = 'pending' ORDER BY id")
-        ]
+        rows = self.db.query("SELECT * FROM door_ops WHERE outcome = 'pending' ORDER BY id")
+        return [_operation(r) for r in rows]
+
+    def last_door_operation(self, compartment: str) -> DoorOperation | None:
+        """The newest door command journaled for a compartment."""
+        for row in self.db.query(
+            "SELECT * FROM door_ops WHERE compartment = ? ORDER BY id DESC LIMIT 1", [compartment]
+        ):
+            return _operation(row)
+        return None
 
     def door_operations(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest journaled door commands, as rows."""

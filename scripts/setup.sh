@@ -1,0 +1,58 @@
+# Shared set-up for scripts/kiosk and scripts/test; source it, then call `setup_project [extras]`.
+# Idempotent: it installs only what is missing, and reinstalls the project only when
+# pyproject.toml changed since the last install.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+say() { printf '%s\n' "$*" >&2; }
+
+missing_debian_packages() {
+  local missing=()
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+  ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+      || missing+=("$pkg")
+  done
+  printf '%s\n' "${missing[@]}"
+}
+
+ensure_debian_packages() {
+  command -v python3 >/dev/null || { say "python3 is needed: apt-get install -y python3"; exit 1; }
+  local missing
+  mapfile -t missing < <(missing_debian_packages "$@" | sed '/^$/d')
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    say "Missing Debian packages: ${missing[*]}"
+    say "Install them with:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+  say "Installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_venv() {
+  local extras="$1" spec="$ROOT" stamp
+  [ -n "$extras" ] && spec="$ROOT[$extras]"
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "Creating $VENV"
+    python3 -m venv "$VENV"
+  fi
+  stamp="$VENV/.installed-${extras:-base}"
+  local want
+  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "Installing the project into $VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+    "$VENV/bin/python" -m pip install -q -e "$spec"
+    printf '%s' "$want" > "$stamp"
+  fi
+}
+
+setup_project() {
+  ensure_debian_packages "${@:2}"
+  ensure_venv "${1:-}"
+}

@@ -1,0 +1,85 @@
+"""Shared fixtures: a real SQLite file in tmp_path, the in-memory board and a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from locker.boards.in_memory import InMemoryBoard
+from locker.domain.models import Size
+from locker.services.accounts import add_courier
+from locker.services.context import LockerContext
+from locker.services.deposit_parcel import DepositReceipt, deposit_parcel
+from locker.services.door_closed import door_closed
+from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
+from locker.store import SqliteStore
+from tests.support.fakes import FakeClock
+from tests.support.layouts import SMALL_LAYOUT
+
+LOCKER_ID = "TEST-01"
+ADMIN_PASSWORD = "correct-horse"
+COURIER_PIN = "2468"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "locker.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[SqliteStore]:
+    with SqliteStore(db_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def board() -> InMemoryBoard:
+    return InMemoryBoard()
+
+
+@pytest.fixture
+def ctx(store: SqliteStore, board: InMemoryBoard, clock: FakeClock) -> LockerContext:
+    """A set-up locker: identity, admin 'admin' and the small six-door layout."""
+    context = LockerContext(store=store, board=board, clock=clock)
+    init_locker(context, LOCKER_ID, "Test locker", "Test street 1", "admin", ADMIN_PASSWORD)
+    load_layout(context, parse_layout_toml(SMALL_LAYOUT), "test")
+    return context
+
+
+class CourierActions:
+    """What a courier does at the locker, as one-liners for tests."""
+
+    def __init__(self, ctx: LockerContext, carrier: str = "SF Express") -> None:
+        self.ctx = ctx
+        self.id = add_courier(ctx, carrier, "Test Courier", COURIER_PIN, "test").id
+
+    def deposit(
+        self,
+        tracking: str = "SF0000000001",
+        phone: str = "13812345678",
+        size: Size = Size.S,
+        needs_low: bool = False,
+    ) -> DepositReceipt:
+        """Deposit a parcel, then shut the door with the parcel inside."""
+        receipt = deposit_parcel(self.ctx, self.id, tracking, phone, size, needs_low)
+        self.close(receipt.compartment, item_present=True)
+        return receipt
+
+    def close(self, label: str, item_present: bool | None = None) -> None:
+        """Shut a door on the board and tell the locker."""
+        board = self.ctx.board
+        assert isinstance(board, InMemoryBoard)
+        board.close_door(self.ctx.store.compartment(label).address, item_present)
+        door_closed(self.ctx, label, item_present)
+
+
+@pytest.fixture
+def courier(ctx: LockerContext) -> CourierActions:
+    return CourierActions(ctx)

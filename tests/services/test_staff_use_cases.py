@@ -1,0 +1,172 @@
+"""Couriers' undo and take-back, admins' service opening, out-of-service and code reissue."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from locker.domain.errors import InvalidInputError
+from locker.domain.models import Size
+from locker.domain.states import CompartmentState, ParcelState
+from locker.log_masking import PhoneMaskingFilter
+from locker.services.cancel_deposit import cancel_deposit
+from locker.services.errors import DoorDidNotOpenError, NotAllowedError, NoCompartmentError
+from locker.services.expire_overdue import expire_overdue
+from locker.services.force_open import force_open
+from locker.services.purge_personal_data import purge_personal_data
+from locker.services.retrieve_expired import expired_for, retrieve_expired
+from locker.services.service_state import return_to_service, set_out_of_service
+from tests.conftest import CourierActions
+
+
+def state_of(ctx, label):
+    return ctx.store.compartment(label).state
+
+
+def test_a_courier_undoes_a_wrong_deposit_within_ten_minutes(ctx, courier, clock):
+    receipt = courier.deposit()
+    clock.advance(minutes=9)
+    assert cancel_deposit(ctx, courier.id, receipt.parcel.tracking) == receipt.compartment
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.CANCELLED
+    assert [m["status"] for m in ctx.store.outbox()] == ["cancelled"]
+    courier.close(receipt.compartment, item_present=False)
+    assert state_of(ctx, receipt.compartment) is CompartmentState.FREE
+
+
+def test_undo_with_the_door_still_open_needs_no_second_unlock(ctx, courier, board):
+    from locker.services.deposit_parcel import deposit_parcel
+
+    receipt = deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
+    board.opened.clear()
+    cancel_deposit(ctx, courier.id, "SF0001")
+    assert board.opened == []
+    courier.close(receipt.compartment, item_present=False)
+    assert state_of(ctx, receipt.compartment) is CompartmentState.FREE
+
+
+def test_undo_after_ten_minutes_or_by_another_courier_is_refused(ctx, courier, clock):
+    receipt = courier.deposit()
+    other = CourierActions(ctx, carrier="SF Express")
+    with pytest.raises(NotAllowedError, match="only the courier who deposited"):
+        cancel_deposit(ctx, other.id, receipt.parcel.tracking)
+    clock.advance(minutes=10, seconds=1)
+    with pytest.raises(NotAllowedError, match="within 10 minutes"):
+        cancel_deposit(ctx, courier.id, receipt.parcel.tracking)
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.DEPOSITED
+
+
+def test_parcels_expire_after_the_pickup_window(ctx, courier, clock):
+    receipt = courier.deposit()
+    clock.advance(hours=71, minutes=59)
+    assert expire_overdue(ctx) == []
+    clock.advance(minutes=1)
+    assert [p.id for p in expire_overdue(ctx)] == [receipt.parcel.id]
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.EXPIRED
+    assert expire_overdue(ctx) == []
+
+
+def test_the_carriers_courier_takes_back_an_expired_parcel(ctx, courier, clock):
+    receipt = courier.deposit()
+    clock.advance(hours=73)
+    expire_overdue(ctx)
+    assert [p.tracking for p in expired_for(ctx, courier.id)] == [receipt.parcel.tracking]
+
+    assert retrieve_expired(ctx, courier.id, receipt.parcel.tracking) == receipt.compartment
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.RETURNED
+    courier.close(receipt.compartment, item_present=False)
+    assert state_of(ctx, receipt.compartment) is CompartmentState.FREE
+
+
+def test_another_carrier_cannot_take_back_a_parcel_nor_can_anyone_take_a_live_one(
+    ctx, courier, clock
+):
+    receipt = courier.deposit()
+    rival = CourierActions(ctx, carrier="JD Logistics")
+    with pytest.raises(NotAllowedError, match="not expired"):
+        retrieve_expired(ctx, courier.id, receipt.parcel.tracking)
+    clock.advance(hours=73)
+    expire_overdue(ctx)
+    with pytest.raises(NotAllowedError, match="another carrier"):
+        retrieve_expired(ctx, rival.id, receipt.parcel.tracking)
+    assert expired_for(ctx, rival.id) == []
+
+
+def test_force_open_needs_a_reason_and_leaves_the_parcel_recorded(ctx, courier, board):
+    receipt = courier.deposit()
+    with pytest.raises(InvalidInputError, match="reason"):
+        force_open(ctx, "admin", receipt.compartment, "  ")
+    force_open(ctx, "admin", receipt.compartment, "customer complaint: wrong item")
+
+    assert state_of(ctx, receipt.compartment) is CompartmentState.OPEN
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.DEPOSITED
+    audit = [r for r in ctx.store.audit_records() if r.action == "door.force_open"]
+    assert audit[0].details == {"reason": "customer complaint: wrong item"}
+    courier.close(receipt.compartment, item_present=True)
+    assert state_of(ctx, receipt.compartment) is CompartmentState.OCCUPIED
+
+
+def test_force_open_of_a_stuck_door_reports_it(ctx, board):
+    board.stuck.add(ctx.store.compartment("B01").address)
+    with pytest.raises(DoorDidNotOpenError):
+        force_open(ctx, "admin", "B01", "check the latch")
+    assert state_of(ctx, "B01") is CompartmentState.FAULT
+
+
+def test_an_out_of_service_door_is_never_allocated_and_comes_back_by_contents(ctx, courier):
+    set_out_of_service(ctx, "admin", "A01", "lock replaced")
+    assert courier.deposit("SF0001").compartment == "A02"
+    assert return_to_service(ctx, "admin", "A01") is CompartmentState.FREE
+
+    set_out_of_service(ctx, "admin", "A02", "display broken")
+    assert return_to_service(ctx, "admin", "A02") is CompartmentState.OCCUPIED
+
+
+def test_an_open_door_cannot_be_taken_out_of_service(ctx, courier):
+    from locker.domain.errors import IllegalTransitionError
+    from locker.services.deposit_parcel import deposit_parcel
+
+    receipt = deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
+    with pytest.raises(IllegalTransitionError):
+        set_out_of_service(ctx, "admin", receipt.compartment, "oops")
+
+
+def test_a_faulty_door_is_never_allocated(ctx, courier, board):
+    for label in ("A01", "A02", "B01", "B02", "C01", "D01"):
+        board.stuck.add(ctx.store.compartment(label).address)
+        with pytest.raises(DoorDidNotOpenError):
+            courier.deposit(f"SF000{label}")
+    with pytest.raises(NoCompartmentError):
+        courier.deposit("SF9999")
+
+
+def test_a_door_closed_with_a_sensor_that_disagrees_flags_a_fault(ctx, courier):
+    from locker.services.deposit_parcel import deposit_parcel
+
+    receipt = deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
+    courier.close(receipt.compartment, item_present=False)
+    assert state_of(ctx, receipt.compartment) is CompartmentState.FAULT
+    assert any(r.action == "sensor.disagrees" for r in ctx.store.audit_records())
+
+
+def test_personal_data_is_purged_after_the_retention(ctx, courier, clock):
+    from locker.services.collect_parcel import collect_by_code
+
+    receipt = courier.deposit()
+    courier.deposit("SF0002", phone="13900001111")
+    collect_by_code(ctx, receipt.code)
+    clock.advance(days=29)
+    assert purge_personal_data(ctx) == 0
+    clock.advance(days=2)
+    assert purge_personal_data(ctx) == 1
+    assert ctx.store.parcel(receipt.parcel.id).recipient_phone is None
+    assert ctx.store.parcel_by_tracking("SF0002").recipient_phone == "13900001111"
+
+
+def test_log_lines_never_show_a_whole_phone_number(caplog):
+    logger = logging.getLogger("locker.test")
+    caplog.handler.addFilter(PhoneMaskingFilter())
+    with caplog.at_level(logging.INFO):
+        logger.info("notify %s about %s", "13812345678", "A07")
+    assert "138****5678" in caplog.text
+    assert "13812345678" not in caplog.text
