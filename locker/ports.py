@@ -102,8 +102,8 @@ class ParcelStore(Protocol):
         ...
 
     # compartments
-    def compartments(self) -> Sequence[Compartment]:
-        """Every compartment, by label."""
+    def compartments(self, state: CompartmentState | None = None) -> Sequence[Compartment]:
+        """Every compartment, or those in one state, by label."""
         ...
 
     def compartment(self, label: str) -> Compartment:

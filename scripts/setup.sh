@@ -10,7 +10,7 @@ say() { printf '%s\n' "$*" >&2; }
 missing_debian_packages() {
   local missing=()
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
-  ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+  "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
   for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
       || missing+=("$pkg")

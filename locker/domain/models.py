@@ -21,7 +21,7 @@ class Size(Enum):
     @property
     def rank(self) -> int:
         """0 for S up to 3 for XL."""
-        return list(Size).index(self)
+        return _SIZE_RANKS[self.value]
 
     @classmethod
     def parse(cls, text: str) -> Size:
@@ -30,6 +30,9 @@ class Size(Enum):
             return cls(text.strip().upper())
         except ValueError:
             raise InvalidInputError(f"size must be one of S, M, L, XL, not {text!r}") from None
+
+
+_SIZE_RANKS = {"S": 0, "M": 1, "L": 2, "XL": 3}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,10 @@ PREFIX = "PL1"
 MAX_PAYLOAD_BYTES = 62
 LOCKER_ID_PATTERN = re.compile(r"[A-Za-z0-9-]{1,32}")
 _B36 = string.digits + string.ascii_uppercase
-_FIELD = re.compile(r"[0-9A-Z]{1,6}")
+# 6 base-36 digits number 2 billion parcels; 2 digits allow 1,295 reissues of one code.
+PARCEL_DIGITS, SERIAL_DIGITS = 6, 2
+_PARCEL_FIELD = re.compile(rf"[0-9A-Z]{{1,{PARCEL_DIGITS}}}")
+_SERIAL_FIELD = re.compile(rf"[0-9A-Z]{{1,{SERIAL_DIGITS}}}")
 _SIGNATURE = re.compile(rf"[A-Za-z0-9_-]{{{SIGNATURE_CHARS}}}")
 
 
@@ -97,7 +100,7 @@ def validate_locker_id(locker_id: str) -> str:
 def encode(secret: bytes, locker_id: str, parcel_id: int, serial: int) -> str:
     """Signed payload for one parcel's current code."""
     validate_locker_id(locker_id)
-    if not 0 <= parcel_id < 36**6 or not 0 <= serial < 36**6:
+    if not 0 <= parcel_id < 36**PARCEL_DIGITS or not 0 <= serial < 36**SERIAL_DIGITS:
         raise InvalidInputError("parcel id or code serial out of range for a QR payload")
     unsigned = QrClaim(locker_id, parcel_id, serial, "").signed_text
     payload = f"{unsigned}:{sign(secret, unsigned)}"
@@ -125,8 +128,8 @@ def parse(data: bytes | str) -> QrClaim:
     _, locker_id, parcel_field, serial_field, signature = fields
     if not (
         LOCKER_ID_PATTERN.fullmatch(locker_id)
-        and _FIELD.fullmatch(parcel_field)
-        and _FIELD.fullmatch(serial_field)
+        and _PARCEL_FIELD.fullmatch(parcel_field)
+        and _SERIAL_FIELD.fullmatch(serial_field)
         and _SIGNATURE.fullmatch(signature)
     ):
         raise QrFormatError("not a pickup QR: a field is malformed")

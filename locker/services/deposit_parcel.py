@@ -50,7 +50,7 @@ def _reserve(ctx: LockerContext, carrier: str, tracking: str, size: Size, low: b
         if existing and existing.carrier == carrier and existing.state in ParcelState.live():
             where = f" in {existing.compartment}" if existing.compartment else ""
             raise NotAllowedError(f"parcel {tracking} is already in this locker{where}")
-        chosen = choose_compartment(store.compartments(), size, low)
+        chosen = choose_compartment(store.compartments(CompartmentState.FREE), size, low)
         if chosen is None:
             low_text = "low " if low else ""
             raise NoCompartmentError(

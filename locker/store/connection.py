@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,19 +31,46 @@ def connect(
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def write_lock_for(path: str | Path) -> threading.Lock:
+    """One lock per database file, shared by every connection to it in this process.
+
+    SQLite's busy handler polls with sleeps, so under contention a writer can starve past the
+    busy timeout. Queueing this process's writers on a lock first leaves the busy handler to
+    arbitrate only between processes.
+    """
+    key = str(Path(path).resolve()) if str(path) != ":memory:" else f":memory:{id(path)}"
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+
+
+class WriteTimeoutError(sqlite3.OperationalError):
+    """Another writer held the database for longer than the busy timeout."""
+
+
 @contextmanager
-def immediate(db: sqlite_utils.Database) -> Iterator[None]:
+def immediate(
+    db: sqlite_utils.Database, lock: threading.Lock, timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+) -> Iterator[None]:
     """A write transaction taken with BEGIN IMMEDIATE, or a savepoint inside one."""
     conn = db.conn
     if conn.in_transaction:
         with db.atomic():
             yield
         return
-    conn.execute("BEGIN IMMEDIATE")
+    if not lock.acquire(timeout=timeout_s):
+        raise WriteTimeoutError(f"the database stayed busy for {timeout_s:.0f} s")
     try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        lock.release()

@@ -20,9 +20,14 @@ class LayoutRows:
 
     db: sqlite_utils.Database
 
-    def compartments(self) -> Sequence[Compartment]:
-        """Every compartment, by label."""
-        rows = self.db.query("SELECT * FROM compartments ORDER BY label")
+    def compartments(self, state: CompartmentState | None = None) -> Sequence[Compartment]:
+        """Every compartment, or those in one state, by label."""
+        if state is None:
+            rows = self.db.query("SELECT * FROM compartments ORDER BY label")
+        else:
+            rows = self.db.query(
+                "SELECT * FROM compartments WHERE state = ? ORDER BY label", [state.value]
+            )
         return [compartment_from_row(r) for r in rows]
 
     def compartment(self, label: str) -> Compartment:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
 from locker.ports import LockerInfo
 from locker.store.audit_rows import AuditRows
 from locker.store.codec import time_text
-from locker.store.connection import DEFAULT_BUSY_TIMEOUT_S, connect, immediate
+from locker.store.connection import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    connect,
+    immediate,
+    write_lock_for,
+)
 from locker.store.errors import StoreError
 from locker.store.journal_rows import JournalRows
 from locker.store.layout_rows import LayoutRows
@@ -28,6 +32,8 @@ class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, AuditRows):
     def __init__(self, path: str | Path, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:
         self.path = Path(path)
         self.db = connect(self.path, busy_timeout_s)
+        self._busy_timeout_s = busy_timeout_s
+        self._write_lock = write_lock_for(self.path)
         self.migrated = apply_migrations(self.db)
 
     def close(self) -> None:
@@ -42,7 +48,7 @@ class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, AuditRows):
 
     def transaction(self) -> AbstractContextManager[None]:
         """One write transaction, taken with BEGIN IMMEDIATE; nests as a savepoint."""
-        return immediate(self.db)
+        return immediate(self.db, self._write_lock, self._busy_timeout_s)
 
     def is_initialised(self) -> bool:
         """True once `locker init` has stored the locker's identity."""
@@ -83,12 +89,3 @@ class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, AuditRows):
             self.db.conn.backup(target)
         finally:
             target.close()
-
-    @contextmanager
-    def read_snapshot(self) -> Iterator[None]:
-        """A consistent read across several queries."""
-        self.db.conn.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self.db.conn.execute("COMMIT")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g, render_template
 
 from locker.composition import build_board, build_context, open_store
 from locker.config import Settings, load_settings
 from locker.ports import LockBoard
 from locker.services.context import LockerContext
+from locker.store import StoreError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,10 @@ def create_app(settings: Settings | None = None, board: LockBoard | None = None)
         if ctx is not None:
             ctx.store.close()
 
+    @app.errorhandler(StoreError)
+    def _not_set_up(error: StoreError) -> tuple[str, int]:
+        return render_template("unavailable.html", message=str(error)), 503
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"support_contact": settings.support_contact}
@@ -47,8 +52,6 @@ def create_app(settings: Settings | None = None, board: LockBoard | None = None)
 
 def locker_ctx() -> LockerContext:
     """The request's use-case context; its store is opened once per request and closed after."""
-    from flask import current_app
-
     if "locker_ctx" not in g:
         settings: Settings = current_app.config["LOCKER_SETTINGS"]
         g.locker_ctx = build_context(

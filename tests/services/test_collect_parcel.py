@@ -99,7 +99,7 @@ def test_the_keypad_lockout_survives_a_restart(ctx, courier, db_path, board, clo
 def test_an_expired_code_says_what_to_do_next(ctx, courier, clock):
     receipt = courier.deposit()
     clock.advance(hours=72, seconds=1)
-    with pytest.raises(CodeRejectedError, match="expired.*contact the carrier") as refusal:
+    with pytest.raises(CodeRejectedError, match=r"expired.*contact the carrier") as refusal:
         collect_by_qr(ctx, receipt.qr)
     assert refusal.value.verdict is QrVerdict.EXPIRED
     expire_overdue(ctx)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 
-import pytest
-
 from locker.boards.in_memory import InMemoryBoard
 from locker.domain.models import Size
 from locker.domain.states import CompartmentState, ParcelState
@@ -19,7 +17,6 @@ from locker.services.context import LockerContext
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.reconcile import reconcile
 from locker.store import SqliteStore
-
 
 
 class DiesWhileUnlocking(InMemoryBoard):
@@ -49,8 +46,10 @@ def _deposit_and_die(db_path, clock, courier_id, board_class):
     with SqliteStore(db_path) as store:
         ctx = LockerContext(store=store, board=board_class(), clock=clock)
         if board_class is DiesAfterTheDoorOpened:
+
             def die(length):
                 os._exit(4)
+
             ctx.code_source = die
         deposit_parcel(ctx, courier_id, "SF0001", "13812345678", Size.S)
     os._exit(0)

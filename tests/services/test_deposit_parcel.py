@@ -84,9 +84,7 @@ def test_a_door_that_does_not_open_flags_a_fault_and_records_no_parcel(ctx, cour
     assert courier.deposit("SF0001").compartment == "A02"
 
 
-def test_a_board_that_does_not_answer_is_treated_like_a_door_that_did_not_open(
-    ctx, courier, board
-):
+def test_a_board_that_does_not_answer_is_treated_like_a_door_that_did_not_open(ctx, courier, board):
     board.silent.add(ctx.store.compartment("A01").address)
     with pytest.raises(DoorDidNotOpenError) as refusal:
         deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
@@ -121,8 +119,9 @@ def test_the_same_parcel_cannot_be_deposited_twice(ctx, courier):
         ("SF0001", "phone", "phone number"),
     ],
 )
-def test_bad_input_is_refused_before_any_door_is_touched(ctx, courier, board, tracking, phone,
-                                                         message):
+def test_bad_input_is_refused_before_any_door_is_touched(
+    ctx, courier, board, tracking, phone, message
+):
     with pytest.raises(InvalidInputError, match=message):
         deposit_parcel(ctx, courier.id, tracking, phone, Size.S)
     assert board.opened == []
@@ -143,3 +142,25 @@ def test_every_door_command_is_journaled_before_and_after(ctx, courier):
     [op] = ctx.store.door_operations()
     assert (op["compartment"], op["purpose"], op["outcome"]) == ("A01", "deposit", "confirmed")
     assert op["started_at"] <= op["finished_at"]
+
+
+def test_a_code_already_held_by_a_live_parcel_is_never_issued_again(ctx, courier):
+    draws = iter(["11112222", "11112222", "33334444"])
+    ctx.code_source = lambda length: next(draws)
+
+    first = courier.deposit("SF0001")
+    second = courier.deposit("SF0002")
+
+    assert first.code == "11112222"
+    assert second.code == "33334444"
+
+
+def test_a_collected_parcels_code_may_be_drawn_again_and_opens_only_the_new_parcel(ctx, courier):
+    from locker.services.collect_parcel import collect_by_code
+
+    ctx.code_source = lambda length: "55556666"
+    first = courier.deposit("SF0001")
+    collect_by_code(ctx, first.code)
+    second = courier.deposit("SF0002")
+    assert second.code == first.code
+    assert collect_by_code(ctx, "55556666").parcel.id == second.parcel.id

@@ -11,7 +11,7 @@ from locker.domain.models import Size
 from locker.domain.states import CompartmentState, ParcelState
 from locker.log_masking import PhoneMaskingFilter
 from locker.services.cancel_deposit import cancel_deposit
-from locker.services.errors import DoorDidNotOpenError, NotAllowedError, NoCompartmentError
+from locker.services.errors import DoorDidNotOpenError, NoCompartmentError, NotAllowedError
 from locker.services.expire_overdue import expire_overdue
 from locker.services.force_open import force_open
 from locker.services.purge_personal_data import purge_personal_data

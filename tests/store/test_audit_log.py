@@ -85,8 +85,16 @@ def test_a_record_inserted_in_the_middle_is_found_even_with_a_well_formed_hash(c
     forged = seal(records[1], at.at, "admin:mallory", "door.force_open", "A01", {"reason": "x"})
     conn.execute(
         "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [forged.seq, forged.at, forged.actor, forged.action, forged.subject,
-         json.dumps(forged.details), forged.prev_hash, forged.hash],
+        [
+            forged.seq,
+            forged.at,
+            forged.actor,
+            forged.action,
+            forged.subject,
+            json.dumps(forged.details),
+            forged.prev_hash,
+            forged.hash,
+        ],
     )
     _, broken = verify_audit(ctx)
     assert broken is not None

@@ -1,0 +1,1 @@
+"""Unit tests of the pure domain package: no store, no board, no clock but a datetime."""

@@ -1,0 +1,50 @@
+"""Settings: defaults, then the TOML file, then LOCKER_* variables, then options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from locker.config import Settings, SettingsError, load_settings
+
+
+def test_defaults_apply_without_a_file_or_environment():
+    assert load_settings(environ={}) == Settings()
+    assert Settings().db == Path("var/locker.db")
+
+
+def test_the_file_then_the_environment_then_options_win(tmp_path):
+    config = tmp_path / "locker.toml"
+    config.write_text('[locker]\npickup_window_hours = 48\nport = 9000\nhost = "0.0.0.0"\n')
+    settings = load_settings(
+        environ={"LOCKER_CONFIG": str(config), "LOCKER_PORT": "9100"}, db=tmp_path / "x.db"
+    )
+    assert settings.pickup_window_hours == 48.0
+    assert settings.host == "0.0.0.0"
+    assert settings.port == 9100
+    assert settings.db == tmp_path / "x.db"
+
+
+@pytest.mark.parametrize(
+    ("content", "environ", "message"),
+    [
+        ("pickup_window = 3\n", {}, "unknown setting 'pickup_window'"),
+        ('port = "eighty"\n', {}, "port must be a int"),
+        ("code_length = 4\n", {}, "code_length must be 6 to 12"),
+        ("retention_days = 0\n", {}, "retention_days must be greater than zero"),
+        ("port = 8000\n[broken\n", {}, "not valid TOML"),
+        ("", {"LOCKER_KEYPAD_MAX_FAILURES": "many"}, "LOCKER_KEYPAD_MAX_FAILURES"),
+        ('language = "fr"\n', {}, "language must be zh or en"),
+    ],
+)
+def test_a_wrong_setting_is_named(tmp_path, content, environ, message):
+    config = tmp_path / "locker.toml"
+    config.write_text(content)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(config, environ=environ)
+
+
+def test_a_missing_config_file_is_named(tmp_path):
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", environ={})
