@@ -54,7 +54,8 @@ def _coerce(name: str, kind: type, value: Any, source: str) -> Any:
         else:
             if kind is float or not isinstance(value, float) or value.is_integer():
                 return number
-    raise SettingsError(f"{source}: {name} must be a {kind.__name__}, not {value!r}")
+    what = {int: "whole number", float: "number", str: "text", Path: "path"}[kind]
+    raise SettingsError(f"{source}: {name} must be a {what}, not {value!r}")
 
 
 def load_settings(

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sqlite3
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -99,7 +99,7 @@ def main() -> None:
                 collect_by_code(ctx, receipt.code)
                 code_ms.append((time.perf_counter() - start) * 1000)
 
-        print(f"SQLite {sys.version.split()[0]} on {path.parent} (real file, WAL)")
+        print(f"SQLite {sqlite3.sqlite_version}, a real file in WAL mode under {path.parent}")
         row("deposit_parcel (board simulated)", deposit_ms)
         row("collect_by_qr: scan to unlock", qr_ms)
         row("collect_by_code: keypad to unlock", code_ms)

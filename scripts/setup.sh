@@ -44,6 +44,10 @@ ensure_venv() {
   stamp="$VENV/.installed-${extras:-base}"
   local want
   want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  # The dev install holds everything the base one does.
+  if [ -z "$extras" ] && [ "$(cat "$VENV/.installed-dev" 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "Installing the project into $VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null

@@ -30,7 +30,7 @@ def test_the_file_then_the_environment_then_options_win(tmp_path):
     ("content", "environ", "message"),
     [
         ("pickup_window = 3\n", {}, "unknown setting 'pickup_window'"),
-        ('port = "eighty"\n', {}, "port must be a int"),
+        ('port = "eighty"\n', {}, "port must be a whole number"),
         ("code_length = 4\n", {}, "code_length must be 6 to 12"),
         ("retention_days = 0\n", {}, "retention_days must be greater than zero"),
         ("port = 8000\n[broken\n", {}, "not valid TOML"),

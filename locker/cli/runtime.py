@@ -63,6 +63,11 @@ def pass_runtime(func: F) -> F:
             return func(runtime, *args, **kwargs)
         except EXPECTED_ERRORS as error:
             raise click.ClickException(str(error)) from None
+        except UnicodeDecodeError:
+            raise click.ClickException("the file is not UTF-8 text: save it as UTF-8") from None
+        except OSError as error:
+            # A file the command was told to read or write: name it, without a traceback.
+            raise click.ClickException(f"{error.strerror}: {error.filename}") from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -13,9 +13,10 @@ def choose_compartment(
 ) -> Compartment | None:
     """The smallest free compartment that fits; a low one when the recipient needs it.
 
-    Recipients who do not need a low door are kept off the low ones while others are free,
-    so that low doors stay for those who cannot reach higher. Faulty and out-of-service
-    compartments are never chosen.
+    Size comes first, so large doors stay free for large parcels. Among doors of the chosen
+    size, recipients who do not need a low door get a high one while any is free, so that low
+    doors stay for those who cannot reach higher. Faulty and out-of-service compartments are
+    never chosen.
     """
     fitting = [
         c

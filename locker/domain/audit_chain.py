@@ -103,12 +103,26 @@ def first_break(records: Iterable[AuditRecord], head: tuple[int, str] | None) ->
             )
         expected_seq, expected_prev, last = record.seq + 1, record.hash, record
     if head is not None:
-        head_seq, head_hash = head
-        if last is None or (last.seq, last.hash) != (head_seq, head_hash):
-            ends = last.seq if last else 0
-            return ChainBreak(
-                ends + 1,
-                f"the log ends at record {ends} but its head is record "
-                f"{head_seq}: records were deleted from the end or replaced",
-            )
+        return _check_head(last, head)
     return None
+
+
+def _check_head(last: AuditRecord | None, head: tuple[int, str]) -> ChainBreak | None:
+    """Hold the chain's last record against the head recorded with the last append."""
+    head_seq, head_hash = head
+    ends = last.seq if last else 0
+    if last is not None and (last.seq, last.hash) == (head_seq, head_hash):
+        return None
+    if ends < head_seq:
+        return ChainBreak(
+            ends + 1,
+            f"the log ends at record {ends} but its head is record {head_seq}: "
+            "records were deleted from the end",
+        )
+    if ends > head_seq:
+        return ChainBreak(
+            head_seq + 1,
+            f"record {head_seq + 1} stands after the recorded head {head_seq}: "
+            "records were added without the head",
+        )
+    return ChainBreak(ends, f"record {ends} does not match the recorded head: it was replaced")

@@ -39,6 +39,8 @@ def token_hash(nonce: str) -> str:
 
 def issue(secret: bytes, courier_id: int) -> Badge:
     """A new badge for a courier; it replaces any earlier one once stored."""
+    if not 0 < courier_id < 10**9:
+        raise BadgeError("courier ids on badges are 1 to 9 digits")
     nonce = secrets.token_urlsafe(12)
     unsigned = f"{PREFIX}:{courier_id}:{nonce}"
     return Badge(f"{unsigned}:{sign(secret, unsigned)}", token_hash(nonce))

@@ -19,7 +19,11 @@ class KeypadPolicy:
 
     def lockout_length(self, lockouts: int) -> timedelta:
         """Length of the n-th lockout in a row (1-based): doubling, capped."""
-        return min(self.first_lockout * (1 << max(lockouts - 1, 0)), self.max_lockout)
+        doublings = max(lockouts - 1, 0)
+        # Compare before multiplying: a long siege would overflow timedelta otherwise.
+        if self.first_lockout * (1 << min(doublings, 32)) >= self.max_lockout:
+            return self.max_lockout
+        return self.first_lockout * (1 << doublings)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ def _field(entry: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
         raise InvalidInputError(f"{where}: '{key}' is missing")
     value = entry[key]
     if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-        raise InvalidInputError(f"{where}: '{key}' must be a {kind.__name__}")
+        what = "whole number" if kind is int else "string" if kind is str else kind.__name__
+        raise InvalidInputError(f"{where}: '{key}' must be a {what}")
     return value
 
 
@@ -85,7 +86,11 @@ def _parse_compartment(entry: Any, index: int, buses: set[str]) -> CompartmentSp
             "letter and two or three digits)"
         )
     where = f"compartment {label}"
-    size = Size.parse(_field(entry, "size", str, where))
+    raw_size = _field(entry, "size", str, where)
+    try:
+        size = Size.parse(raw_size)
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{where}: {error}") from None
     bus = entry.get("bus", "main")
     if bus not in buses:
         raise InvalidInputError(f"{where}: bus {bus!r} is not declared in [[bus]]")

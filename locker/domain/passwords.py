@@ -34,6 +34,9 @@ def verify_secret(secret: str, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != _SCHEME:
             return False
+        if (int(n), int(r), int(p)) != (_N, _R, _P):
+            # Only our own cost parameters: a doctored hash must not make a login crawl.
+            return False
         expected = base64.b64decode(digest)
         actual = _derive(secret, base64.b64decode(salt), int(n), int(r), int(p))
     except (ValueError, TypeError):

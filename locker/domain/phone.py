@@ -8,8 +8,11 @@ from locker.domain.errors import InvalidInputError
 
 # Mainland mobile numbers are 11 digits; the pattern also admits international numbers.
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
-# Any run of 8-15 digits (optionally with +) in free text is treated as a phone number.
-_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(\+?)([0-9]{3})([0-9]{1,8})([0-9]{4})(?![0-9])")
+# In free text, a phone is a run of 8-15 digits (optionally after +), or a mainland mobile
+# written in 3-4-4 groups with spaces or dashes, optionally after +86.
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:\+?[0-9]{8,15}|(?:\+?86[ -])?1[0-9]{2}[ -][0-9]{4}[ -][0-9]{4})(?![0-9])"
+)
 
 
 def normalise_phone(text: str) -> str:
@@ -20,15 +23,28 @@ def normalise_phone(text: str) -> str:
     return compact
 
 
+def _mask_digits(written: str) -> str:
+    """Star every digit but the first three and the last four, keeping '+', spaces and '-'."""
+    total = sum(ch.isdigit() for ch in written)
+    seen, out = 0, []
+    for ch in written:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= 3 or seen > total - 4 else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def mask_phone(phone: str | None) -> str:
     """138****5678: the first three and last four digits, the rest starred."""
     if not phone:
         return ""
-    return mask_phones_in(phone) if len(phone) >= 8 else "*" * len(phone)
+    if sum(ch.isdigit() for ch in phone) < 8:
+        return "*" * len(phone)
+    return _mask_digits(phone)
 
 
 def mask_phones_in(text: str) -> str:
-    """Mask every phone-number-like run of digits inside free text."""
-    return _PHONE_IN_TEXT.sub(
-        lambda m: f"{m.group(1)}{m.group(2)}{'*' * len(m.group(3))}{m.group(4)}", text
-    )
+    """Mask every phone number inside free text."""
+    return _PHONE_IN_TEXT.sub(lambda m: _mask_digits(m.group(0)), text)

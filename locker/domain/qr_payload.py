@@ -111,6 +111,7 @@ def encode(secret: bytes, locker_id: str, parcel_id: int, serial: int) -> str:
 def parse(data: bytes | str) -> QrClaim:
     """Read the fields of a payload; any other input raises QrFormatError and nothing else."""
     if isinstance(data, bytes):
+        data = data.strip()
         if len(data) > MAX_PAYLOAD_BYTES:
             raise QrFormatError("too long to be a pickup QR")
         try:
@@ -133,6 +134,9 @@ def parse(data: bytes | str) -> QrClaim:
         and _SIGNATURE.fullmatch(signature)
     ):
         raise QrFormatError("not a pickup QR: a field is malformed")
+    if any(len(f) > 1 and f.startswith("0") for f in (parcel_field, serial_field)):
+        # Only the canonical spelling is accepted, so the signature covers the exact text.
+        raise QrFormatError("not a pickup QR: a number is zero-padded")
     return QrClaim(locker_id, int(parcel_field, 36), int(serial_field, 36), signature)
 
 

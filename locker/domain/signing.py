@@ -19,4 +19,4 @@ def sign(secret: bytes, message: str) -> str:
 
 def signature_matches(secret: bytes, message: str, signature: str) -> bool:
     """Constant-time check of a signature made by `sign`."""
-    return hmac.compare_digest(sign(secret, message), signature)
+    return hmac.compare_digest(sign(secret, message).encode(), signature.encode("utf-8"))

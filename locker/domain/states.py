@@ -87,7 +87,7 @@ COMPARTMENT_TRANSITIONS: dict[tuple[CompartmentState, CompartmentState], str] = 
 def next_parcel_state(current: ParcelState | None, target: ParcelState) -> ParcelState:
     """Return `target` when the parcel table allows the move, else raise IllegalTransitionError."""
     if (current, target) not in PARCEL_TRANSITIONS:
-        origin = "a new parcel" if current is None else f"a {current.value} parcel"
+        origin = "a new parcel" if current is None else f"a parcel that is {current.value}"
         raise IllegalTransitionError(f"{origin} cannot become {target.value}")
     return target
 

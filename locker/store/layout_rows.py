@@ -62,6 +62,18 @@ class LayoutRows:
                 f"the layout leaves out {', '.join(dropped)}, which hold parcels: "
                 "take the parcels out first"
             )
+        current = {c.label: c.address for c in self.compartments()}
+        moved = sorted(
+            c.label
+            for c in layout.compartments
+            if c.label in held and current[c.label] != c.address
+        )
+        if moved:
+            # A recipient's code must keep firing the lock their parcel is behind.
+            raise StoreError(
+                f"the layout moves {', '.join(moved)} to another lock while they hold parcels: "
+                "take the parcels out first"
+            )
         # Park every existing door on a unique placeholder channel first, so that a layout
         # that swaps two doors' channels does not trip the (bus, board, channel) uniqueness.
         self.db.execute("UPDATE compartments SET channel = -rowid")

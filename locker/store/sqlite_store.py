@@ -31,7 +31,10 @@ class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, AuditRows):
 
     def __init__(self, path: str | Path, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:
         self.path = Path(path)
-        self.db = connect(self.path, busy_timeout_s)
+        try:
+            self.db = connect(self.path, busy_timeout_s)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path} is not a locker database: {error}") from None
         self._busy_timeout_s = busy_timeout_s
         self._write_lock = write_lock_for(self.path)
         self.migrated = apply_migrations(self.db)

@@ -57,7 +57,9 @@ class DemoOutput:
 def parse_demo(text: str) -> DemoOutput:
     """The couriers' logins and the parcels' codes out of `locker demo` output."""
     couriers = {
-        int(m.group(1)): m.group(2) for line in text.splitlines() if (m := _DEMO_COURIER.match(line))
+        int(m.group(1)): m.group(2)
+        for line in text.splitlines()
+        if (m := _DEMO_COURIER.match(line))
     }
     parcels = tuple(
         PrintedParcel(*m.groups()) for line in text.splitlines() if (m := _DEMO_PARCEL.match(line))

@@ -75,11 +75,21 @@ def test_a_lockout_ends_exactly_when_it_says(after_fifth: timedelta, locked: boo
         (5, timedelta(minutes=8)),
         (6, timedelta(minutes=15)),
         (7, timedelta(minutes=15)),
-        (60, timedelta(minutes=15)),
+        (42, timedelta(minutes=15)),
     ],
 )
 def test_lockout_length_doubles_and_is_capped(lockouts: int, length: timedelta) -> None:
     assert POLICY.lockout_length(lockouts) == length
+
+
+def test_a_siege_of_lockouts_stays_capped_at_max_lockout() -> None:
+    # Five wrong codes each time a lockout ends: about eleven hours of them, never forgiven.
+    state, now = KeypadState(), T0
+    for _ in range(50):
+        state = _lock_out(state, now)
+        assert state.locked_until is not None
+        assert state.locked_until - (now + 4 * SECOND) <= POLICY.max_lockout
+        now = state.locked_until
 
 
 def test_lockouts_in_a_row_double_up_to_max_lockout() -> None:
@@ -145,7 +155,7 @@ def test_a_right_code_restarts_the_back_off() -> None:
 @pytest.mark.parametrize(
     ("quiet", "next_lockout"),
     [
-        (timedelta(hours=1) - SECOND, timedelta(minutes=4)),  # third in a row: 30 s * 2**2
+        (timedelta(hours=1) - SECOND, timedelta(minutes=2)),  # third in a row: 30 s * 2**2
         (timedelta(hours=1), timedelta(seconds=30)),  # forgiven: back to the first lockout
         (timedelta(days=3), timedelta(seconds=30)),
     ],

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from locker.domain.errors import InvalidInputError
 from locker.domain.pickup_code import (
     DEFAULT_LENGTH,
-    CodeSource,
     MAX_DRAWS,
     MAX_LENGTH,
     MIN_LENGTH,
+    CodeSource,
     CodeSpaceExhaustedError,
     hash_code,
     issue_code,

@@ -165,7 +165,7 @@ def test_the_illegal_lists_cover_every_pair_not_in_the_tables() -> None:
 
 
 def test_a_refused_move_from_a_new_parcel_says_so() -> None:
-    with pytest.raises(IllegalTransitionError, match="^a new parcel cannot become collected$"):
+    with pytest.raises(IllegalTransitionError, match=r"^a new parcel cannot become collected$"):
         next_parcel_state(NEW, P.COLLECTED)
 
 
