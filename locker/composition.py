@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from locker.boards.in_memory import InMemoryBoard
 from locker.config import Settings
-from locker.domain.keypad import KeypadPolicy
+from locker.domain.failure_budget import FailurePolicy
 from locker.log_masking import install_phone_masking
 from locker.ports import LockBoard
 from locker.services.context import LockerContext, Rules
@@ -20,7 +20,7 @@ def rules_from(settings: Settings) -> Rules:
         pickup_window=timedelta(hours=settings.pickup_window_hours),
         cancel_window=timedelta(minutes=settings.cancel_window_minutes),
         code_length=settings.code_length,
-        keypad=KeypadPolicy(
+        keypad=FailurePolicy(
             max_failures=settings.keypad_max_failures,
             window=timedelta(minutes=settings.keypad_window_minutes),
             first_lockout=timedelta(seconds=settings.keypad_first_lockout_seconds),

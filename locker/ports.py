@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from locker.domain.audit_chain import AuditRecord
-from locker.domain.keypad import KeypadState
+from locker.domain.failure_budget import FailureRecord
 from locker.domain.layout import Layout
 from locker.domain.models import Address, Compartment, Courier, Parcel, Size
 from locker.domain.states import CompartmentState, ParcelState
@@ -248,12 +248,12 @@ class ParcelStore(Protocol):
         """Withdraw a parcel's unsent messages."""
         ...
 
-    def keypad_state(self) -> KeypadState:
-        """The keypad's failure record."""
+    def failure_record(self, key: str) -> FailureRecord:
+        """The failure record of one budget ('keypad', 'courier:<id>', 'admin:<name>')."""
         ...
 
-    def save_keypad_state(self, state: KeypadState) -> None:
-        """Store the keypad's failure record."""
+    def save_failure_record(self, key: str, record: FailureRecord) -> None:
+        """Store the failure record of one budget."""
         ...
 
     def append_audit(

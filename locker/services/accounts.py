@@ -10,6 +10,7 @@ from locker.domain.models import Courier
 from locker.domain.passwords import hash_secret, validate_password, validate_pin, verify_secret
 from locker.services.context import LockerContext
 from locker.services.errors import AuthenticationError, NotFoundError
+from locker.services.failure_budgets import refill, refuse_if_locked, spend
 
 
 def _clean_name(text: str, what: str) -> str:
@@ -48,11 +49,17 @@ def issue_badge(ctx: LockerContext, courier_id: int, actor: str) -> str:
 
 
 def login_courier(ctx: LockerContext, courier_id: int, pin: str) -> Courier:
-    """The courier, when the id and PIN match an active account."""
+    """The courier, when the id and PIN match an active account, within its failure budget."""
     stored = ctx.store.courier_pin_hash(courier_id)
     courier = ctx.store.courier(courier_id)
-    if stored is None or courier is None or not verify_secret(pin, stored):
+    if stored is None or courier is None:
         raise AuthenticationError("courier id or PIN is wrong")
+    key = f"courier:{courier_id}"
+    refuse_if_locked(ctx, key, "too many wrong PINs for this courier")
+    if not verify_secret(pin, stored):
+        spend(ctx, key, ctx.rules.login, key)
+        raise AuthenticationError("courier id or PIN is wrong")
+    refill(ctx, key)
     return courier
 
 
@@ -109,10 +116,16 @@ def add_admin(ctx: LockerContext, username: str, password: str, actor: str) -> N
 
 
 def check_admin(ctx: LockerContext, username: str, password: str) -> None:
-    """Raise AuthenticationError unless the username and password match."""
+    """Raise AuthenticationError unless the username and password match, within the budget."""
     stored = ctx.store.admin_password_hash(username)
-    if stored is None or not verify_secret(password, stored):
+    if stored is None:
         raise AuthenticationError("username or password is wrong")
+    key = f"admin:{username}"
+    refuse_if_locked(ctx, key, "too many wrong passwords for this admin")
+    if not verify_secret(password, stored):
+        spend(ctx, key, ctx.rules.login, key)
+        raise AuthenticationError("username or password is wrong")
+    refill(ctx, key)
 
 
 def change_admin_password(ctx: LockerContext, username: str, new_password: str, actor: str) -> None:

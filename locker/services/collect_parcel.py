@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
-from locker.domain.keypad import record_failure, record_success
 from locker.domain.models import Parcel
 from locker.domain.pickup_code import hash_code, normalise_typed_code
 from locker.domain.qr_payload import QrCheck, QrVerdict
@@ -15,7 +13,8 @@ from locker.domain.states import CompartmentState, ParcelState, next_parcel_stat
 from locker.ports import UnlockOutcome
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment, unlock
-from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, KeypadLockedError
+from locker.services.errors import CodeRejectedError, DoorDidNotOpenError
+from locker.services.failure_budgets import KEYPAD, attempts_left, refill, refuse_if_locked, spend
 
 RECIPIENT = "recipient"
 
@@ -78,57 +77,24 @@ def collect_by_qr(ctx: LockerContext, text: bytes | str) -> PickupResult:
 def collect_by_code(ctx: LockerContext, typed: str) -> PickupResult:
     """Open the door of the parcel a typed code belongs to, within the keypad's budget."""
     store = ctx.store
-    now = ctx.clock.now()
-    state = store.keypad_state()
-    if state.locked(now) and state.locked_until is not None:
-        wait = math.ceil((state.locked_until - now).total_seconds())
-        raise KeypadLockedError(
-            f"too many wrong codes: try again in {wait} seconds, or scan your QR code",
-            state.locked_until,
-        )
+    refuse_if_locked(ctx, KEYPAD, "too many wrong codes", "scan your QR code")
     code = normalise_typed_code(typed, ctx.rules.code_length)
     info = store.locker()
     parcel = store.parcel_by_code_hash(hash_code(info.secret, code))
     if parcel is None:
-        _count_failure(ctx)
+        spend(ctx, KEYPAD, ctx.rules.keypad, RECIPIENT)
         raise CodeRejectedError(
             refusal_message(QrCheck(QrVerdict.UNKNOWN)),
             QrVerdict.UNKNOWN,
-            attempts_left=_attempts_left(ctx),
+            attempts_left=attempts_left(ctx, KEYPAD, ctx.rules.keypad),
         )
     # A typed code carries no signature: it stands for the parcel's current code.
     claim = qr_payload.QrClaim(info.locker_id, parcel.id, parcel.code_serial, "")
     check = _judge(ctx, QrCheck(QrVerdict.VALID, claim), parcel)
     if check.verdict is not QrVerdict.VALID:
         raise CodeRejectedError(refusal_message(check), check.verdict)
-    with store.transaction():
-        store.save_keypad_state(record_success(store.keypad_state()))
+    refill(ctx, KEYPAD)
     return _open_for_pickup(ctx, parcel, "code")
-
-
-def _count_failure(ctx: LockerContext) -> None:
-    store = ctx.store
-    now = ctx.clock.now()
-    with store.transaction():
-        before = store.keypad_state()
-        after = record_failure(before, ctx.rules.keypad, now)
-        store.save_keypad_state(after)
-        # record_failure only moves locked_until when this failure starts a lockout.
-        if after.locked_until is not None and after.locked_until != before.locked_until:
-            store.append_audit(
-                RECIPIENT,
-                "keypad.lockout",
-                "keypad",
-                {"lockout": after.lockouts, "until": after.locked_until.isoformat()},
-                now,
-            )
-
-
-def _attempts_left(ctx: LockerContext) -> int:
-    state = ctx.store.keypad_state()
-    if state.locked(ctx.clock.now()):
-        return 0
-    return max(ctx.rules.keypad.max_failures - len(state.failures), 0)
 
 
 def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from locker.domain.keypad import KeypadPolicy
+from locker.domain.failure_budget import FailurePolicy
 from locker.domain.pickup_code import DEFAULT_LENGTH, CodeSource, random_digits
 from locker.ports import Clock, LockBoard, ParcelStore
 
@@ -17,7 +17,15 @@ class Rules:
     pickup_window: timedelta = timedelta(hours=72)
     cancel_window: timedelta = timedelta(minutes=10)
     code_length: int = DEFAULT_LENGTH
-    keypad: KeypadPolicy = field(default_factory=KeypadPolicy)
+    keypad: FailurePolicy = field(default_factory=FailurePolicy)
+    login: FailurePolicy = field(
+        default_factory=lambda: FailurePolicy(
+            max_failures=5,
+            window=timedelta(minutes=15),
+            first_lockout=timedelta(minutes=1),
+            max_lockout=timedelta(minutes=30),
+        )
+    )
     retention: timedelta = timedelta(days=30)
     unlock_timeout_s: float = 2.0
 

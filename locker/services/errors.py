@@ -52,8 +52,8 @@ class CodeRejectedError(ServiceError):
         self.attempts_left = attempts_left
 
 
-class KeypadLockedError(ServiceError):
-    """Too many wrong codes: the keypad refuses input until `until`."""
+class LockedOutError(ServiceError):
+    """Too many wrong codes, PINs or passwords: refused until `until`."""
 
     def __init__(self, message: str, until: datetime) -> None:
         super().__init__(message)

@@ -1,4 +1,4 @@
-"""The door-operation journal, the notification outbox and the keypad's failure record."""
+"""The door-operation journal, the notification outbox and the failure budgets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
-from locker.domain.keypad import KeypadState
+from locker.domain.failure_budget import FailureRecord
 from locker.ports import DoorOperation
 from locker.store.codec import parse_time, time_text
 
@@ -27,7 +27,7 @@ def _operation(row: dict[str, Any]) -> DoorOperation:
 
 
 class JournalRows:
-    """Queries on door_ops, outbox and keypad."""
+    """Queries on door_ops, outbox and failure_budgets."""
 
     db: sqlite_utils.Database
 
@@ -87,29 +87,30 @@ class JournalRows:
         """Every outbox message, oldest first."""
         return list(self.db.query("SELECT * FROM outbox ORDER BY id"))
 
-    def keypad_state(self) -> KeypadState:
-        """The keypad's failure record."""
-        for row in self.db.query("SELECT * FROM keypad WHERE key = 1"):
+    def failure_record(self, key: str) -> FailureRecord:
+        """The failure record of one budget ('keypad', 'courier:<id>', 'admin:<name>')."""
+        for row in self.db.query("SELECT * FROM failure_budgets WHERE key = ?", [key]):
             failures = tuple(datetime.fromisoformat(t) for t in json.loads(row["failures"]))
-            return KeypadState(
+            return FailureRecord(
                 failures,
                 row["lockouts"],
                 parse_time(row["locked_until"]),
                 parse_time(row["last_failure"]),
             )
-        return KeypadState()
+        return FailureRecord()
 
-    def save_keypad_state(self, state: KeypadState) -> None:
-        """Store the keypad's failure record."""
+    def save_failure_record(self, key: str, record: FailureRecord) -> None:
+        """Store the failure record of one budget."""
         self.db.execute(
-            "INSERT INTO keypad (key, failures, lockouts, locked_until, last_failure) "
-            "VALUES (1, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, "
-            "lockouts = excluded.lockouts, locked_until = excluded.locked_until, "
-            "last_failure = excluded.last_failure",
+            "INSERT INTO failure_budgets (key, failures, lockouts, locked_until, last_failure) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+            "failures = excluded.failures, lockouts = excluded.lockouts, "
+            "locked_until = excluded.locked_until, last_failure = excluded.last_failure",
             [
-                json.dumps([time_text(t) for t in state.failures]),
-                state.lockouts,
-                time_text(state.locked_until),
-                time_text(state.last_failure),
+                key,
+                json.dumps([time_text(t) for t in record.failures]),
+                record.lockouts,
+                time_text(record.locked_until),
+                time_text(record.last_failure),
             ],
         )

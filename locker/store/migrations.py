@@ -123,8 +123,8 @@ def m001_core(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m002_outbox_and_keypad(db: sqlite_utils.Database) -> None:
-    """The notification outbox and the keypad's persistent failure budget."""
+def m002_outbox_and_failure_budgets(db: sqlite_utils.Database) -> None:
+    """The notification outbox, and the failure budgets of the keypad and of each account."""
     _run_script(
         db,
         """
@@ -138,8 +138,8 @@ def m002_outbox_and_keypad(db: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL,
             sent_at TEXT
         );
-        CREATE TABLE keypad (
-            key INTEGER PRIMARY KEY CHECK (key = 1),
+        CREATE TABLE failure_budgets (
+            key TEXT PRIMARY KEY,  -- 'keypad', 'courier:<id>' or 'admin:<username>'
             failures TEXT NOT NULL DEFAULT '[]',
             lockouts INTEGER NOT NULL DEFAULT 0,
             locked_until TEXT,

@@ -9,7 +9,7 @@ from locker.domain.errors import InvalidInputError
 from locker.domain.qr_payload import QrVerdict
 from locker.domain.states import CompartmentState, ParcelState
 from locker.services.collect_parcel import collect_by_code, collect_by_qr
-from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, KeypadLockedError
+from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
 from locker.services.expire_overdue import expire_overdue
 from locker.services.reissue_code import reissue_code
 from locker.services.service_state import set_out_of_service
@@ -57,7 +57,7 @@ def test_a_wrong_code_is_refused_and_counts_against_the_keypad(ctx, courier, boa
 def test_a_code_of_the_wrong_length_is_explained_and_not_counted(ctx):
     with pytest.raises(InvalidInputError, match="8 digits"):
         collect_by_code(ctx, "1234")
-    assert ctx.store.keypad_state().failures == ()
+    assert ctx.store.failure_record("keypad").failures == ()
 
 
 def test_five_wrong_codes_lock_the_keypad_with_a_growing_audited_back_off(ctx, courier, clock):
@@ -65,14 +65,14 @@ def test_five_wrong_codes_lock_the_keypad_with_a_growing_audited_back_off(ctx, c
     for _ in range(5):
         with pytest.raises(CodeRejectedError):
             collect_by_code(ctx, "00000000")
-    with pytest.raises(KeypadLockedError, match="try again in 30 seconds"):
+    with pytest.raises(LockedOutError, match="try again in 30 seconds"):
         collect_by_code(ctx, receipt.code)
 
     clock.advance(seconds=31)
     for _ in range(5):
         with pytest.raises(CodeRejectedError):
             collect_by_code(ctx, "11111111")
-    with pytest.raises(KeypadLockedError) as locked:
+    with pytest.raises(LockedOutError) as locked:
         collect_by_code(ctx, receipt.code)
     assert locked.value.until == clock.now() + ctx.rules.keypad.lockout_length(2)
 
@@ -92,7 +92,7 @@ def test_the_keypad_lockout_survives_a_restart(ctx, courier, db_path, board, clo
             collect_by_code(ctx, "00000000")
     with SqliteStore(db_path) as reopened:
         fresh = LockerContext(store=reopened, board=board, clock=clock)
-        with pytest.raises(KeypadLockedError):
+        with pytest.raises(LockedOutError):
             collect_by_code(fresh, "12345678")
 
 

@@ -170,3 +170,32 @@ def test_log_lines_never_show_a_whole_phone_number(caplog):
         logger.info("notify %s about %s", "13812345678", "A07")
     assert "138****5678" in caplog.text
     assert "13812345678" not in caplog.text
+
+
+def test_guessing_a_couriers_pin_locks_that_account_out(ctx, courier, clock):
+    from locker.services.accounts import login_courier
+    from locker.services.errors import AuthenticationError, LockedOutError
+    from tests.conftest import COURIER_PIN
+
+    for _ in range(5):
+        with pytest.raises(AuthenticationError, match="PIN is wrong"):
+            login_courier(ctx, courier.id, "0000")
+    with pytest.raises(LockedOutError, match=r"too many wrong PINs.*60 seconds"):
+        login_courier(ctx, courier.id, COURIER_PIN)
+    assert any(r.action == "courier.lockout" for r in ctx.store.audit_records())
+    clock.advance(seconds=61)
+    assert login_courier(ctx, courier.id, COURIER_PIN).id == courier.id
+
+
+def test_guessing_an_admin_password_locks_that_admin_out(ctx, clock):
+    from locker.services.accounts import check_admin
+    from locker.services.errors import AuthenticationError, LockedOutError
+    from tests.conftest import ADMIN_PASSWORD
+
+    for _ in range(5):
+        with pytest.raises(AuthenticationError):
+            check_admin(ctx, "admin", "guess-guess")
+    with pytest.raises(LockedOutError, match="too many wrong passwords"):
+        check_admin(ctx, "admin", ADMIN_PASSWORD)
+    clock.advance(minutes=2)
+    check_admin(ctx, "admin", ADMIN_PASSWORD)

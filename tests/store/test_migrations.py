@@ -19,7 +19,7 @@ def test_a_new_database_gets_every_migration_recorded(tmp_path):
 def test_an_older_database_file_is_upgraded_in_place(tmp_path):
     path = tmp_path / "old.db"
     old = connect(path)
-    apply_migrations(old, stop_before="m002_outbox_and_keypad")
+    apply_migrations(old, stop_before="m002_outbox_and_failure_budgets")
     old.execute(
         "INSERT INTO locker (key, locker_id, name, secret, created_at) "
         "VALUES (1, 'OLD-1', 'Old locker', ?, '2025-01-01T00:00:00+00:00')",
@@ -39,11 +39,11 @@ def test_an_older_database_file_is_upgraded_in_place(tmp_path):
     assert "outbox" not in tables
 
     with SqliteStore(path) as store:
-        assert store.migrated == ["m002_outbox_and_keypad"]
+        assert store.migrated == ["m002_outbox_and_failure_budgets"]
         assert store.locker().locker_id == "OLD-1"
         assert store.parcel_by_tracking("SF1").compartment == "A01"
         assert store.outbox() == []
-        assert store.keypad_state().lockouts == 0
+        assert store.failure_record("keypad").lockouts == 0
     with SqliteStore(path) as again:
         assert again.migrated == []
 

@@ -7,14 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from locker.domain.keypad import KeypadPolicy, KeypadState, record_failure, record_success
+from locker.domain.failure_budget import (
+    FailurePolicy,
+    FailureRecord,
+    record_failure,
+    record_success,
+)
 
-POLICY = KeypadPolicy()
+POLICY = FailurePolicy()
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 
-def _fail_at(state: KeypadState, times: Iterable[datetime]) -> KeypadState:
+def _fail_at(state: FailureRecord, times: Iterable[datetime]) -> FailureRecord:
     for now in times:
         state = record_failure(state, POLICY, now)
     return state
@@ -25,7 +30,7 @@ def _burst(start: datetime, count: int = 5) -> list[datetime]:
     return [start + i * SECOND for i in range(count)]
 
 
-def _lock_out(state: KeypadState, start: datetime) -> KeypadState:
+def _lock_out(state: FailureRecord, start: datetime) -> FailureRecord:
     """Five quick failures; the keypad must end locked."""
     state = _fail_at(state, _burst(start))
     assert state.locked_until is not None
@@ -41,14 +46,14 @@ def test_the_policy_matches_the_decision() -> None:
 
 
 def test_four_failures_do_not_lock() -> None:
-    state = _fail_at(KeypadState(), _burst(T0, 4))
+    state = _fail_at(FailureRecord(), _burst(T0, 4))
     assert len(state.failures) == 4
     assert state.locked_until is None
     assert not state.locked(T0 + 4 * SECOND)
 
 
 def test_the_fifth_failure_locks_for_30_seconds() -> None:
-    state = _fail_at(KeypadState(), _burst(T0))
+    state = _fail_at(FailureRecord(), _burst(T0))
     fifth = T0 + 4 * SECOND
     assert state.lockouts == 1
     assert state.locked_until == fifth + timedelta(seconds=30)
@@ -60,7 +65,7 @@ def test_the_fifth_failure_locks_for_30_seconds() -> None:
     [(timedelta(0), True), (timedelta(seconds=29), True), (timedelta(seconds=30), False)],
 )
 def test_a_lockout_ends_exactly_when_it_says(after_fifth: timedelta, locked: bool) -> None:
-    state = _fail_at(KeypadState(), _burst(T0))
+    state = _fail_at(FailureRecord(), _burst(T0))
     assert state.locked(T0 + 4 * SECOND + after_fifth) is locked
 
 
@@ -84,7 +89,7 @@ def test_lockout_length_doubles_and_is_capped(lockouts: int, length: timedelta) 
 
 def test_a_siege_of_lockouts_stays_capped_at_max_lockout() -> None:
     # Five wrong codes each time a lockout ends: about eleven hours of them, never forgiven.
-    state, now = KeypadState(), T0
+    state, now = FailureRecord(), T0
     for _ in range(50):
         state = _lock_out(state, now)
         assert state.locked_until is not None
@@ -93,7 +98,7 @@ def test_a_siege_of_lockouts_stays_capped_at_max_lockout() -> None:
 
 
 def test_lockouts_in_a_row_double_up_to_max_lockout() -> None:
-    state, now, lengths = KeypadState(), T0, []
+    state, now, lengths = FailureRecord(), T0, []
     for _ in range(8):
         state = _lock_out(state, now)
         assert state.locked_until is not None
@@ -120,14 +125,14 @@ def test_lockouts_in_a_row_double_up_to_max_lockout() -> None:
     ],
 )
 def test_failures_older_than_the_window_do_not_count(gap: timedelta, locked: bool) -> None:
-    state = _fail_at(KeypadState(), [T0] * 4)
+    state = _fail_at(FailureRecord(), [T0] * 4)
     state = record_failure(state, POLICY, T0 + gap)
     assert (state.locked_until is not None) is locked
 
 
 def test_failures_spread_over_more_than_the_window_never_lock() -> None:
     every_three_minutes = [T0 + i * timedelta(minutes=3) for i in range(20)]
-    state = KeypadState()
+    state = FailureRecord()
     for now in every_three_minutes:
         state = record_failure(state, POLICY, now)
         assert not state.locked(now)
@@ -135,14 +140,14 @@ def test_failures_spread_over_more_than_the_window_never_lock() -> None:
 
 
 def test_a_right_code_clears_the_failures() -> None:
-    state = record_success(_fail_at(KeypadState(), _burst(T0, 4)))
+    state = record_success(_fail_at(FailureRecord(), _burst(T0, 4)))
     assert state.failures == ()
     state = _fail_at(state, _burst(T0 + 10 * SECOND, 4))
     assert state.locked_until is None
 
 
 def test_a_right_code_restarts_the_back_off() -> None:
-    state = _lock_out(KeypadState(), T0)
+    state = _lock_out(FailureRecord(), T0)
     state = _lock_out(state, T0 + timedelta(minutes=1))
     assert state.lockouts == 2
     state = record_success(state)
@@ -163,7 +168,7 @@ def test_a_right_code_restarts_the_back_off() -> None:
 def test_an_hour_without_failures_forgives_earlier_lockouts(
     quiet: timedelta, next_lockout: timedelta
 ) -> None:
-    state = _lock_out(KeypadState(), T0)
+    state = _lock_out(FailureRecord(), T0)
     state = _lock_out(state, T0 + timedelta(minutes=1))
     assert state.lockouts == 2 and state.last_failure is not None
     start = state.last_failure + quiet
@@ -172,18 +177,18 @@ def test_an_hour_without_failures_forgives_earlier_lockouts(
 
 
 def test_a_failure_is_remembered_as_the_last_failure() -> None:
-    state = record_failure(KeypadState(), POLICY, T0)
+    state = record_failure(FailureRecord(), POLICY, T0)
     assert state.last_failure == T0
     assert state.failures == (T0,)
 
 
 def test_a_fresh_keypad_is_not_locked() -> None:
-    assert not KeypadState().locked(T0)
+    assert not FailureRecord().locked(T0)
 
 
 def test_a_custom_policy_is_honoured() -> None:
-    strict = KeypadPolicy(max_failures=2, first_lockout=timedelta(seconds=5))
-    state = record_failure(KeypadState(), strict, T0)
+    strict = FailurePolicy(max_failures=2, first_lockout=timedelta(seconds=5))
+    state = record_failure(FailureRecord(), strict, T0)
     assert state.locked_until is None
     state = record_failure(state, strict, T0 + SECOND)
     assert state.locked_until == T0 + SECOND + timedelta(seconds=5)

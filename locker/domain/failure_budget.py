@@ -1,4 +1,7 @@
-"""The keypad's failure budget: a few wrong codes, then a lockout that grows each time."""
+"""Failure budgets: a few wrong codes, PINs or passwords, then a lockout that grows each time.
+
+One budget guards the recipients' keypad; each courier and admin account has its own.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
-class KeypadPolicy:
-    """How many wrong codes in what window, and how long the lockouts last."""
+class FailurePolicy:
+    """How many failures in what window, and how long the lockouts last."""
 
     max_failures: int = 5
     window: timedelta = timedelta(minutes=10)
@@ -27,8 +30,8 @@ class KeypadPolicy:
 
 
 @dataclass(frozen=True)
-class KeypadState:
-    """Recent failures and lockouts of the keypad."""
+class FailureRecord:
+    """Recent failures and lockouts of one budget."""
 
     failures: tuple[datetime, ...] = field(default_factory=tuple)
     lockouts: int = 0
@@ -40,18 +43,18 @@ class KeypadState:
         return self.locked_until is not None and now < self.locked_until
 
 
-def record_failure(state: KeypadState, policy: KeypadPolicy, now: datetime) -> KeypadState:
-    """The state after one more wrong code; `locked_until` is set when it starts a lockout."""
+def record_failure(state: FailureRecord, policy: FailurePolicy, now: datetime) -> FailureRecord:
+    """The record after one more failure; `locked_until` moves when it starts a lockout."""
     lockouts = state.lockouts
     if state.last_failure is not None and now - state.last_failure >= policy.forgive_after:
         lockouts = 0
     recent = (*(t for t in state.failures if now - t < policy.window), now)
     if len(recent) < policy.max_failures:
-        return KeypadState(recent, lockouts, state.locked_until, now)
+        return FailureRecord(recent, lockouts, state.locked_until, now)
     lockouts += 1
-    return KeypadState((), lockouts, now + policy.lockout_length(lockouts), now)
+    return FailureRecord((), lockouts, now + policy.lockout_length(lockouts), now)
 
 
-def record_success(state: KeypadState) -> KeypadState:
-    """A right code clears the failures and the back-off."""
+def record_success(state: FailureRecord) -> FailureRecord:
+    """A success clears the failures and the back-off."""
     return replace(state, failures=(), lockouts=0)
