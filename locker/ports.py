@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from locker.domain.audit_chain import AuditRecord
 from locker.domain.failure_budget import FailureRecord
-from locker.domain.layout import Layout
+from locker.domain.layout import BusSpec, Layout
 from locker.domain.models import Address, Compartment, Courier, Parcel, Size
 from locker.domain.states import CompartmentState, ParcelState
 
@@ -34,6 +34,22 @@ class ChannelStatus:
     channel: int
     locked: bool
     door_closed: bool | None = None
+    item_present: bool | None = None
+
+
+class DoorEventKind(Enum):
+    """What a board saw a door do."""
+
+    OPENED = "opened"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class DoorEvent:
+    """A door changed state, as a board reported it (or as a status poll revealed)."""
+
+    address: Address
+    kind: DoorEventKind
     item_present: bool | None = None
 
 
@@ -108,6 +124,14 @@ class ParcelStore(Protocol):
 
     def compartment(self, label: str) -> Compartment:
         """One compartment, or KeyError."""
+        ...
+
+    def compartment_at(self, address: Address) -> Compartment | None:
+        """The compartment wired to a bus, board and channel, if any."""
+        ...
+
+    def buses(self) -> Sequence[BusSpec]:
+        """Every bus of the layout."""
         ...
 
     def set_compartment_state(self, label: str, state: CompartmentState) -> None:

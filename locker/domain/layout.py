@@ -18,14 +18,21 @@ MAX_CHANNEL = 16
 DEFAULT_BAUD = 19200
 
 
+DEFAULT_PULSE_MS = 500
+MAX_PULSE_MS = 5000
+
+
 @dataclass(frozen=True)
 class BusSpec:
-    """One serial bus and the driver that speaks on it."""
+    """One serial bus, the driver that speaks on it, and its lock settings."""
 
     name: str
     driver: str
     port: str | None
     baud: int
+    locked_bit: int = 1
+    item_sensor_boards: tuple[int, ...] = ()
+    pulse_ms: int = DEFAULT_PULSE_MS
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,24 @@ def _parse_bus(entry: Any, index: int) -> BusSpec:
     baud = entry.get("baud", DEFAULT_BAUD)
     if isinstance(baud, bool) or not isinstance(baud, int) or baud <= 0:
         raise InvalidInputError(f"bus {name}: baud must be a positive whole number")
-    return BusSpec(name, driver, port, baud)
+    locked_bit = entry.get("locked_bit", 1)
+    if locked_bit not in (0, 1) or isinstance(locked_bit, bool):
+        raise InvalidInputError(f"bus {name}: locked_bit must be 1 (bit set = locked) or 0")
+    sensors = entry.get("item_sensor_boards", [])
+    if not isinstance(sensors, list) or not all(
+        isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= MAX_BOARD for b in sensors
+    ):
+        raise InvalidInputError(
+            f"bus {name}: item_sensor_boards must list board numbers 0-{MAX_BOARD}"
+        )
+    pulse_ms = entry.get("pulse_ms", DEFAULT_PULSE_MS)
+    if (
+        isinstance(pulse_ms, bool)
+        or not isinstance(pulse_ms, int)
+        or not 0 < pulse_ms <= MAX_PULSE_MS
+    ):
+        raise InvalidInputError(f"bus {name}: pulse_ms must be 1 to {MAX_PULSE_MS}")
+    return BusSpec(name, driver, port, baud, locked_bit, tuple(sorted(set(sensors))), pulse_ms)
 
 
 def _parse_compartment(entry: Any, index: int, buses: set[str]) -> CompartmentSpec:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import sqlite_utils
 
 from locker.domain.layout import BusSpec, Layout
-from locker.domain.models import Compartment
+from locker.domain.models import Address, Compartment
 from locker.domain.states import CompartmentState, ParcelState
 from locker.store.codec import compartment_from_row
 from locker.store.errors import StoreError
@@ -36,6 +37,15 @@ class LayoutRows:
             return compartment_from_row(row)
         raise KeyError(f"no compartment {label}")
 
+    def compartment_at(self, address: Address) -> Compartment | None:
+        """The compartment wired to a bus, board and channel, if any."""
+        for row in self.db.query(
+            "SELECT * FROM compartments WHERE bus = ? AND board = ? AND channel = ?",
+            [address.bus, address.board, address.channel],
+        ):
+            return compartment_from_row(row)
+        return None
+
     def set_compartment_state(self, label: str, state: CompartmentState) -> None:
         """Store a compartment's state; the caller checked the move against the table."""
         self.db.execute("UPDATE compartments SET state = ? WHERE label = ?", [state.value, label])
@@ -43,7 +53,18 @@ class LayoutRows:
     def buses(self) -> Sequence[BusSpec]:
         """Every bus of the layout."""
         rows = self.db.query("SELECT * FROM buses ORDER BY name")
-        return [BusSpec(r["name"], r["driver"], r["port"], r["baud"]) for r in rows]
+        return [
+            BusSpec(
+                r["name"],
+                r["driver"],
+                r["port"],
+                r["baud"],
+                r["locked_bit"],
+                tuple(json.loads(r["item_sensor_boards"])),
+                r["pulse_ms"],
+            )
+            for r in rows
+        ]
 
     def load_layout(self, layout: Layout) -> None:
         """Replace the layout in one go; refuse if it would drop or move a parcel's door."""
@@ -79,10 +100,20 @@ class LayoutRows:
         self.db.execute("UPDATE compartments SET channel = -rowid")
         for bus in layout.buses:
             self.db.execute(
-                "INSERT INTO buses (name, driver, port, baud) VALUES (?, ?, ?, ?) "
+                "INSERT INTO buses (name, driver, port, baud, locked_bit, item_sensor_boards, "
+                "pulse_ms) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET driver = excluded.driver, "
-                "port = excluded.port, baud = excluded.baud",
-                [bus.name, bus.driver, bus.port, bus.baud],
+                "port = excluded.port, baud = excluded.baud, locked_bit = excluded.locked_bit, "
+                "item_sensor_boards = excluded.item_sensor_boards, pulse_ms = excluded.pulse_ms",
+                [
+                    bus.name,
+                    bus.driver,
+                    bus.port,
+                    bus.baud,
+                    bus.locked_bit,
+                    json.dumps(list(bus.item_sensor_boards)),
+                    bus.pulse_ms,
+                ],
             )
         for spec in layout.compartments:
             self.db.execute(

@@ -149,6 +149,19 @@ def m002_outbox_and_failure_budgets(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_bus_lock_settings(db: sqlite_utils.Database) -> None:
+    """Per-bus lock polarity, boards with item sensors, and relay pulse length."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE buses ADD COLUMN locked_bit INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE buses ADD COLUMN item_sensor_boards TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE buses ADD COLUMN pulse_ms INTEGER NOT NULL DEFAULT 500;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) -> list[str]:
     """Apply what is pending; returns the names applied."""
     pending = [m.name for m in migrations.pending(db)]

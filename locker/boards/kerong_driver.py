@@ -1,0 +1,109 @@
+"""Driver for Kerong KR-CU12/CU16-style boards sharing one RS485 bus.
+
+An unlock is confirmed only by the status read that follows it. Some boards answer an unlock
+with a status frame and some send nothing, so the answer to the unlock is taken if it comes and
+ignored if it does not. A Kerong lock latches only when its door is pushed shut, so the lock
+feedback bit doubles as the door-closed switch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from typing import Any
+
+from locker.boards import kerong_protocol as kp
+from locker.boards.serial_bus import BusUnavailableError, SerialBus
+from locker.ports import ChannelStatus, UnlockOutcome
+
+CHANNELS = 16
+# Wait for the optional status answer to an unlock; boards that answer do so within ~50 ms.
+UNLOCK_ANSWER_S = 0.1
+# A latch takes tens of milliseconds to release after the relay pulse.
+RELEASE_SETTLE_S = 0.05
+
+
+class BoardNotAnsweringError(Exception):
+    """A board gave no valid status reply within its retries."""
+
+
+class KerongDriver:
+    """Status and unlock for every Kerong board on one bus."""
+
+    def __init__(
+        self,
+        bus: SerialBus,
+        *,
+        locked_bit: int = 1,
+        item_sensor_boards: Collection[int] = (),
+        reply_timeout_s: float = 0.25,
+        retries: int = 2,
+        retry_backoff_s: float = 0.05,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.bus = bus
+        self.locked_bit = locked_bit
+        self.item_sensor_boards = frozenset(item_sensor_boards)
+        self.reply_timeout_s = reply_timeout_s
+        self.retries = retries
+        self.retry_backoff_s = retry_backoff_s
+        self._sleep = sleep
+
+    def _status_reply_of(self, board: int) -> Callable[[Any], bool]:
+        return lambda frame: isinstance(frame, kp.StatusReply) and frame.board == board
+
+    def _ask(self, frame: bytes, accept: Callable[[Any], bool] | None, timeout_s: float) -> Any:
+        future = self.bus.exchange(frame, accept, timeout_s)
+        try:
+            return future.result(timeout=timeout_s + 1.0)
+        except FutureTimeoutError:
+            return None
+
+    def read_status(self, board: int) -> kp.StatusReply:
+        """One board's status frame, retried with back-off; BoardNotAnsweringError after that."""
+        for attempt in range(self.retries + 1):
+            reply = self._ask(
+                kp.status_frame(board), self._status_reply_of(board), self.reply_timeout_s
+            )
+            if reply is not None:
+                return reply  # type: ignore[no-any-return]
+            if attempt < self.retries:
+                self._sleep(self.retry_backoff_s * (2**attempt))
+        raise BoardNotAnsweringError(f"board {board} on {self.bus.url} does not answer")
+
+    def _channels(self, reply: kp.StatusReply) -> dict[int, ChannelStatus]:
+        sensors = reply.board in self.item_sensor_boards
+        channels = {}
+        for channel in range(1, CHANNELS + 1):
+            locked = reply.locked(channel, self.locked_bit)
+            item = reply.item_present(channel) if sensors else None
+            channels[channel] = ChannelStatus(channel, locked, locked, item)
+        return channels
+
+    def status(self, board: int, timeout: float = 2.0) -> Mapping[int, ChannelStatus]:
+        """Every channel of one board."""
+        return self._channels(self.read_status(board))
+
+    def open(self, board: int, channel: int, timeout: float = 2.0) -> UnlockOutcome:
+        """Fire one lock, then read the status to see whether the latch released."""
+        try:
+            for _ in range(2):
+                # A status frame may or may not answer the unlock itself.
+                answer = self._ask(
+                    kp.unlock_frame(board, channel), self._status_reply_of(board), UNLOCK_ANSWER_S
+                )
+                if answer is not None and not answer.locked(channel, self.locked_bit):
+                    return UnlockOutcome.CONFIRMED
+                self._sleep(RELEASE_SETTLE_S)
+                try:
+                    reply = self.read_status(board)
+                except BoardNotAnsweringError:
+                    return UnlockOutcome.NO_ANSWER
+                if not reply.locked(channel, self.locked_bit):
+                    return UnlockOutcome.CONFIRMED
+                # Still latched: the unlock frame may have been lost on the line. Firing a
+                # second time is harmless; a stuck lock stays latched and is reported.
+            return UnlockOutcome.NOT_CONFIRMED
+        except BusUnavailableError:
+            return UnlockOutcome.NO_ANSWER

@@ -1,0 +1,226 @@
+"""One serial bus, one owner thread: callers submit exchanges and wait on futures.
+
+The owner thread is the only code that touches the port. It writes a request, reads until a
+frame the caller accepts arrives or the reply timeout passes, and hands every other frame to
+the unsolicited-frame callback (a board's door events). When the adapter disappears
+(SerialException, EIO) it fails the exchange in flight and every queued one at once, reopens
+the port with back-off, and calls `on_reconnect` so the driver can resync the boards' status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import serial
+
+from locker.boards.port_lock import PortLock
+
+log = logging.getLogger(__name__)
+
+# How long one read call may block; short so that queued requests are not kept waiting.
+READ_SLICE_S = 0.01
+RECONNECT_FIRST_S = 0.05
+RECONNECT_MAX_S = 2.0
+
+
+class BusUnavailableError(Exception):
+    """The port is closed or unplugged: the exchange was not sent."""
+
+
+class Decoder(Protocol):
+    """A protocol's stream decoder: bytes in, whole checked frames out."""
+
+    def feed(self, data: bytes) -> list[Any]: ...
+
+
+@dataclass
+class _Exchange:
+    request: bytes
+    accept: Callable[[Any], bool] | None
+    timeout_s: float
+    future: Future[Any] = field(default_factory=Future)
+
+
+_STOP = object()
+
+
+class SerialBus:
+    """The owner of one pyserial URL (a device path, a pty or socket://host:port)."""
+
+    def __init__(
+        self,
+        url: str,
+        decoder_factory: Callable[[], Decoder],
+        *,
+        baudrate: int = 19200,
+        on_unsolicited: Callable[[Any], None] | None = None,
+        on_reconnect: Callable[[], None] | None = None,
+        open_port: Callable[..., Any] = serial.serial_for_url,
+        lock_ports: bool = True,
+    ) -> None:
+        self.url = url
+        self.baudrate = baudrate
+        self._decoder_factory = decoder_factory
+        self._decoder = decoder_factory()
+        self._on_unsolicited = on_unsolicited or (lambda frame: None)
+        self._on_reconnect = on_reconnect
+        self._open_port = open_port
+        self._lock = PortLock(url) if lock_ports else None
+        self._port: Any = None
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._connected = threading.Event()
+        self._opened_before = False
+        self.reconnects = 0
+
+    # -- callers' side ----------------------------------------------------------------------
+
+    def start(self) -> SerialBus:
+        """Take the port lock, open the port and start the owner thread."""
+        if self._lock is not None:
+            self._lock.acquire()
+        self._thread = threading.Thread(target=self._run, name=f"bus {self.url}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Stop the owner thread, close the port and release its lock."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(timeout_s)
+            self._thread = None
+        self._close()
+        if self._lock is not None:
+            self._lock.release()
+
+    @property
+    def connected(self) -> bool:
+        """True while the port is open."""
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        """Wait until the port is open."""
+        return self._connected.wait(timeout_s)
+
+    def exchange(
+        self, request: bytes, accept: Callable[[Any], bool] | None, timeout_s: float
+    ) -> Future[Any]:
+        """Send `request`; the future gets the first accepted frame, or None at the timeout.
+
+        With `accept=None` nothing is awaited: the future resolves once the bytes are written.
+        The future fails with BusUnavailableError when the port is gone.
+        """
+        exchange = _Exchange(request, accept, timeout_s)
+        if not self.connected:
+            exchange.future.set_exception(BusUnavailableError(f"{self.url} is not connected"))
+            return exchange.future
+        self._queue.put(exchange)
+        return exchange.future
+
+    # -- the owner thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        backoff = RECONNECT_FIRST_S
+        while True:
+            if self._port is None:
+                if not self._try_open():
+                    if self._drain_and_wait(backoff):
+                        return
+                    backoff = min(backoff * 2, RECONNECT_MAX_S)
+                    continue
+                backoff = RECONNECT_FIRST_S
+            try:
+                item = self._queue.get(timeout=READ_SLICE_S)
+            except queue.Empty:
+                item = None
+            if item is _STOP:
+                self._fail_pending()
+                return
+            try:
+                if item is None:
+                    self._read_into(None, time.monotonic())
+                else:
+                    self._serve(item)
+            except (serial.SerialException, OSError) as error:
+                log.warning("lost %s: %s; reconnecting", self.url, error)
+                if isinstance(item, _Exchange) and not item.future.done():
+                    item.future.set_exception(BusUnavailableError(f"{self.url}: {error}"))
+                self._close()
+                self._fail_pending()
+
+    def _try_open(self) -> bool:
+        try:
+            self._port = self._open_port(self.url, baudrate=self.baudrate, timeout=READ_SLICE_S)
+        except (serial.SerialException, OSError, ValueError) as error:
+            log.debug("cannot open %s yet: %s", self.url, error)
+            self._port = None
+            return False
+        self._decoder = self._decoder_factory()
+        self._connected.set()
+        if self._opened_before:
+            self.reconnects += 1
+            if self._on_reconnect is not None:
+                # The resync runs on its own thread: it submits exchanges to this one.
+                threading.Thread(target=self._on_reconnect, name="resync", daemon=True).start()
+        self._opened_before = True
+        return True
+
+    def _drain_and_wait(self, backoff_s: float) -> bool:
+        """While disconnected, fail what callers queue; True when told to stop."""
+        deadline = time.monotonic() + backoff_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                return False
+            if item is _STOP:
+                return True
+            item.future.set_exception(BusUnavailableError(f"{self.url} is not connected"))
+        return False
+
+    def _serve(self, exchange: _Exchange) -> None:
+        if exchange.future.set_running_or_notify_cancel() is False:
+            return
+        self._port.write(exchange.request)
+        self._port.flush()
+        if exchange.accept is None:
+            exchange.future.set_result(None)
+            return
+        deadline = time.monotonic() + exchange.timeout_s
+        exchange.future.set_result(self._read_into(exchange.accept, deadline))
+
+    def _read_into(self, accept: Callable[[Any], bool] | None, deadline: float) -> Any:
+        """Read frames until one is accepted or the deadline passes; others are unsolicited."""
+        while True:
+            waiting = self._port.in_waiting
+            data = self._port.read(waiting or 1)
+            for frame in self._decoder.feed(data) if data else ():
+                if accept is not None and accept(frame):
+                    return frame
+                self._on_unsolicited(frame)
+            if time.monotonic() >= deadline:
+                return None
+
+    def _close(self) -> None:
+        self._connected.clear()
+        if self._port is not None:
+            with contextlib.suppress(serial.SerialException, OSError):
+                self._port.close()
+            self._port = None
+
+    def _fail_pending(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, _Exchange):
+                item.future.set_exception(BusUnavailableError(f"{self.url} is not connected"))
