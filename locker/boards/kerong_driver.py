@@ -18,10 +18,10 @@ from locker.boards.serial_bus import BusUnavailableError, SerialBus
 from locker.ports import ChannelStatus, UnlockOutcome
 
 CHANNELS = 16
-# Wait for the optional status answer to an unlock; boards that answer do so within ~50 ms.
-UNLOCK_ANSWER_S = 0.1
-# A latch takes tens of milliseconds to release after the relay pulse.
-RELEASE_SETTLE_S = 0.05
+# A latch takes tens of milliseconds to release after the relay pulse: keep reading the status
+# this long before calling the unlock unconfirmed, at this interval.
+CONFIRM_WINDOW_S = 0.4
+CONFIRM_POLL_S = 0.04
 
 
 class BoardNotAnsweringError(Exception):
@@ -86,24 +86,25 @@ class KerongDriver:
         return self._channels(self.read_status(board))
 
     def open(self, board: int, channel: int, timeout: float = 2.0) -> UnlockOutcome:
-        """Fire one lock, then read the status to see whether the latch released."""
+        """Fire one lock, then read the status until the latch shows released or time is up."""
         try:
             for _ in range(2):
-                # A status frame may or may not answer the unlock itself.
-                answer = self._ask(
-                    kp.unlock_frame(board, channel), self._status_reply_of(board), UNLOCK_ANSWER_S
-                )
-                if answer is not None and not answer.locked(channel, self.locked_bit):
-                    return UnlockOutcome.CONFIRMED
-                self._sleep(RELEASE_SETTLE_S)
-                try:
-                    reply = self.read_status(board)
-                except BoardNotAnsweringError:
-                    return UnlockOutcome.NO_ANSWER
-                if not reply.locked(channel, self.locked_bit):
-                    return UnlockOutcome.CONFIRMED
+                # Some boards answer with a status frame, some say nothing: either way the
+                # status read below takes the first status frame of this board that arrives.
+                self.bus.exchange(kp.unlock_frame(board, channel), None, 0).result(timeout=1.0)
+                deadline = time.monotonic() + CONFIRM_WINDOW_S
+                while True:
+                    try:
+                        reply = self.read_status(board)
+                    except BoardNotAnsweringError:
+                        return UnlockOutcome.NO_ANSWER
+                    if not reply.locked(channel, self.locked_bit):
+                        return UnlockOutcome.CONFIRMED
+                    if time.monotonic() >= deadline:
+                        break
+                    self._sleep(CONFIRM_POLL_S)
                 # Still latched: the unlock frame may have been lost on the line. Firing a
                 # second time is harmless; a stuck lock stays latched and is reported.
             return UnlockOutcome.NOT_CONFIRMED
-        except BusUnavailableError:
+        except (BusUnavailableError, FutureTimeoutError):
             return UnlockOutcome.NO_ANSWER

@@ -1,0 +1,84 @@
+"""Door events for boards that do not send them: poll each board's status and report changes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Collection, Mapping
+
+from locker.domain.models import Address
+from locker.ports import ChannelStatus, DoorEvent, DoorEventKind
+
+log = logging.getLogger(__name__)
+
+StatusReader = Callable[[int], Mapping[int, ChannelStatus]]
+
+
+class StatusPoller:
+    """Polls the boards of one bus; a door that unlatches is opened, one that latches is closed."""
+
+    def __init__(
+        self,
+        bus: str,
+        boards: Collection[int],
+        read_status: StatusReader,
+        on_event: Callable[[DoorEvent], None],
+        interval_s: float = 0.5,
+    ) -> None:
+        self.bus = bus
+        self.boards = sorted(boards)
+        self._read_status = read_status
+        self._on_event = on_event
+        self.interval_s = interval_s
+        self._last: dict[int, Mapping[int, ChannelStatus]] = {}
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll_once(self) -> list[DoorEvent]:
+        """Read every board once and report what changed since the last read."""
+        events = []
+        for board in self.boards:
+            try:
+                now = self._read_status(board)
+            except Exception as error:  # a board that does not answer now may answer later
+                log.debug("status of %s board %d: %s", self.bus, board, error)
+                continue
+            before = self._last.get(board)
+            self._last[board] = now
+            if before is None:
+                continue  # the first read is the baseline
+            for channel, status in now.items():
+                old = before.get(channel)
+                if old is None or old.door_closed == status.door_closed:
+                    continue
+                kind = DoorEventKind.CLOSED if status.door_closed else DoorEventKind.OPENED
+                events.append(
+                    DoorEvent(Address(self.bus, board, channel), kind, status.item_present)
+                )
+        for event in events:
+            self._on_event(event)
+        return events
+
+    def resync(self) -> None:
+        """Poll now (after a reconnect) instead of at the next tick."""
+        self._wake.set()
+
+    def start(self) -> StatusPoller:
+        """Poll on a thread of its own until stopped."""
+        self._thread = threading.Thread(target=self._run, name=f"poll {self.bus}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.poll_once()
+            self._wake.wait(self.interval_s)
+            self._wake.clear()

@@ -1,0 +1,84 @@
+"""The one dispatcher: board (and later scanner) events go onto one queue, consumed here.
+
+Producers (bus owner threads, pollers) only post events; this thread is the one that turns
+them into use-case calls, with its own store connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from locker.domain.door_watch import DoorWatch
+from locker.ports import DoorEvent
+from locker.services.context import LockerContext
+from locker.services.door_events import DoorNotice, handle_door_event, notices_for_open_doors
+
+log = logging.getLogger(__name__)
+TICK_S = 1.0
+_STOP, _TICK = object(), object()
+
+
+class EventDispatcher:
+    """Consumes door events in order, and checks for doors left open once a second."""
+
+    def __init__(
+        self,
+        make_context: Callable[[], LockerContext],
+        on_notice: Callable[[DoorNotice], None] = lambda notice: None,
+        reminder_after: timedelta = timedelta(seconds=60),
+        alert_after: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self._make_context = make_context
+        self._on_notice = on_notice
+        self.watch = DoorWatch(reminder_after, alert_after)
+        self.events: queue.Queue[object] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.handled = 0
+
+    def post(self, event: DoorEvent) -> None:
+        """Queue an event; safe from any thread."""
+        self.events.put(event)
+
+    def start(self) -> EventDispatcher:
+        """Consume on a thread of its own."""
+        self._thread = threading.Thread(target=self._run, name="dispatcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish the queued events, then stop."""
+        self.events.put(_STOP)
+        if self._thread is not None:
+            self._thread.join(5.0)
+
+    def _run(self) -> None:
+        ctx = self._make_context()
+        try:
+            while True:
+                try:
+                    event = self.events.get(timeout=TICK_S)
+                except queue.Empty:
+                    event = _TICK
+                if event is _STOP:
+                    return
+                self._handle(ctx, event)
+        finally:
+            close = getattr(ctx.store, "close", None)
+            if close is not None:
+                close()
+
+    def _handle(self, ctx: LockerContext, event: object) -> None:
+        try:
+            if isinstance(event, DoorEvent):
+                notice = handle_door_event(ctx, event, self.watch)
+                self.handled += 1
+                if notice is not None:
+                    self._on_notice(notice)
+            for notice in notices_for_open_doors(ctx, self.watch):
+                self._on_notice(notice)
+        except Exception:
+            log.exception("handling %r failed; the next event is handled anyway", event)

@@ -1,0 +1,116 @@
+"""The Kerong driver against the simulated boards, real bytes through pyserial on a pty."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from locker.boards.kerong_driver import BoardNotAnsweringError, KerongDriver
+from locker.boards.kerong_protocol import KerongDecoder
+from locker.boards.port_lock import PortBusyError
+from locker.boards.serial_bus import SerialBus
+from locker.ports import UnlockOutcome
+from tests.hardware.conftest import make_bench
+
+
+def test_a_fresh_board_reports_every_channel_locked_and_empty(kerong):
+    channels = kerong.status(0)
+    assert sorted(channels) == list(range(1, 17))
+    assert all(s.locked and s.door_closed and s.item_present is False for s in channels.values())
+
+
+def test_an_unlock_is_confirmed_by_the_status_that_follows(kerong, kerong_bench):
+    assert kerong.open(1, 6) is UnlockOutcome.CONFIRMED
+    assert not kerong.status(1)[6].locked
+    assert kerong_bench.state()["boards"][1]["channels"][5]["locked"] is False
+
+
+def test_a_board_that_answers_the_unlock_with_its_status_is_confirmed_too(lock_dir):
+    with make_bench(unlock_replies_with_status=True) as bench:
+        bus = SerialBus(bench.path, KerongDecoder).start()
+        try:
+            assert bus.wait_connected(5)
+            assert KerongDriver(bus).open(0, 1) is UnlockOutcome.CONFIRMED
+        finally:
+            bus.stop()
+
+
+def test_a_stuck_lock_is_not_confirmed(kerong, kerong_bench):
+    kerong_bench.set_fault("stuck_lock", True, 0, 3)
+    assert kerong.open(0, 3) is UnlockOutcome.NOT_CONFIRMED
+    assert kerong.status(0)[3].locked
+
+
+def test_no_reply_gives_no_answer_within_three_seconds(kerong, kerong_bench):
+    kerong_bench.set_fault("no_reply", True)
+    started = time.monotonic()
+    assert kerong.open(0, 1) is UnlockOutcome.NO_ANSWER
+    assert time.monotonic() - started < 3.0
+    with pytest.raises(BoardNotAnsweringError):
+        kerong.status(0)
+
+
+def test_a_corrupted_reply_is_never_taken_for_an_answer(kerong, kerong_bench):
+    kerong_bench.set_fault("corrupt_byte", True)
+    assert kerong.open(0, 1) is UnlockOutcome.NO_ANSWER
+
+
+def test_a_delayed_reply_within_the_timeout_is_confirmed_once(kerong, kerong_bench):
+    kerong_bench.set_fault("delay", True, value=100)
+    before = kerong_bench.model.commands
+    assert kerong.open(0, 2) is UnlockOutcome.CONFIRMED
+    unlocks = kerong_bench.model.commands - before
+    assert unlocks == 2  # one unlock, one status read
+
+
+def test_the_lock_polarity_is_a_setting(lock_dir):
+    with make_bench(locked_bit=0) as bench:
+        bus = SerialBus(bench.path, KerongDecoder).start()
+        try:
+            assert bus.wait_connected(5)
+            driver = KerongDriver(bus, locked_bit=0)
+            assert driver.status(0)[1].locked
+            assert driver.open(0, 1) is UnlockOutcome.CONFIRMED
+        finally:
+            bus.stop()
+
+
+def test_eight_boards_of_sixteen_channels_share_one_bus(lock_dir):
+    with make_bench(boards=8) as bench:
+        bus = SerialBus(bench.path, KerongDecoder).start()
+        try:
+            assert bus.wait_connected(5)
+            driver = KerongDriver(bus)
+            outcomes = {
+                (b, c): driver.open(b, c) for b in range(8) for c in range(1, 17)
+            }
+            assert set(outcomes.values()) == {UnlockOutcome.CONFIRMED}
+            assert all(not s.locked for b in range(8) for s in driver.status(b).values())
+        finally:
+            bus.stop()
+
+
+def test_an_unplugged_adapter_fails_cleanly_then_reconnects_and_resyncs(kerong_bench, lock_dir):
+    resyncs = []
+    bus = SerialBus(
+        kerong_bench.path, KerongDecoder, on_reconnect=lambda: resyncs.append(1)
+    ).start()
+    try:
+        assert bus.wait_connected(5)
+        driver = KerongDriver(bus)
+        kerong_bench.port.unplug()
+        assert driver.open(0, 1) is UnlockOutcome.NO_ANSWER
+        kerong_bench.port.replug()
+        deadline = time.monotonic() + 10
+        while not (bus.connected and resyncs) and time.monotonic() < deadline:
+            time.sleep(0.02)  # waiting on the owner thread's back-off, bounded by the deadline
+        assert bus.connected and resyncs == [1]
+        assert driver.open(0, 1) is UnlockOutcome.CONFIRMED
+    finally:
+        bus.stop()
+
+
+def test_only_one_process_may_own_a_port(kerong_bus, kerong_bench):
+    with pytest.raises(PortBusyError, match="in use by process"):
+        SerialBus(kerong_bench.path, KerongDecoder).start()
