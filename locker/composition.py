@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from locker.boards.in_memory import InMemoryBoard
+from locker.boards.detached import DetachedBoard
 from locker.config import Settings
 from locker.domain.failure_budget import FailurePolicy
 from locker.log_masking import install_phone_masking
@@ -36,14 +36,11 @@ def open_store(settings: Settings) -> SqliteStore:
     return SqliteStore(settings.db, busy_timeout_s=settings.busy_timeout_seconds)
 
 
-def build_board(settings: Settings) -> LockBoard:
-    """The lock boards: simulated in memory until a serial driver is configured."""
-    return InMemoryBoard()
-
-
-def build_context(settings: Settings, store: SqliteStore, board: LockBoard) -> LockerContext:
-    """A use-case context over an open store and a board."""
-    return LockerContext(store=store, board=board, rules=rules_from(settings))
+def build_context(
+    settings: Settings, store: SqliteStore, board: LockBoard | None = None
+) -> LockerContext:
+    """A use-case context over an open store; without a board, door commands are refused."""
+    return LockerContext(store=store, board=board or DetachedBoard(), rules=rules_from(settings))
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -30,6 +30,11 @@ class Settings:
     retention_days: float = 30.0
     expire_interval_seconds: float = 300.0
     unlock_timeout_seconds: float = 2.0
+    board_reply_timeout_seconds: float = 0.25
+    board_retries: int = 2
+    status_poll_seconds: float = 0.5
+    door_open_reminder_seconds: float = 60.0
+    door_open_alert_seconds: float = 300.0
     busy_timeout_seconds: float = 5.0
     host: str = "127.0.0.1"
     port: int = 8000
@@ -105,10 +110,16 @@ def _check(settings: Settings) -> None:
         "expire_interval_seconds",
         "unlock_timeout_seconds",
         "busy_timeout_seconds",
+        "board_reply_timeout_seconds",
+        "status_poll_seconds",
+        "door_open_reminder_seconds",
+        "door_open_alert_seconds",
     ]
     for name in positive:
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be greater than zero")
+    if not 0 <= settings.board_retries <= 5:
+        raise SettingsError("board_retries must be 0 to 5")
     if not 6 <= settings.code_length <= 12:
         raise SettingsError("code_length must be 6 to 12 digits")
     if not 0 < settings.port < 65536:

@@ -8,6 +8,7 @@ feedback bit doubles as the door-closed switch.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import TimeoutError as FutureTimeoutError
@@ -49,6 +50,14 @@ class KerongDriver:
         self.retries = retries
         self.retry_backoff_s = retry_backoff_s
         self._sleep = sleep
+        self._unlocked: set[tuple[int, int]] = set()
+        self._unlocked_lock = threading.Lock()
+
+    def take_unlocked(self) -> set[tuple[int, int]]:
+        """The (board, channel) pairs confirmed unlocked since the last call."""
+        with self._unlocked_lock:
+            taken, self._unlocked = self._unlocked, set()
+        return taken
 
     def _status_reply_of(self, board: int) -> Callable[[Any], bool]:
         return lambda frame: isinstance(frame, kp.StatusReply) and frame.board == board
@@ -99,6 +108,8 @@ class KerongDriver:
                     except BoardNotAnsweringError:
                         return UnlockOutcome.NO_ANSWER
                     if not reply.locked(channel, self.locked_bit):
+                        with self._unlocked_lock:
+                            self._unlocked.add((board, channel))
                         return UnlockOutcome.CONFIRMED
                     if time.monotonic() >= deadline:
                         break

@@ -148,6 +148,11 @@ class KerongDecoder:
         # Bytes thrown away while looking for a frame start.
         self.skipped = 0
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held back while a frame is incomplete."""
+        return len(self._buffer)
+
     def feed(self, data: bytes) -> list[Frame]:
         """Add bytes; return every complete, valid frame now available, in order."""
         self._buffer += data

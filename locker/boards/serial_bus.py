@@ -71,7 +71,7 @@ class SerialBus:
         self._decoder_factory = decoder_factory
         self._decoder = decoder_factory()
         self._on_unsolicited = on_unsolicited or (lambda frame: None)
-        self._on_reconnect = on_reconnect
+        self.on_reconnect = on_reconnect
         self._open_port = open_port
         self._lock = PortLock(url) if lock_ports else None
         self._port: Any = None
@@ -167,9 +167,9 @@ class SerialBus:
         self._connected.set()
         if self._opened_before:
             self.reconnects += 1
-            if self._on_reconnect is not None:
+            if self.on_reconnect is not None:
                 # The resync runs on its own thread: it submits exchanges to this one.
-                threading.Thread(target=self._on_reconnect, name="resync", daemon=True).start()
+                threading.Thread(target=self.on_reconnect, name="resync", daemon=True).start()
         self._opened_before = True
         return True
 

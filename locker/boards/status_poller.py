@@ -24,12 +24,16 @@ class StatusPoller:
         read_status: StatusReader,
         on_event: Callable[[DoorEvent], None],
         interval_s: float = 0.5,
+        take_unlocked: Callable[[], set[tuple[int, int]]] = set,
     ) -> None:
         self.bus = bus
         self.boards = sorted(boards)
         self._read_status = read_status
         self._on_event = on_event
         self.interval_s = interval_s
+        # Channels our own commands unlocked since the last poll: a door opened and shut again
+        # between two polls would otherwise go unseen.
+        self._take_unlocked = take_unlocked
         self._last: dict[int, Mapping[int, ChannelStatus]] = {}
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -38,6 +42,7 @@ class StatusPoller:
     def poll_once(self) -> list[DoorEvent]:
         """Read every board once and report what changed since the last read."""
         events = []
+        unlocked = self._take_unlocked()
         for board in self.boards:
             try:
                 now = self._read_status(board)
@@ -50,12 +55,15 @@ class StatusPoller:
                 continue  # the first read is the baseline
             for channel, status in now.items():
                 old = before.get(channel)
-                if old is None or old.door_closed == status.door_closed:
+                was_closed = None if old is None else old.door_closed
+                address = Address(self.bus, board, channel)
+                if was_closed and (board, channel) in unlocked:
+                    events.append(DoorEvent(address, DoorEventKind.OPENED, old.item_present))
+                    was_closed = False
+                if was_closed is None or was_closed == status.door_closed:
                     continue
                 kind = DoorEventKind.CLOSED if status.door_closed else DoorEventKind.OPENED
-                events.append(
-                    DoorEvent(Address(self.bus, board, channel), kind, status.item_present)
-                )
+                events.append(DoorEvent(address, kind, status.item_present))
         for event in events:
             self._on_event(event)
         return events

@@ -31,7 +31,6 @@ CONNECT_TIMEOUT_S = 1.0
 @click.option(
     "--port",
     "url",
-    required=True,
     help="pyserial URL: /dev/serial/by-id/..., a pty path or socket://host:port.",
 )
 @click.option("--baud", type=int, default=None, help="Baud rate [kerong 19200, bridge 115200].")
@@ -47,7 +46,7 @@ CONNECT_TIMEOUT_S = 1.0
 def board(
     click_ctx: click.Context,
     driver: str,
-    url: str,
+    url: str | None,
     baud: int | None,
     locked_bit: str,
     item_sensors: bool,
@@ -65,6 +64,8 @@ def board(
 
 def _connect(click_ctx: click.Context, board_no: int) -> BusConnection:
     driver, url, baud, locked_bit, item_sensors = click_ctx.meta["board_spec"]
+    if not url:
+        raise click.UsageError("give the board's port: locker board --port URL ...")
     spec = BusSpec("service", driver, url, baud, locked_bit, (board_no,) if item_sensors else ())
     try:
         connection = connect_bus(spec, url)

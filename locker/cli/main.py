@@ -88,7 +88,15 @@ def demo(runtime: Runtime) -> None:
         )
 
 
-from locker.cli import audit, maintenance, parcels, people, serve  # noqa: E402
+from locker.cli import (  # noqa: E402
+    audit,
+    board,
+    maintenance,
+    parcels,
+    people,
+    serve,
+    sim_board,
+)
 
-for module in (people, parcels, audit, maintenance, serve):
+for module in (people, parcels, audit, maintenance, serve, board, sim_board):
     module.register(cli)

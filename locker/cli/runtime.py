@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from locker.composition import build_board, build_context, open_store
+from locker.composition import build_context, open_store
 from locker.config import Settings, SettingsError, load_settings
 from locker.domain.errors import DomainError
 from locker.services.context import LockerContext
@@ -48,7 +48,7 @@ class Runtime:
         try:
             if require_locker:
                 store.locker()
-            yield build_context(settings, store, build_board(settings))
+            yield build_context(settings, store)
         finally:
             store.close()
 

@@ -1,20 +1,26 @@
-"""`locker run`: serve the kiosk with waitress, reconcile on start, expire periodically."""
+"""`locker run`: start the boards and the dispatcher, reconcile, then serve the kiosk."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 import click
 
 from locker.cli.runtime import Runtime, pass_runtime
-from locker.composition import build_board, build_context, configure_logging, open_store
+from locker.composition import build_context, configure_logging, open_store
 from locker.config import Settings
+from locker.event_dispatch import EventDispatcher
+from locker.hardware import Hardware, HardwareConfigError, start_hardware
 from locker.ports import LockBoard
+from locker.services.door_events import DoorNotice
 from locker.services.expire_overdue import expire_overdue
 from locker.services.reconcile import reconcile
+from locker.store import StoreError
 
 log = logging.getLogger(__name__)
+# Enough that open event streams and camera previews never starve page requests.
 THREADS = 16
 
 
@@ -22,22 +28,63 @@ def _housekeeping(settings: Settings, board: LockBoard, stop: threading.Event) -
     """Expire overdue parcels every expire_interval_seconds until told to stop."""
     while not stop.wait(settings.expire_interval_seconds):
         try:
-            store = open_store(settings)
-            try:
+            with open_store(settings) as store:
                 expired = expire_overdue(build_context(settings, store, board))
-            finally:
-                store.close()
             if expired:
                 log.info("expired %d parcel(s)", len(expired))
         except Exception:
             log.exception("periodic expiry failed; will try again")
 
 
+def _notice(notice: DoorNotice) -> None:
+    level = logging.WARNING if notice.kind in ("alarm", "alert") else logging.INFO
+    log.log(level, "door %s: %s", notice.label, notice.message)
+
+
+def start_locker(settings: Settings, demo: bool) -> tuple[Hardware, EventDispatcher]:
+    """Boards, dispatcher and start-up reconciliation, in that order."""
+    if not settings.db.exists():
+        raise StoreError(f"no database at {settings.db}: run `locker init` first")
+    with open_store(settings) as store:
+        store.locker()
+        buses, compartments = store.buses(), store.compartments()
+    holder: dict[str, Hardware] = {}
+    dispatcher = EventDispatcher(
+        lambda: build_context(settings, open_store(settings), holder["hardware"].board),
+        on_notice=_notice,
+        reminder_after=timedelta(seconds=settings.door_open_reminder_seconds),
+        alert_after=timedelta(seconds=settings.door_open_alert_seconds),
+    )
+    hardware = start_hardware(
+        buses,
+        compartments,
+        dispatcher.post,
+        demo=demo,
+        poll_interval_s=settings.status_poll_seconds,
+        reply_timeout_s=settings.board_reply_timeout_seconds,
+        retries=settings.board_retries,
+    )
+    holder["hardware"] = hardware
+    for connection in hardware.connections:
+        connection.bus.wait_connected(2.0)
+    with open_store(settings) as store:
+        result = reconcile(build_context(settings, store, hardware.board))
+    if result.faulted or result.released:
+        log.warning("start-up: released %s, flagged %s", result.released, result.faulted)
+    dispatcher.start()
+    return hardware, dispatcher
+
+
 @click.command()
 @click.option("--host", help="Address to listen on [default 127.0.0.1].")
 @click.option("--port", type=int, help="Port to listen on [default 8000].")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Drive simulated boards in-process instead of the layout's serial ports.",
+)
 @pass_runtime
-def run(runtime: Runtime, host: str | None, port: int | None) -> None:
+def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> None:
     """Serve the kiosk (http://127.0.0.1:8000 by default)."""
     import waitress
 
@@ -47,20 +94,26 @@ def run(runtime: Runtime, host: str | None, port: int | None) -> None:
     settings = runtime.settings
     host = host or settings.host
     port = port or settings.port
-    board = build_board(settings)
-    with runtime.context() as ctx:
-        result = reconcile(build_context(settings, ctx.store, board))
-        if result.faulted or result.released:
-            log.warning("start-up: released %s, flagged %s", result.released, result.faulted)
+    try:
+        hardware, dispatcher = start_locker(settings, demo)
+    except HardwareConfigError as error:
+        raise click.ClickException(str(error)) from None
     stop = threading.Event()
     threading.Thread(
-        target=_housekeeping, args=(settings, board, stop), name="housekeeping", daemon=True
+        target=_housekeeping,
+        args=(settings, hardware.board, stop),
+        name="housekeeping",
+        daemon=True,
     ).start()
+    for name, bench in hardware.simulators.items():
+        click.echo(f"Simulated bus {name} on {bench.path}", err=True)
     click.echo(f"Kiosk on http://{host}:{port}/", err=True)
     try:
-        waitress.serve(create_app(settings, board), host=host, port=port, threads=THREADS)
+        waitress.serve(create_app(settings, hardware.board), host=host, port=port, threads=THREADS)
     finally:
         stop.set()
+        dispatcher.stop()
+        hardware.stop()
 
 
 def register(cli: click.Group) -> None:

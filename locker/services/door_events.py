@@ -31,15 +31,18 @@ def handle_door_event(ctx: LockerContext, event: DoorEvent, watch: DoorWatch) ->
         return None
     label, now = compartment.label, ctx.clock.now()
     if event.kind is DoorEventKind.CLOSED:
-        watch.closed(label)
+        watch.closed(label, now)
         door_closed(ctx, label, event.item_present)
         return DoorNotice(label, "closed", f"door {label} is closed")
     watch.opened(label, now)
     last = store.last_door_operation(label)
+    closed_at = watch.last_closed(label)
+    # Our command explains one opening: a re-opening after the door shut again does not count.
     commanded = (
         last is not None
         and last.outcome in ("pending", "confirmed")
         and now - last.started_at <= COMMANDED_WINDOW
+        and (closed_at is None or last.started_at > closed_at)
     )
     if commanded:
         return DoorNotice(label, "opened", f"door {label} is open")

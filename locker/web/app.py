@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Flask, current_app, g, render_template
 
-from locker.composition import build_board, build_context, open_store
+from locker.boards.detached import DetachedBoard
+from locker.composition import build_context, open_store
 from locker.config import Settings, load_settings
 from locker.ports import LockBoard
 from locker.services.context import LockerContext
@@ -27,7 +28,7 @@ def create_app(settings: Settings | None = None, board: LockBoard | None = None)
     settings = settings or load_settings()
     app = Flask(__name__, template_folder=str(template_folder()))
     app.config["LOCKER_SETTINGS"] = settings
-    app.extensions["locker_board"] = board or build_board(settings)
+    app.extensions["locker_board"] = board or DetachedBoard()
 
     @app.teardown_appcontext
     def _close_store(_error: BaseException | None) -> None:

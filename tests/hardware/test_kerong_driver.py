@@ -82,9 +82,7 @@ def test_eight_boards_of_sixteen_channels_share_one_bus(lock_dir):
         try:
             assert bus.wait_connected(5)
             driver = KerongDriver(bus)
-            outcomes = {
-                (b, c): driver.open(b, c) for b in range(8) for c in range(1, 17)
-            }
+            outcomes = {(b, c): driver.open(b, c) for b in range(8) for c in range(1, 17)}
             assert set(outcomes.values()) == {UnlockOutcome.CONFIRMED}
             assert all(not s.locked for b in range(8) for s in driver.status(b).values())
         finally:
