@@ -70,7 +70,7 @@ def start_demo_simulators(
                 boards=count, locked_bit=spec.locked_bit, item_sensors=bool(spec.item_sensor_boards)
             )
         else:
-            model = BridgeSimulator(boards=count)
+            model = BridgeSimulator(boards=count, item_sensors=bool(spec.item_sensor_boards))
         bench = SimBench(model, baudrate=spec.baud)
         bench.start()
         benches[spec.name] = bench
@@ -119,6 +119,8 @@ def start_hardware(
                     take_unlocked=getattr(connection.driver, "take_unlocked", set),
                 )
                 connection.bus.on_reconnect = poller.resync
+                if hasattr(connection.driver, "on_door_hint"):
+                    connection.driver.on_door_hint = poller.resync
                 hardware.pollers.append(poller.start())
     except BaseException:
         hardware.stop()

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # How long one read call may block; short so that queued requests are not kept waiting.
 READ_SLICE_S = 0.01
+# Silence this long mid-frame means the rest was lost (Modbus RTU's inter-frame gap, widened
+# for USB adapters that deliver in bursts); firmware_bridge's RX_IDLE_MS.
+IDLE_GAP_S = 0.02
 RECONNECT_FIRST_S = 0.05
 RECONNECT_MAX_S = 2.0
 
@@ -79,6 +82,7 @@ class SerialBus:
         self._thread: threading.Thread | None = None
         self._connected = threading.Event()
         self._opened_before = False
+        self._last_rx = 0.0
         self.reconnects = 0
 
     # -- callers' side ----------------------------------------------------------------------
@@ -202,10 +206,26 @@ class SerialBus:
         while True:
             waiting = self._port.in_waiting
             data = self._port.read(waiting or 1)
-            for frame in self._decoder.feed(data) if data else ():
-                if accept is not None and accept(frame):
-                    return frame
-                self._on_unsolicited(frame)
+            now = time.monotonic()
+            if data:
+                self._last_rx = now
+                frames = self._decoder.feed(data)
+            elif now - self._last_rx >= IDLE_GAP_S and hasattr(self._decoder, "idle"):
+                # A quiet line with bytes still buffered: a garbled length may be holding a
+                # good frame back (docs/protocol-bridge.md, Resync).
+                frames = self._decoder.idle()
+            else:
+                frames = []
+            answer = None
+            for frame in frames:
+                # Frames after the answer in the same read (a board's event sent right
+                # behind its reply) are not dropped: they go to the unsolicited callback.
+                if answer is None and accept is not None and accept(frame):
+                    answer = frame
+                else:
+                    self._on_unsolicited(frame)
+            if answer is not None:
+                return answer
             if time.monotonic() >= deadline:
                 return None
 

@@ -1,0 +1,142 @@
+"""The bridge driver against simulated bridge boards running the real firmware logic on a pty."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from locker.boards.bridge_driver import connect_bridge
+from locker.boards.sim.bench import SimBench
+from locker.boards.sim.bridge_sim import BridgeSimulator
+from locker.domain.layout import BusSpec
+from locker.ports import UnlockOutcome
+
+
+@pytest.fixture
+def bridge(lock_dir):
+    with SimBench(BridgeSimulator(boards=2), baudrate=115200) as bench:
+        connection = connect_bridge(BusSpec("b", "bridge", bench.path, 115200), bench.path)
+        assert connection.bus.wait_connected(5)
+        yield connection.driver, bench
+        connection.bus.stop()
+
+
+def fires(bench, address, channel):
+    return bench.state()["boards"][address - 1]["channels"][channel - 1]["fired"]
+
+
+def test_status_reports_sixteen_closed_doors(bridge):
+    driver, _ = bridge
+    channels = driver.status(0)
+    assert sorted(channels) == list(range(1, 17))
+    assert all(s.locked and s.door_closed for s in channels.values())
+
+
+def test_an_unlock_is_confirmed_by_the_door_switch(bridge):
+    driver, bench = bridge
+    assert driver.open(1, 4) is UnlockOutcome.CONFIRMED
+    assert not driver.status(1)[4].door_closed
+    assert fires(bench, 2, 4) == 1
+
+
+def test_a_stuck_lock_fires_but_is_not_confirmed(bridge):
+    driver, bench = bridge
+    bench.set_fault("stuck_lock", True, 1, 2)
+    assert driver.open(0, 2) is UnlockOutcome.NOT_CONFIRMED
+    assert fires(bench, 1, 2) == 1
+
+
+def test_lost_replies_are_retransmitted_without_firing_twice(bridge):
+    driver, bench = bridge
+    bench.model.boards[0].drop_replies(2)
+    assert driver.open(0, 1) is UnlockOutcome.CONFIRMED
+    assert fires(bench, 1, 1) == 1
+
+
+def test_a_corrupted_reply_is_retransmitted_and_fires_once(bridge):
+    driver, bench = bridge
+    bench.model.boards[0].corrupt_replies(1)
+    assert driver.open(0, 3) is UnlockOutcome.CONFIRMED
+    assert fires(bench, 1, 3) == 1
+
+
+def test_a_silent_line_gives_no_answer_within_three_seconds(bridge):
+    driver, bench = bridge
+    bench.set_fault("no_reply", True)
+    started = time.monotonic()
+    assert driver.open(0, 1) is UnlockOutcome.NO_ANSWER
+    assert time.monotonic() - started < 3.0
+
+
+def test_a_board_that_restarted_is_identified_again(bridge):
+    driver, bench = bridge
+    assert driver.open(0, 1) is UnlockOutcome.CONFIRMED
+    bench.model.boards[0].reset()
+    hints = []
+    driver.on_door_hint = lambda: hints.append(1)
+    assert driver.open(0, 2) is UnlockOutcome.CONFIRMED
+    assert hints, "a restart should make the poller re-read the status"
+
+
+def test_door_events_are_acknowledged_and_hinted_once(bridge):
+    driver, bench = bridge
+    hints = []
+    driver.on_door_hint = lambda: hints.append(1)
+    driver.status(0)
+    bench.model.open_by_hand(1, 5)
+    deadline = time.monotonic() + 5
+    while not hints and time.monotonic() < deadline:
+        driver.status(0)  # on a shared bus a board speaks only after its own reply
+    assert hints == [1]
+
+
+def test_the_locker_runs_on_a_bridge_bus_end_to_end(ctx, courier, clock, db_path, lock_dir):
+    from datetime import timedelta
+
+    from locker.domain.models import Size
+    from locker.domain.states import CompartmentState, ParcelState
+    from locker.event_dispatch import EventDispatcher
+    from locker.hardware import start_hardware
+    from locker.services.collect_parcel import collect_by_qr
+    from locker.services.context import LockerContext
+    from locker.services.deposit_parcel import deposit_parcel
+    from locker.services.setup_locker import load_layout, parse_layout_toml
+    from locker.store import SqliteStore
+    from tests.hardware.test_locker_on_kerong import eventually
+    from tests.support.layouts import SMALL_LAYOUT
+
+    layout = SMALL_LAYOUT.replace(
+        'name = "main"', 'name = "main"\ndriver = "bridge"\nbaud = 115200'
+    )
+    load_layout(ctx, parse_layout_toml(layout), "test")
+    holder = {}
+    dispatcher = EventDispatcher(
+        lambda: LockerContext(SqliteStore(db_path), holder["hw"].board, clock, ctx.rules),
+        alert_after=timedelta(hours=1),
+    )
+    hardware = start_hardware(
+        ctx.store.buses(),
+        ctx.store.compartments(),
+        dispatcher.post,
+        demo=True,
+        poll_interval_s=0.05,
+    )
+    holder["hw"] = hardware
+    dispatcher.start()
+    ctx.board = hardware.board
+    sim = hardware.simulators["main"].model
+    try:
+        receipt = deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
+        address = ctx.store.compartment(receipt.compartment).address
+        sim.close_door(address.board + 1, address.channel)
+        eventually(
+            lambda: ctx.store.compartment(receipt.compartment).state is CompartmentState.OCCUPIED,
+            "the closed door to settle the compartment",
+        )
+        clock.advance(minutes=5)
+        assert collect_by_qr(ctx, receipt.qr).compartment == receipt.compartment
+        assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.COLLECTED
+    finally:
+        dispatcher.stop()
+        hardware.stop()
