@@ -100,3 +100,7 @@ from locker.cli import (  # noqa: E402
 
 for module in (people, parcels, audit, maintenance, serve, board, sim_board):
     module.register(cli)
+
+
+if __name__ == "__main__":
+    cli()

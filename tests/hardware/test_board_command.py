@@ -61,3 +61,49 @@ def test_unlocks_are_audited_when_a_database_is_configured(ctx, db_path, kerong_
     [record] = [r for r in ctx.store.audit_records() if r.action == "board.open"]
     assert record.details["outcome"] == "confirmed"
     assert record.subject.endswith("0/3")
+
+
+def test_a_socket_url_reaches_a_board_served_over_tcp(lock_dir):
+    from locker.boards.sim.bench import SimBench
+    from locker.boards.sim.kerong_sim import KerongSimulator
+
+    with SimBench(KerongSimulator(), listen=("127.0.0.1", 0)) as bench:
+        assert bench.path.startswith("socket://127.0.0.1:")
+        result = board("--port", bench.path, "open", "0", "9", "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["opened"] is True
+
+
+def test_the_service_command_drives_a_separate_sim_board_process(lock_dir, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "locker.cli.main",
+            "sim-board",
+            "--driver",
+            "kerong",
+            "--boards",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        path = process.stdout.readline().strip()
+        assert path, "sim-board printed no port path"
+        result = board("--port", path, "open", "1", "16", "--json")
+        assert json.loads(result.output) == {"board": 1, "channel": 16, "opened": True}
+        status = json.loads(board("--port", path, "status", "1", "--json").output)
+        assert status[15]["locked"] is False
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+        process.stdout.close()
