@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +13,10 @@ from locker.boards.kerong_protocol import KerongDecoder
 from locker.boards.serial_bus import SerialBus
 from locker.boards.sim.bench import SimBench
 from locker.boards.sim.kerong_sim import KerongSimulator
+from locker.event_dispatch import EventDispatcher
+from locker.hardware import start_hardware
+from locker.services.context import LockerContext
+from locker.store import SqliteStore
 
 
 @pytest.fixture
@@ -41,3 +47,32 @@ def kerong_bus(kerong_bench, lock_dir) -> Iterator[SerialBus]:
 @pytest.fixture
 def kerong(kerong_bus) -> KerongDriver:
     return KerongDriver(kerong_bus, item_sensor_boards=[0, 1])
+
+
+@contextmanager
+def running_locker(ctx, db_path, clock):
+    """The test locker's layout on simulated boards (as `locker run --demo` starts them), with
+    a dispatcher on its own connection; yields (simulator bench, dispatcher, notices)."""
+    notices: list = []
+    holder: dict = {}
+    dispatcher = EventDispatcher(
+        lambda: LockerContext(SqliteStore(db_path), holder["hw"].board, clock, ctx.rules),
+        on_notice=notices.append,
+        reminder_after=timedelta(seconds=60),
+        alert_after=timedelta(minutes=5),
+    )
+    hardware = start_hardware(
+        ctx.store.buses(),
+        ctx.store.compartments(),
+        dispatcher.post,
+        demo=True,
+        poll_interval_s=0.05,
+    )
+    holder["hw"] = hardware
+    dispatcher.start()
+    ctx.board = hardware.board
+    try:
+        yield hardware.simulators["main"], dispatcher, notices
+    finally:
+        dispatcher.stop()
+        hardware.stop()

@@ -92,17 +92,12 @@ def test_door_events_are_acknowledged_and_hinted_once(bridge):
 
 
 def test_the_locker_runs_on_a_bridge_bus_end_to_end(ctx, courier, clock, db_path, lock_dir):
-    from datetime import timedelta
-
     from locker.domain.models import Size
     from locker.domain.states import CompartmentState, ParcelState
-    from locker.event_dispatch import EventDispatcher
-    from locker.hardware import start_hardware
     from locker.services.collect_parcel import collect_by_qr
-    from locker.services.context import LockerContext
     from locker.services.deposit_parcel import deposit_parcel
     from locker.services.setup_locker import load_layout, parse_layout_toml
-    from locker.store import SqliteStore
+    from tests.hardware.conftest import running_locker
     from tests.hardware.test_locker_on_kerong import eventually
     from tests.support.layouts import SMALL_LAYOUT
 
@@ -110,26 +105,10 @@ def test_the_locker_runs_on_a_bridge_bus_end_to_end(ctx, courier, clock, db_path
         'name = "main"', 'name = "main"\ndriver = "bridge"\nbaud = 115200'
     )
     load_layout(ctx, parse_layout_toml(layout), "test")
-    holder = {}
-    dispatcher = EventDispatcher(
-        lambda: LockerContext(SqliteStore(db_path), holder["hw"].board, clock, ctx.rules),
-        alert_after=timedelta(hours=1),
-    )
-    hardware = start_hardware(
-        ctx.store.buses(),
-        ctx.store.compartments(),
-        dispatcher.post,
-        demo=True,
-        poll_interval_s=0.05,
-    )
-    holder["hw"] = hardware
-    dispatcher.start()
-    ctx.board = hardware.board
-    sim = hardware.simulators["main"].model
-    try:
+    with running_locker(ctx, db_path, clock) as (bench, _, _):
         receipt = deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
         address = ctx.store.compartment(receipt.compartment).address
-        sim.close_door(address.board + 1, address.channel)
+        bench.model.close_door(address.board + 1, address.channel)
         eventually(
             lambda: ctx.store.compartment(receipt.compartment).state is CompartmentState.OCCUPIED,
             "the closed door to settle the compartment",
@@ -137,6 +116,3 @@ def test_the_locker_runs_on_a_bridge_bus_end_to_end(ctx, courier, clock, db_path
         clock.advance(minutes=5)
         assert collect_by_qr(ctx, receipt.qr).compartment == receipt.compartment
         assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.COLLECTED
-    finally:
-        dispatcher.stop()
-        hardware.stop()

@@ -7,20 +7,16 @@ changes, and the dispatcher turns them into use-case calls, as in `locker run --
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import pytest
 
 from locker.domain.models import Size
 from locker.domain.states import CompartmentState, ParcelState
-from locker.event_dispatch import EventDispatcher
-from locker.hardware import start_hardware
 from locker.services.collect_parcel import collect_by_qr
-from locker.services.context import LockerContext
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import DoorDidNotOpenError
 from locker.services.force_open import force_open
-from locker.store import SqliteStore
+from tests.hardware.conftest import running_locker
 
 WAIT_S = 10
 
@@ -37,29 +33,9 @@ def eventually(check, what: str):
 
 @pytest.fixture
 def locker(ctx, db_path, clock, lock_dir):
-    """The test locker's layout on simulated boards, with a dispatcher on its own connection."""
-    notices = []
-    holder = {}
-    dispatcher = EventDispatcher(
-        lambda: LockerContext(SqliteStore(db_path), holder["hw"].board, clock, ctx.rules),
-        on_notice=notices.append,
-        reminder_after=timedelta(seconds=60),
-        alert_after=timedelta(minutes=5),
-    )
-    hardware = start_hardware(
-        ctx.store.buses(),
-        ctx.store.compartments(),
-        dispatcher.post,
-        demo=True,
-        poll_interval_s=0.05,
-    )
-    holder["hw"] = hardware
-    dispatcher.start()
-    ctx.board = hardware.board
-    sim = hardware.simulators["main"]
-    yield ctx, sim, dispatcher, notices
-    dispatcher.stop()
-    hardware.stop()
+    """The test locker's layout on simulated Kerong boards."""
+    with running_locker(ctx, db_path, clock) as (sim, dispatcher, notices):
+        yield ctx, sim, dispatcher, notices
 
 
 def where(ctx, label):
