@@ -35,6 +35,11 @@ class Settings:
     status_poll_seconds: float = 0.5
     door_open_reminder_seconds: float = 60.0
     door_open_alert_seconds: float = 300.0
+    camera: str = ""
+    camera_fps: float = 15.0
+    scan_debounce_seconds: float = 3.0
+    scanner_port: str = ""
+    scanner_baud: int = 9600
     busy_timeout_seconds: float = 5.0
     host: str = "127.0.0.1"
     port: int = 8000
@@ -114,6 +119,9 @@ def _check(settings: Settings) -> None:
         "status_poll_seconds",
         "door_open_reminder_seconds",
         "door_open_alert_seconds",
+        "camera_fps",
+        "scan_debounce_seconds",
+        "scanner_baud",
     ]
     for name in positive:
         if getattr(settings, name) <= 0:

@@ -1,4 +1,4 @@
-"""The one dispatcher: board (and later scanner) events go onto one queue, consumed here.
+"""The one dispatcher: board and scanner events go onto one queue, consumed here.
 
 Producers (bus owner threads, pollers) only post events; this thread is the one that turns
 them into use-case calls, with its own store connection.
@@ -14,8 +14,10 @@ from datetime import timedelta
 
 from locker.domain.door_watch import DoorWatch
 from locker.ports import DoorEvent
+from locker.scanner.scan_events import ScanEvent
 from locker.services.context import LockerContext
 from locker.services.door_events import DoorNotice, handle_door_event, notices_for_open_doors
+from locker.services.scan_pickup import ScanOutcome, pickup_by_scan
 
 log = logging.getLogger(__name__)
 TICK_S = 1.0
@@ -29,17 +31,19 @@ class EventDispatcher:
         self,
         make_context: Callable[[], LockerContext],
         on_notice: Callable[[DoorNotice], None] = lambda notice: None,
+        on_scan: Callable[[ScanEvent, ScanOutcome], None] = lambda event, outcome: None,
         reminder_after: timedelta = timedelta(seconds=60),
         alert_after: timedelta = timedelta(minutes=5),
     ) -> None:
         self._make_context = make_context
         self._on_notice = on_notice
+        self._on_scan = on_scan
         self.watch = DoorWatch(reminder_after, alert_after)
         self.events: queue.Queue[object] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.handled = 0
 
-    def post(self, event: DoorEvent) -> None:
+    def post(self, event: DoorEvent | ScanEvent) -> None:
         """Queue an event; safe from any thread."""
         self.events.put(event)
 
@@ -78,6 +82,9 @@ class EventDispatcher:
                 self.handled += 1
                 if notice is not None:
                     self._on_notice(notice)
+            elif isinstance(event, ScanEvent):
+                self._on_scan(event, pickup_by_scan(ctx, event.text))
+                self.handled += 1
             for notice in notices_for_open_doors(ctx, self.watch):
                 self._on_notice(notice)
         except Exception:

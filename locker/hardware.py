@@ -83,18 +83,28 @@ def start_hardware(
     on_event: Callable[[DoorEvent], None],
     *,
     demo: bool = False,
+    simulators: Mapping[str, Any] | None = None,
     poll_interval_s: float = 0.5,
     reply_timeout_s: float = 0.25,
     retries: int = 2,
 ) -> Hardware:
-    """Open every bus of the layout and start its door events; stop what started on failure."""
-    simulators = start_demo_simulators(buses, compartments) if demo else {}
+    """Open every bus of the layout and start its door events; stop what started on failure.
+
+    In demo mode every bus gets a simulator; `simulators` (started benches by bus name) lets a
+    caller bring its own, e.g. one that watches the wire.
+    """
+    if simulators is not None:
+        demo = True
+    elif demo:
+        simulators = start_demo_simulators(buses, compartments)
+    else:
+        simulators = {}
     urls: Mapping[str, str | None] = (
         {name: bench.path for name, bench in simulators.items()}
         if demo
         else {spec.name: spec.port for spec in buses}
     )
-    hardware = Hardware(BoardRouter({}), simulators=simulators)
+    hardware = Hardware(BoardRouter({}), simulators=dict(simulators))
     used = boards_by_bus(compartments)
     try:
         for spec in buses:

@@ -24,6 +24,13 @@ COURIER_PIN = "2468"
 
 
 @pytest.fixture
+def lock_dir(tmp_path, monkeypatch):
+    """Serial-port lock files in the test's own folder."""
+    monkeypatch.setenv("LOCKER_LOCK_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 

@@ -21,6 +21,8 @@ def test_every_setting_is_documented_with_its_default():
         shown = rows[field.name]
         if isinstance(default, float) and default.is_integer():
             default = int(default)
+        if default == "":
+            default = '""'
         assert shown == str(default), f"{field.name}: docs say {shown}, code says {default}"
     assert set(rows) == {f.name for f in dataclasses.fields(Settings)}
 

@@ -94,11 +94,12 @@ from locker.cli import (  # noqa: E402
     maintenance,
     parcels,
     people,
+    scan,
     serve,
     sim_board,
 )
 
-for module in (people, parcels, audit, maintenance, serve, board, sim_board):
+for module in (people, parcels, audit, maintenance, serve, board, sim_board, scan):
     module.register(cli)
 
 

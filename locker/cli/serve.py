@@ -14,9 +14,12 @@ from locker.config import Settings
 from locker.event_dispatch import EventDispatcher
 from locker.hardware import Hardware, HardwareConfigError, start_hardware
 from locker.ports import LockBoard
+from locker.scanner.scan_events import ScanEvent
+from locker.scanners import start_scanners
 from locker.services.door_events import DoorNotice
 from locker.services.expire_overdue import expire_overdue
 from locker.services.reconcile import reconcile
+from locker.services.scan_pickup import ScanOutcome
 from locker.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,10 @@ def _notice(notice: DoorNotice) -> None:
     log.log(level, "door %s: %s", notice.label, notice.message)
 
 
+def _scanned(event: ScanEvent, outcome: ScanOutcome) -> None:
+    log.info("scan from %s: %s", event.source, outcome.message)
+
+
 def start_locker(settings: Settings, demo: bool) -> tuple[Hardware, EventDispatcher]:
     """Boards, dispatcher and start-up reconciliation, in that order."""
     if not settings.db.exists():
@@ -52,6 +59,7 @@ def start_locker(settings: Settings, demo: bool) -> tuple[Hardware, EventDispatc
     dispatcher = EventDispatcher(
         lambda: build_context(settings, open_store(settings), holder["hardware"].board),
         on_notice=_notice,
+        on_scan=_scanned,
         reminder_after=timedelta(seconds=settings.door_open_reminder_seconds),
         alert_after=timedelta(seconds=settings.door_open_alert_seconds),
     )
@@ -105,13 +113,16 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
         name="housekeeping",
         daemon=True,
     ).start()
+    scanners = start_scanners(settings, dispatcher.post)
     for name, bench in hardware.simulators.items():
         click.echo(f"Simulated bus {name} on {bench.path}", err=True)
     click.echo(f"Kiosk on http://{host}:{port}/", err=True)
     try:
-        waitress.serve(create_app(settings, hardware.board), host=host, port=port, threads=THREADS)
+        app = create_app(settings, hardware.board, camera=scanners.camera)
+        waitress.serve(app, host=host, port=port, threads=THREADS)
     finally:
         stop.set()
+        scanners.stop()
         dispatcher.stop()
         hardware.stop()
 

@@ -11,6 +11,7 @@ from locker.boards.detached import DetachedBoard
 from locker.composition import build_context, open_store
 from locker.config import Settings, load_settings
 from locker.ports import LockBoard
+from locker.scanner.camera_service import CameraService
 from locker.services.context import LockerContext
 from locker.store import StoreError
 
@@ -23,12 +24,17 @@ def template_folder() -> Path:
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
 
 
-def create_app(settings: Settings | None = None, board: LockBoard | None = None) -> Flask:
-    """Build the kiosk app over the configured database and lock boards."""
+def create_app(
+    settings: Settings | None = None,
+    board: LockBoard | None = None,
+    camera: CameraService | None = None,
+) -> Flask:
+    """Build the kiosk app over the configured database, lock boards and camera."""
     settings = settings or load_settings()
     app = Flask(__name__, template_folder=str(template_folder()))
     app.config["LOCKER_SETTINGS"] = settings
     app.extensions["locker_board"] = board or DetachedBoard()
+    app.extensions["locker_camera"] = camera
 
     @app.teardown_appcontext
     def _close_store(_error: BaseException | None) -> None:

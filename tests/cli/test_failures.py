@@ -32,8 +32,8 @@ NEEDS_A_LOCKER: dict[str, tuple[list[str], str | None]] = {
 }
 
 
-# `init` creates the locker; the board service and simulator commands talk to boards only.
-NEEDS_NO_LOCKER = {"init", "board status", "board open", "sim-board"}
+# `init` creates the locker; the board, simulator and scan commands need no locker.
+NEEDS_NO_LOCKER = {"init", "board status", "board open", "sim-board", "scan"}
 
 
 def test_the_missing_database_table_covers_every_command():

@@ -19,13 +19,6 @@ from locker.services.context import LockerContext
 from locker.store import SqliteStore
 
 
-@pytest.fixture
-def lock_dir(tmp_path, monkeypatch):
-    """Port lock files in the test's own folder."""
-    monkeypatch.setenv("LOCKER_LOCK_DIR", str(tmp_path))
-    return tmp_path
-
-
 def make_bench(**model_options) -> SimBench:
     return SimBench(KerongSimulator(**model_options))
 

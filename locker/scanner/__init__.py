@@ -1,0 +1,1 @@
+"""Camera scanning: decoding codes from kiosk camera frames."""
