@@ -154,7 +154,10 @@ def scan_to_unlock(trials: int, tmp: Path) -> list[float]:
             receipt = deposit_parcel(ctx, courier, f"SF{i:08d}", "13812345678", Size.S)
             address = store.compartment(receipt.compartment).address
             wire.model.close_door(address.board, address.channel)
+            deadline = time.monotonic() + 10
             while store.compartment(receipt.compartment).state is not CompartmentState.OCCUPIED:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"trial {i}: the closed door was never reported")
                 time.sleep(0.01)
             wire.unlocked_at = None
             source.next.put(with_qr(receipt.qr))

@@ -49,16 +49,16 @@ class StatusPoller:
             except Exception as error:  # a board that does not answer now may answer later
                 log.debug("status of %s board %d: %s", self.bus, board, error)
                 continue
-            before = self._last.get(board)
+            before = self._last.get(board) or {}
             self._last[board] = now
-            if before is None:
-                continue  # the first read is the baseline
             for channel, status in now.items():
                 old = before.get(channel)
+                # Without an earlier read (the first one is the baseline) only our own unlocks
+                # count as changes.
                 was_closed = None if old is None else old.door_closed
                 address = Address(self.bus, board, channel)
-                if was_closed and (board, channel) in unlocked:
-                    events.append(DoorEvent(address, DoorEventKind.OPENED, old.item_present))
+                if (board, channel) in unlocked and was_closed is not False:
+                    events.append(DoorEvent(address, DoorEventKind.OPENED, status.item_present))
                     was_closed = False
                 if was_closed is None or was_closed == status.door_closed:
                     continue
