@@ -94,6 +94,7 @@ class ScanLoop:
         self._counters = ScanCounters()
         self._lock = threading.Lock()
         self._detection: Detection | None = None
+        self._in_view: tuple[DecodedCodeLike, ...] = ()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_seq = 0
@@ -136,6 +137,10 @@ class ScanLoop:
         self._count(frames_seen=1, frames_behind=behind)
         if self.gate is not None and not self.gate.should_decode(image):
             self._count(skipped_motion=1)
+            # Nothing moved, so what the last decode saw is still there: a code held still
+            # stays one scan, however long it is held.
+            for code in self._in_view:
+                self.debouncer.renew(code.text)
             return
         started = self._clock()
         try:
@@ -145,6 +150,7 @@ class ScanLoop:
             self._count(decoded=1, decode_errors=1, decode_s=self._clock() - started)
             return
         self._count(decoded=1, with_codes=1 if codes else 0, decode_s=self._clock() - started)
+        self._in_view = codes
         if not codes:
             return
         with self._lock:

@@ -71,6 +71,12 @@ class Debouncer:
         self.on_event(event)
         return event
 
+    def renew(self, text: str) -> None:
+        """The code is still in view (the scene did not change): extend its window, no event."""
+        with self._lock:
+            if text in self._last_seen:
+                self._last_seen[text] = self._clock()
+
     def _forget_older_than(self, cutoff: float) -> None:
         # Keeps the table to the codes of the last few seconds, however long the kiosk runs.
         stale = [text for text, seen in self._last_seen.items() if seen < cutoff]

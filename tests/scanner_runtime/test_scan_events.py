@@ -74,3 +74,21 @@ def test_old_payloads_are_forgotten() -> None:
         debouncer.offer(f"code-{n}", "QR", "camera")
         clock.advance(1.0)
     assert len(debouncer._last_seen) <= 4
+
+
+def test_renewing_a_code_in_view_keeps_it_one_event():
+    from locker.scanner.scan_events import Debouncer
+
+    now = [0.0]
+    events = []
+    debouncer = Debouncer(events.append, window_s=3.0, clock=lambda: now[0])
+    debouncer.offer("PL1:X", "QR", "camera")
+    for _ in range(10):
+        now[0] += 1.0
+        debouncer.renew("PL1:X")
+    debouncer.offer("PL1:X", "QR", "camera")
+    assert len(events) == 1
+    debouncer.renew("never-seen")  # renewing an unknown code creates nothing
+    now[0] += 10
+    debouncer.offer("never-seen", "QR", "camera")
+    assert len(events) == 2

@@ -65,3 +65,22 @@ def test_a_kiosk_without_a_camera_says_so(ctx, db_path):
     response = create_app(Settings(db=db_path)).test_client().get("/camera.mjpg")
     assert response.status_code == 404
     assert b"no camera" in response.data
+
+
+def test_a_code_held_perfectly_still_is_one_scan_however_long(tmp_path):
+    import time
+
+    from locker.scanner.scan_events import Debouncer
+
+    frames = tmp_path / "camera"
+    frames.mkdir()
+    a_photo_of("PL1:TEST-01:1:0:AbCdEfGhIjKlMn", frames / "phone.png")
+    events = []
+    camera = CameraService(
+        f"folder:{frames}", FrameDecoder(), Debouncer(events.append), fps=15
+    ).start()
+    try:
+        time.sleep(4.5)  # longer than the 3 s debounce window, with a still scene throughout
+    finally:
+        camera.stop()
+    assert len(events) == 1
