@@ -114,9 +114,7 @@ def start_hardware(
                     f"bus {spec.name} has no port: set `port` in the layout "
                     "(docs/layout.md), or run with --demo to use simulated boards"
                 )
-            connection = connect_bus(
-                spec, url, on_event, reply_timeout_s=reply_timeout_s, retries=retries
-            )
+            connection = connect_bus(spec, url, reply_timeout_s=reply_timeout_s, retries=retries)
             hardware.connections.append(connection)
             hardware.board.drivers[spec.name] = connection.driver
             if not connection.pushes_events:

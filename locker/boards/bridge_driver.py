@@ -24,7 +24,7 @@ from firmware_bridge.firmware import protocol as bp
 from locker.boards.bus_drivers import BusConnection
 from locker.boards.serial_bus import BusUnavailableError, SerialBus
 from locker.domain.layout import BusSpec
-from locker.ports import ChannelStatus, DoorEvent, UnlockOutcome
+from locker.ports import ChannelStatus, UnlockOutcome
 
 log = logging.getLogger(__name__)
 
@@ -182,13 +182,10 @@ class BridgeDriver:
 def connect_bridge(
     spec: BusSpec,
     url: str,
-    on_event: Callable[[DoorEvent], None] = lambda event: None,
-    *,
-    reply_timeout_s: float | None = None,
-    retries: int | None = None,
 ) -> BusConnection:
     """Open a bridge bus. Its timing comes from the protocol (docs/protocol-bridge.md, Timing):
-    a 115200-baud line answers in well under the Kerong defaults."""
+    a 115200-baud line answers in well under the Kerong defaults, so the Kerong timing
+    settings do not apply; door events reach the poller through `on_door_hint`."""
     drivers: list[BridgeDriver] = []
     bus = SerialBus(
         url,

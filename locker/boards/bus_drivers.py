@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from locker.boards.kerong_driver import KerongDriver
@@ -10,7 +9,6 @@ from locker.boards.kerong_protocol import KerongDecoder
 from locker.boards.router import BusDriver
 from locker.boards.serial_bus import SerialBus
 from locker.domain.layout import BusSpec
-from locker.ports import DoorEvent
 
 
 class DriverUnavailableError(Exception):
@@ -31,7 +29,6 @@ class BusConnection:
 def connect_bus(
     spec: BusSpec,
     url: str,
-    on_event: Callable[[DoorEvent], None] = lambda event: None,
     *,
     reply_timeout_s: float = 0.25,
     retries: int = 2,
@@ -51,5 +48,5 @@ def connect_bus(
     if spec.driver == "bridge":
         from locker.boards.bridge_driver import connect_bridge
 
-        return connect_bridge(spec, url, on_event, reply_timeout_s=reply_timeout_s, retries=retries)
+        return connect_bridge(spec, url)
     raise DriverUnavailableError(f"bus {spec.name}: no driver called {spec.driver!r}")
