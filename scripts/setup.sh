@@ -56,7 +56,13 @@ ensure_venv() {
   fi
 }
 
+compile_catalogues() {
+  # The kiosk's Chinese screens come from the .po files; the compiled .mo files are not in git.
+  "$VENV/bin/pybabel" compile -d "$ROOT/locker/translations" >/dev/null
+}
+
 setup_project() {
   ensure_debian_packages "${@:2}"
   ensure_venv "${1:-}"
+  compile_catalogues
 }

@@ -145,3 +145,30 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
         and (p.expires_at is None or p.expires_at > now)
     )
     return PickupResult(replace(parcel, state=ParcelState.COLLECTED), label, more)
+
+
+def collect_siblings(
+    ctx: LockerContext, first_id: int, parcel_ids: list[int]
+) -> list[PickupResult]:
+    """Open the other parcels of the recipient who just collected `first_id`, on confirmation.
+
+    Only parcels for the same phone number, still deposited and not expired, are opened: the
+    recipient proved their code for one of them a moment ago.
+    """
+    store = ctx.store
+    first = store.parcel(first_id)
+    if first is None or first.state is not ParcelState.COLLECTED or not first.recipient_phone:
+        return []
+    now = ctx.clock.now()
+    opened = []
+    for parcel_id in parcel_ids:
+        parcel = store.parcel(parcel_id)
+        if (
+            parcel is None
+            or parcel.state is not ParcelState.DEPOSITED
+            or parcel.recipient_phone != first.recipient_phone
+            or (parcel.expires_at is not None and parcel.expires_at <= now)
+        ):
+            continue
+        opened.append(_open_for_pickup(ctx, parcel, "same recipient"))
+    return opened

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, render_template
+from flask_wtf import CSRFProtect
 
 from locker.boards.detached import DetachedBoard
 from locker.composition import build_context, open_store
 from locker.config import Settings, load_settings
-from locker.ports import LockBoard
+from locker.ports import Clock, LockBoard
 from locker.scanner.camera_service import CameraService
 from locker.services.context import LockerContext
 from locker.store import StoreError
+from locker.web.i18n import setup_i18n
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,13 +33,18 @@ def create_app(
     settings: Settings | None = None,
     board: LockBoard | None = None,
     camera: CameraService | None = None,
+    clock: Clock | None = None,
 ) -> Flask:
     """Build the kiosk app over the configured database, lock boards and camera."""
     settings = settings or load_settings()
     app = Flask(__name__, template_folder=str(template_folder()))
     app.config["LOCKER_SETTINGS"] = settings
+    app.secret_key = _session_key(settings)
+    CSRFProtect(app)
+    setup_i18n(app, settings.language)
     app.extensions["locker_board"] = board or DetachedBoard()
     app.extensions["locker_camera"] = camera
+    app.extensions["locker_clock"] = clock
 
     @app.teardown_appcontext
     def _close_store(_error: BaseException | None) -> None:
@@ -57,6 +67,16 @@ def create_app(
     return app
 
 
+def _session_key(settings: Settings) -> bytes:
+    """Derived from the locker's secret, so sessions survive a restart; random before `init`."""
+    try:
+        with open_store(settings) as store:
+            secret = store.locker().secret
+    except StoreError:
+        return secrets.token_bytes(32)
+    return hmac.new(secret, b"kiosk session key", hashlib.sha256).digest()
+
+
 def locker_ctx() -> LockerContext:
     """The request's use-case context; its store is opened once per request and closed after."""
     if "locker_ctx" not in g:
@@ -64,5 +84,7 @@ def locker_ctx() -> LockerContext:
         g.locker_ctx = build_context(
             settings, open_store(settings), current_app.extensions["locker_board"]
         )
+        if current_app.extensions["locker_clock"] is not None:
+            g.locker_ctx.clock = current_app.extensions["locker_clock"]
     ctx: LockerContext = g.locker_ctx
     return ctx

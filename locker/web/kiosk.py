@@ -1,17 +1,46 @@
-"""The recipients' screens."""
+"""The recipients' screens: the home screen with its keypad, and what a code opens."""
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request, session
 
-from locker.domain.models import Size
+from locker.domain.errors import InvalidInputError
+from locker.domain.models import Compartment, Size
 from locker.domain.states import CompartmentState
 from locker.scanner import preview
+from locker.services.collect_parcel import PickupResult, collect_by_code, collect_siblings
+from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
 from locker.web.app import locker_ctx
 
 bp = Blueprint("kiosk", __name__)
+MORE = "more_parcels"
+
+
+def _cabinet(compartments: list[Compartment]) -> list[list[Compartment]]:
+    """Columns of the cabinet, by the letter of their labels, top door first."""
+    columns: dict[str, list[Compartment]] = {}
+    for c in sorted(compartments, key=lambda c: c.label):
+        columns.setdefault(c.label[0], []).append(c)
+    return list(columns.values())
+
+
+def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+    ctx = locker_ctx()
+    compartments = list(ctx.store.compartments())
+    free = Counter(c.size for c in compartments if c.state is CompartmentState.FREE)
+    return render_template(
+        template,
+        locker=ctx.store.locker(),
+        free=[(size.value, free.get(size, 0)) for size in Size],
+        total=len(compartments),
+        cabinet=_cabinet(compartments),
+        has_camera=current_app.extensions.get("locker_camera") is not None,
+        code_length=ctx.rules.code_length,
+        **values,
+    ), status
 
 
 @bp.get("/camera.mjpg")
@@ -24,15 +53,57 @@ def camera_preview() -> Response:
 
 
 @bp.get("/")
-def home() -> str:
-    """Home screen: the locker's name and how many doors of each size are free."""
-    ctx = locker_ctx()
-    info = ctx.store.locker()
-    compartments = ctx.store.compartments()
-    free = Counter(c.size for c in compartments if c.state is CompartmentState.FREE)
-    return render_template(
-        "kiosk/home.html",
-        locker=info,
-        free=[(size.value, free.get(size, 0)) for size in Size],
-        total=len(compartments),
+def home() -> tuple[str, int]:
+    """Home screen: show the code to the camera, or type it on the keypad."""
+    return _page("kiosk/home.html")
+
+
+def _opened(results: list[PickupResult]) -> tuple[str, int]:
+    more = [
+        p.id for r in results for p in r.more_parcels if p.id not in {x.parcel.id for x in results}
+    ]
+    session[MORE] = {"first": results[0].parcel.id, "ids": sorted(set(more))}
+    return _page(
+        "kiosk/opened.html",
+        doors=[r.compartment for r in results],
+        more=len(set(more)),
     )
+
+
+@bp.post("/pickup")
+def pickup() -> tuple[str, int]:
+    """A typed (or keyboard-wedge scanned) pickup code."""
+    ctx = locker_ctx()
+    try:
+        result = collect_by_code(ctx, request.form.get("code", ""))
+    except InvalidInputError:
+        return _page("kiosk/refused.html", 400, reason="format")
+    except LockedOutError as locked:
+        seconds = max(1, int((locked.until - ctx.clock.now()).total_seconds()))
+        return _page("kiosk/refused.html", 429, reason="locked", seconds=seconds)
+    except CodeRejectedError as refusal:
+        return _page(
+            "kiosk/refused.html",
+            403,
+            reason=refusal.verdict.value,
+            other_locker=refusal.locker_id,
+            attempts_left=refusal.attempts_left,
+        )
+    except DoorDidNotOpenError as failure:
+        return _page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+    return _opened([result])
+
+
+@bp.post("/pickup/more")
+def pickup_more() -> tuple[str, int]:
+    """Open the same recipient's other parcels, after they said yes."""
+    pending = session.pop(MORE, None)
+    if not pending or not pending.get("ids"):
+        return home()
+    try:
+        results = collect_siblings(locker_ctx(), pending["first"], pending["ids"])
+    except DoorDidNotOpenError as failure:
+        return _page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+    if not results:
+        return home()
+    return _page("kiosk/opened.html", doors=[r.compartment for r in results], more=0)

@@ -128,3 +128,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_compiled_chinese_catalogue(wheel: Path):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert "locker/translations/zh/LC_MESSAGES/messages.mo" in names
+    assert "locker/translations/zh/LC_MESSAGES/messages.po" in names

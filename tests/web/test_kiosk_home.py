@@ -39,7 +39,7 @@ def test_healthz_reports_an_unset_locker_as_unhealthy(tmp_path):
 
 def test_a_locker_that_is_not_set_up_shows_an_out_of_service_page(tmp_path):
     app = create_app(Settings(db=tmp_path / "empty.db", support_contact="400-555-0100"))
-    response = app.test_client().get("/")
+    response = app.test_client().get("/?lang=en")
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "Out of service" in page and "400-555-0100" in page

@@ -1,0 +1,129 @@
+"""The recipient's pickup at the keypad, through the real app: every outcome has its screen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from locker.config import Settings
+from locker.web import create_app
+
+SUPPORT = "400-555-0100"
+
+
+class KioskActions:
+    """What a recipient does at the touchscreen."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def token(self) -> str:
+        page = self.client.get("/").get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def pickup(self, code: str):
+        return self.client.post("/pickup", data={"code": code, "csrf_token": self.token()})
+
+    def open_more(self, page: str):
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return self.client.post("/pickup/more", data={"csrf_token": token})
+
+
+@pytest.fixture
+def kiosk(ctx, db_path, board, clock) -> KioskActions:
+    settings = Settings(db=db_path, support_contact=SUPPORT, language="en")
+    app = create_app(settings, board=board, clock=clock)
+    return KioskActions(app.test_client())
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_a_right_code_opens_the_door_and_shows_it_on_the_cabinet_map(kiosk, courier, board):
+    receipt = courier.deposit()
+    response = kiosk.pickup(receipt.code)
+    assert response.status_code == 200
+    page = text(response)
+    assert f"Door {receipt.compartment} is open" in page
+    assert "Take your parcel and close the door" in page
+    assert f'class="door highlight" data-label="{receipt.compartment}"' in page
+    assert (
+        board.opened == [courier.ctx.store.compartment(receipt.compartment).address] * 2
+    )  # once for the deposit, once for the pickup
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "reason", "words"),
+    [
+        ("12", 400, "format", "A pickup code has 8 digits"),
+        ("00000000", 403, "unknown", "Wrong code"),
+    ],
+)
+def test_a_bad_code_gets_a_clear_screen_with_the_support_contact(
+    kiosk, courier, code, status, reason, words
+):
+    courier.deposit()
+    response = kiosk.pickup(code)
+    assert response.status_code == status
+    page = text(response)
+    assert f'data-reason="{reason}"' in page and words in page and SUPPORT in page
+
+
+def test_five_wrong_codes_pause_the_keypad(kiosk, courier):
+    receipt = courier.deposit()
+    for left in (4, 3, 2, 1):
+        assert f"{left} tr" in text(kiosk.pickup("00000000"))
+    kiosk.pickup("00000000")
+    response = kiosk.pickup(receipt.code)
+    assert response.status_code == 429
+    assert "try again in 30 seconds" in text(response)
+
+
+def test_expired_and_collected_codes_say_what_happened(kiosk, courier, clock):
+    first = courier.deposit("SF0001")
+    second = courier.deposit("SF0002", phone="13900001111")
+    kiosk.pickup(first.code)
+    assert "already been collected" in text(kiosk.pickup(first.code))
+    clock.advance(hours=73)
+    page = text(kiosk.pickup(second.code))
+    assert "This code has expired" in page and "Contact the carrier" in page
+
+
+def test_a_door_that_does_not_open_tells_the_recipient_the_parcel_is_safe(kiosk, courier, board):
+    receipt = courier.deposit()
+    board.stuck.add(courier.ctx.store.compartment(receipt.compartment).address)
+    response = kiosk.pickup(receipt.code)
+    assert response.status_code == 503
+    assert "Your parcel is safe inside" in text(response)
+
+
+def test_the_recipients_other_parcels_open_too_on_confirmation(kiosk, courier, board):
+    first = courier.deposit("SF0001", phone="13812345678")
+    second = courier.deposit("SF0002", phone="13812345678")
+    page = text(kiosk.pickup(first.code))
+    assert "You have 1 more parcel here" in page
+    response = kiosk.open_more(page)
+    assert f"Door {second.compartment} is open" in text(response)
+    assert courier.ctx.store.parcel(second.parcel.id).state.value == "collected"
+    # The confirmation is spent: posting it again opens nothing more.
+    before = len(board.opened)
+    kiosk.open_more(page)
+    assert len(board.opened) == before
+
+
+def test_a_form_without_its_csrf_token_is_refused(kiosk, courier, board):
+    receipt = courier.deposit()
+    response = kiosk.client.post("/pickup", data={"code": receipt.code})
+    assert response.status_code == 400
+    assert len(board.opened) == 1  # the deposit only
+
+
+def test_the_language_switches_and_is_remembered(kiosk, courier):
+    page = text(kiosk.client.get("/?lang=zh"))
+    assert "取件" in page and 'lang="zh-CN"' in page
+    assert "请输入" in text(kiosk.client.get("/"))  # the cookie keeps Chinese
+    receipt = courier.deposit()
+    assert f"{receipt.compartment} 号柜门已打开" in text(kiosk.pickup(receipt.code))
+    assert "Pick up a parcel" in text(kiosk.client.get("/?lang=en"))
