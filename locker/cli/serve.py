@@ -21,6 +21,7 @@ from locker.services.expire_overdue import expire_overdue
 from locker.services.reconcile import reconcile
 from locker.services.scan_pickup import ScanOutcome
 from locker.store import StoreError
+from locker.web.live_events import Broadcaster
 
 log = logging.getLogger(__name__)
 # Enough that open event streams and camera previews never starve page requests.
@@ -39,16 +40,34 @@ def _housekeeping(settings: Settings, board: LockBoard, stop: threading.Event) -
             log.exception("periodic expiry failed; will try again")
 
 
-def _notice(notice: DoorNotice) -> None:
+def _notice(live: Broadcaster, notice: DoorNotice) -> None:
     level = logging.WARNING if notice.kind in ("alarm", "alert") else logging.INFO
     log.log(level, "door %s: %s", notice.label, notice.message)
+    if notice.kind == "reminder":
+        live.publish({"kind": "notice", "notice": notice.label, "notice_kind": notice.kind})
 
 
-def _scanned(event: ScanEvent, outcome: ScanOutcome) -> None:
+def _scanned(live: Broadcaster, event: ScanEvent, outcome: ScanOutcome) -> None:
     log.info("scan from %s: %s", event.source, outcome.message)
+    live.publish(scan_event(outcome))
 
 
-def start_locker(settings: Settings, demo: bool) -> tuple[Hardware, EventDispatcher]:
+def scan_event(outcome: ScanOutcome) -> dict[str, object]:
+    """What the open kiosk pages are told about one scan."""
+    more = len(outcome.result.more_parcels) if outcome.result else 0
+    return {
+        "kind": "scan",
+        "opened": outcome.opened,
+        "reason": outcome.reason,
+        "door": outcome.door,
+        "other_locker": outcome.other_locker,
+        "more": more,
+    }
+
+
+def start_locker(
+    settings: Settings, demo: bool, live: Broadcaster
+) -> tuple[Hardware, EventDispatcher]:
     """Boards, dispatcher and start-up reconciliation, in that order."""
     if not settings.db.exists():
         raise StoreError(f"no database at {settings.db}: run `locker init` first")
@@ -58,8 +77,8 @@ def start_locker(settings: Settings, demo: bool) -> tuple[Hardware, EventDispatc
     holder: dict[str, Hardware] = {}
     dispatcher = EventDispatcher(
         lambda: build_context(settings, open_store(settings), holder["hardware"].board),
-        on_notice=_notice,
-        on_scan=_scanned,
+        on_notice=lambda notice: _notice(live, notice),
+        on_scan=lambda event, outcome: _scanned(live, event, outcome),
         reminder_after=timedelta(seconds=settings.door_open_reminder_seconds),
         alert_after=timedelta(seconds=settings.door_open_alert_seconds),
     )
@@ -103,7 +122,8 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
     host = host or settings.host
     port = port or settings.port
     try:
-        hardware, dispatcher = start_locker(settings, demo)
+        live = Broadcaster()
+        hardware, dispatcher = start_locker(settings, demo, live)
     except HardwareConfigError as error:
         raise click.ClickException(str(error)) from None
     stop = threading.Event()
@@ -118,7 +138,7 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
         click.echo(f"Simulated bus {name} on {bench.path}", err=True)
     click.echo(f"Kiosk on http://{host}:{port}/", err=True)
     try:
-        app = create_app(settings, hardware.board, camera=scanners.camera)
+        app = create_app(settings, hardware.board, camera=scanners.camera, live=live)
         waitress.serve(app, host=host, port=port, threads=THREADS)
     finally:
         stop.set()

@@ -12,20 +12,32 @@ from locker.services.errors import CodeRejectedError, DoorDidNotOpenError
 
 @dataclass(frozen=True)
 class ScanOutcome:
-    """What the screen says after a scan: the door that opened, or why none did."""
+    """What the screen says after a scan: the door that opened, or why none did.
+
+    `reason` names the refusal for the screens to word in their language: a QR verdict
+    ("unknown", "expired", "other_locker", ...), "door" or "not_pickup".
+    """
 
     opened: str | None
     message: str
     result: PickupResult | None = None
+    reason: str | None = None
+    door: str | None = None
+    other_locker: str | None = None
 
 
 def pickup_by_scan(ctx: LockerContext, text: str) -> ScanOutcome:
     """Treat a scanned text as a pickup QR; every refusal comes back as a message, not a raise."""
     if not text.startswith(qr_payload.PREFIX + ":"):
-        return ScanOutcome(None, "this is not a pickup code: show the QR code from your message")
+        message = "this is not a pickup code: show the QR code from your message"
+        return ScanOutcome(None, message, reason="not_pickup")
     try:
         result = collect_by_qr(ctx, text)
-    except (CodeRejectedError, DoorDidNotOpenError) as refusal:
-        return ScanOutcome(None, str(refusal))
+    except CodeRejectedError as refusal:
+        return ScanOutcome(
+            None, str(refusal), reason=refusal.verdict.value, other_locker=refusal.locker_id
+        )
+    except DoorDidNotOpenError as failure:
+        return ScanOutcome(None, str(failure), reason="door", door=failure.compartment)
     message = f"door {result.compartment} is open: take your parcel and close the door"
     return ScanOutcome(result.compartment, message, result)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import queue
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app, render_template, stream_with_context
 
 from locker.web.app import locker_ctx
+from locker.web.live_events import HEARTBEAT_S, Broadcaster
 
 bp = Blueprint("api", __name__)
 
@@ -19,3 +23,37 @@ def healthz() -> tuple[dict[str, Any], int]:
     except Exception as error:  # a health check reports, it does not crash
         return {"status": "error", "error": str(error)}, 503
     return {"status": "ok", "locker": info.locker_id}, 200
+
+
+def _render_event(event: dict[str, Any], code_length: int) -> str:
+    """One SSE message: the event's kind and an HTML panel worded in the page's language."""
+    html = render_template("kiosk/_live_result.html", code_length=code_length, **event)
+    payload = json.dumps({"kind": event.get("kind", "scan"), "html": html}, ensure_ascii=False)
+    return f"data: {payload}\n\n"
+
+
+@bp.get("/events")
+def events() -> Response:
+    """Server-Sent Events: scan results and door notices, as they happen. No polling."""
+    live: Broadcaster = current_app.extensions["locker_live"]
+    code_length = locker_ctx().rules.code_length
+
+    def stream() -> Iterator[str]:
+        inbox = live.subscribe()
+        try:
+            yield ": connected\n\n"
+            while True:
+                try:
+                    event = inbox.get(timeout=HEARTBEAT_S)
+                except queue.Empty:
+                    yield ": still here\n\n"
+                    continue
+                yield _render_event(event, code_length)
+        finally:
+            live.unsubscribe(inbox)
+
+    return Response(
+        stream_with_context(stream()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

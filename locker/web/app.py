@@ -19,6 +19,7 @@ from locker.scanner.camera_service import CameraService
 from locker.services.context import LockerContext
 from locker.store import StoreError
 from locker.web.i18n import setup_i18n
+from locker.web.live_events import Broadcaster
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,7 @@ def create_app(
     board: LockBoard | None = None,
     camera: CameraService | None = None,
     clock: Clock | None = None,
+    live: Broadcaster | None = None,
 ) -> Flask:
     """Build the kiosk app over the configured database, lock boards and camera."""
     settings = settings or load_settings()
@@ -45,6 +47,7 @@ def create_app(
     app.extensions["locker_board"] = board or DetachedBoard()
     app.extensions["locker_camera"] = camera
     app.extensions["locker_clock"] = clock
+    app.extensions["locker_live"] = live or Broadcaster()
 
     @app.teardown_appcontext
     def _close_store(_error: BaseException | None) -> None:

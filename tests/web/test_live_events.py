@@ -1,0 +1,63 @@
+"""Scan results reach every open kiosk page as Server-Sent Events, worded in its language."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from locker.cli.serve import scan_event
+from locker.config import Settings
+from locker.services.scan_pickup import pickup_by_scan
+from locker.web import create_app
+from locker.web.live_events import QUEUE_LIMIT, Broadcaster
+
+
+def test_every_page_gets_every_event_and_a_slow_page_loses_only_its_oldest():
+    live = Broadcaster()
+    fast, slow = live.subscribe(), live.subscribe()
+    for n in range(QUEUE_LIMIT + 5):
+        live.publish({"n": n})
+        fast.get_nowait()
+    assert slow.qsize() == QUEUE_LIMIT
+    assert slow.get_nowait() == {"n": 5}
+    live.unsubscribe(fast)
+    live.unsubscribe(slow)
+    assert live.subscribers == 0
+
+
+@pytest.fixture
+def app(ctx, db_path, board, clock):
+    return create_app(Settings(db=db_path, language="en"), board=board, clock=clock)
+
+
+def read_events(app, lang: str, publish) -> dict:
+    client = app.test_client()
+    response = client.get(f"/events?lang={lang}", buffered=False)
+    assert response.mimetype == "text/event-stream"
+    chunks = iter(response.response)
+    assert next(chunks).startswith(b": connected")
+    publish()
+    data = next(chunks).decode()
+    response.close()
+    assert data.startswith("data: ")
+    return json.loads(data[len("data: ") :])
+
+
+def test_a_camera_pickup_shows_the_open_door_on_the_page(app, ctx, courier):
+    receipt = courier.deposit()
+    live = app.extensions["locker_live"]
+    outcome = pickup_by_scan(ctx, receipt.qr)
+    event = read_events(app, "en", lambda: live.publish(scan_event(outcome)))
+    assert event["kind"] == "scan"
+    assert f"Door {receipt.compartment} is open" in event["html"]
+
+
+def test_a_refused_scan_is_explained_in_the_pages_language(app, ctx, courier):
+    receipt = courier.deposit()
+    pickup_by_scan(ctx, receipt.qr)
+    again = pickup_by_scan(ctx, receipt.qr)
+    live = app.extensions["locker_live"]
+    event = read_events(app, "zh", lambda: live.publish(scan_event(again)))
+    assert "该包裹已被取走" in event["html"]
+    assert 'data-reason="used"' in event["html"]
