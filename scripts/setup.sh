@@ -10,9 +10,13 @@ say() { printf '%s\n' "$*" >&2; }
 missing_debian_packages() {
   local missing=()
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
-  "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+  # Captured, not piped into `grep -q`: grep stopping early would SIGPIPE ldconfig, and with
+  # pipefail a present library would then look missing.
+  local libs
+  libs="$("$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null || true)"
+  [[ "$libs" == *libzbar.so.0* ]] || missing+=(libzbar0)
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+    [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" == *"install ok installed"* ]] \
       || missing+=("$pkg")
   done
   printf '%s\n' "${missing[@]}"
@@ -58,7 +62,8 @@ ensure_venv() {
 
 compile_catalogues() {
   # The kiosk's Chinese screens come from the .po files; the compiled .mo files are not in git.
-  "$VENV/bin/pybabel" compile -d "$ROOT/locker/translations" >/dev/null
+  "$VENV/bin/pybabel" compile -d "$ROOT/locker/translations" >/dev/null 2>&1 \
+    || "$VENV/bin/pybabel" compile -d "$ROOT/locker/translations"
 }
 
 setup_project() {
