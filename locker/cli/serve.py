@@ -45,6 +45,8 @@ def _notice(live: Broadcaster, notice: DoorNotice) -> None:
     log.log(level, "door %s: %s", notice.label, notice.message)
     if notice.kind == "reminder":
         live.publish({"kind": "notice", "notice": notice.label, "notice_kind": notice.kind})
+    elif notice.kind in ("opened", "closed"):
+        live.publish({"kind": "door", "label": notice.label, "closed": notice.kind == "closed"})
 
 
 def _scanned(live: Broadcaster, event: ScanEvent, outcome: ScanOutcome) -> None:

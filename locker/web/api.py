@@ -28,7 +28,7 @@ def healthz() -> tuple[dict[str, Any], int]:
 def _render_event(event: dict[str, Any], code_length: int) -> str:
     """One SSE message: the event's kind and an HTML panel worded in the page's language."""
     html = render_template("kiosk/_live_result.html", code_length=code_length, **event)
-    payload = json.dumps({"kind": event.get("kind", "scan"), "html": html}, ensure_ascii=False)
+    payload = json.dumps({**event, "html": html}, ensure_ascii=False)
     return f"data: {payload}\n\n"
 
 

@@ -63,9 +63,10 @@ def create_app(
     def _globals() -> dict[str, Any]:
         return {"support_contact": settings.support_contact}
 
-    from locker.web import api, kiosk
+    from locker.web import api, courier, kiosk
 
     app.register_blueprint(kiosk.bp)
+    app.register_blueprint(courier.bp)
     app.register_blueprint(api.bp)
     return app
 

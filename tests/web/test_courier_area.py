@@ -1,0 +1,107 @@
+"""The courier's screens through the real app: login, deposit, undo and taking back."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from locker.config import Settings
+from locker.domain.states import CompartmentState, ParcelState
+from locker.services.expire_overdue import expire_overdue
+from locker.web import create_app
+from tests.conftest import COURIER_PIN
+
+
+def token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+class CourierScreens:
+    """What a courier does on the touchscreen."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def post(self, path: str, **data):
+        page = self.client.get("/courier/login").get_data(as_text=True)
+        return self.client.post(path, data={**data, "csrf_token": token(page)})
+
+    def login(self, courier_id: int, pin: str = COURIER_PIN):
+        return self.post("/courier/login", courier_id=str(courier_id), pin=pin)
+
+    def deposit(self, tracking="SF0000000001", phone="13812345678", size="S", low=False):
+        data = {"tracking": tracking, "phone": phone, "size": size}
+        if low:
+            data["low"] = "yes"
+        return self.post("/courier/deposit", **data)
+
+
+@pytest.fixture
+def screens(ctx, db_path, board, clock) -> CourierScreens:
+    settings = Settings(db=db_path, language="en")
+    return CourierScreens(create_app(settings, board=board, clock=clock).test_client())
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_anonymous_visitors_see_no_courier_screen(screens):
+    for path in ("/courier/", "/courier/deposit", "/courier/retrieve"):
+        response = screens.client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/courier/login")
+
+
+def test_a_wrong_pin_is_refused(screens, courier):
+    response = screens.login(courier.id, "0000")
+    assert response.status_code == 403
+    assert "wrong" in text(response)
+    assert screens.client.get("/courier/").status_code == 302
+
+
+def test_a_courier_deposits_and_the_door_opens(screens, courier, ctx, board):
+    screens.login(courier.id)
+    response = screens.deposit(size="M", low=True)
+    page = text(response)
+    assert response.status_code == 200
+    assert "Door B02 is open" in page and "close the door" in page
+    parcel = ctx.store.parcel_by_tracking("SF0000000001")
+    assert parcel.state is ParcelState.DEPOSITED and parcel.compartment == "B02"
+    assert "13812345678" not in page  # the phone is never shown back
+
+
+def test_a_bad_deposit_is_explained_and_nothing_is_reserved(screens, courier, ctx):
+    screens.login(courier.id)
+    response = screens.deposit(phone="12")
+    assert response.status_code == 400 and "phone number" in text(response)
+    assert CompartmentState.RESERVED not in {c.state for c in ctx.store.compartments()}
+
+
+def test_a_wrong_deposit_is_undone_and_its_door_frees_up(screens, courier, ctx):
+    screens.login(courier.id)
+    screens.deposit()
+    response = screens.post("/courier/undo", tracking="SF0000000001")
+    assert "undone" in text(response)
+    assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.CANCELLED
+    courier.close("A01", item_present=False)
+    assert ctx.store.compartment("A01").state is CompartmentState.FREE
+
+
+def test_expired_parcels_are_listed_and_opened_one_by_one(screens, courier, ctx, clock):
+    courier.deposit("SF0000000009")
+    clock.advance(hours=73)
+    expire_overdue(ctx)
+    screens.login(courier.id)
+    assert "SF0000000009" in text(screens.client.get("/courier/retrieve"))
+    response = screens.post("/courier/retrieve", tracking="SF0000000009")
+    assert "Door A01 is open" in text(response)
+    assert ctx.store.parcel_by_tracking("SF0000000009").state is ParcelState.RETURNED
+
+
+def test_an_idle_courier_screen_logs_out_by_itself(screens, courier, clock):
+    screens.login(courier.id)
+    assert screens.client.get("/courier/").status_code == 200
+    clock.advance(minutes=6)
+    assert screens.client.get("/courier/").status_code == 302
