@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from locker.config import Settings
 from locker.scanner.camera_service import CameraService
 from locker.scanner.decoding import FrameDecoder
+from locker.scanner.demo_camera import DemoCamera
 from locker.scanner.scan_events import Debouncer, ScanEvent
 from locker.scanner.serial_scanner import SerialLineScanner
 
@@ -31,11 +32,18 @@ class Scanners:
             self.serial.stop()
 
 
-def start_scanners(settings: Settings, post: Callable[[ScanEvent], None]) -> Scanners:
-    """The camera (if `camera` is set) and the scanner module (if `scanner_port` is set)."""
+def start_scanners(
+    settings: Settings, post: Callable[[ScanEvent], None], demo_camera: DemoCamera | None = None
+) -> Scanners:
+    """The camera (if `camera` is set, else the demo's synthetic one if given) and the scanner
+    module (if `scanner_port` is set)."""
     debouncer = Debouncer(post, window_s=settings.scan_debounce_seconds)
     scanners = Scanners()
-    if settings.camera:
+    if not settings.camera and demo_camera is not None:
+        scanners.camera = CameraService(
+            "demo", FrameDecoder(), debouncer, source=lambda: demo_camera, name="camera"
+        ).start()
+    elif settings.camera:
         scanners.camera = CameraService(
             settings.camera, FrameDecoder(), debouncer, fps=settings.camera_fps
         ).start()

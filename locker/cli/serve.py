@@ -14,6 +14,7 @@ from locker.config import Settings
 from locker.event_dispatch import EventDispatcher
 from locker.hardware import Hardware, HardwareConfigError, start_hardware
 from locker.ports import LockBoard
+from locker.scanner.demo_camera import DemoCamera
 from locker.scanner.scan_events import ScanEvent
 from locker.scanners import start_scanners
 from locker.services.door_events import DoorNotice
@@ -135,12 +136,21 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
         name="housekeeping",
         daemon=True,
     ).start()
-    scanners = start_scanners(settings, dispatcher.post)
+    demo_camera = DemoCamera() if demo and not settings.camera else None
+    scanners = start_scanners(settings, dispatcher.post, demo_camera)
+    tools = None
+    if demo:
+        from locker.web.demo import DemoTools
+
+        bridges = {c.spec.name for c in hardware.connections if c.spec.driver == "bridge"}
+        tools = DemoTools(dict(hardware.simulators), demo_camera, bridges)
     for name, bench in hardware.simulators.items():
         click.echo(f"Simulated bus {name} on {bench.path}", err=True)
     click.echo(f"Kiosk on http://{host}:{port}/", err=True)
+    if demo:
+        click.echo(f"Virtual cabinet on http://{host}:{port}/demo", err=True)
     try:
-        app = create_app(settings, hardware.board, camera=scanners.camera, live=live)
+        app = create_app(settings, hardware.board, camera=scanners.camera, live=live, demo=tools)
         waitress.serve(app, host=host, port=port, threads=THREADS)
     finally:
         stop.set()

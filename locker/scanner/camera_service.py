@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from locker.scanner.capture import open_source
+from locker.scanner.capture import FrameSource, open_source
 from locker.scanner.grabber import FrameGrabber
 from locker.scanner.motion import MotionGate
 from locker.scanner.preview import MjpegPreview
@@ -182,9 +182,10 @@ class CameraService:
         gate: MotionGate | None = None,
         fps: float | None = None,
         name: str = "camera",
+        source: Callable[[], FrameSource] | None = None,
     ) -> None:
         self.spec = spec
-        self.grabber = FrameGrabber(lambda: open_source(spec, fps=fps), name=name)
+        self.grabber = FrameGrabber(source or (lambda: open_source(spec, fps=fps)), name=name)
         self.loop = ScanLoop(
             self.grabber, decoder, debouncer, gate=gate or MotionGate(), source=name
         )

@@ -91,7 +91,7 @@ def render_qr(text: str, module_px: int, *, inverted: bool = False) -> np.ndarra
     return np.where(dark, 0, 255).astype(np.uint8)
 
 
-def _phone(text: str, rng: np.random.Generator, dark_mode: bool) -> np.ndarray:
+def phone_image(text: str, rng: np.random.Generator, dark_mode: bool) -> np.ndarray:
     """A phone seen face-on: dark body, screen with a status bar, the QR, and a caption bar."""
     qr = render_qr(text, 8, inverted=dark_mode)
     side = qr.shape[0]
@@ -130,7 +130,7 @@ def _background(width: int, height: int, rng: np.random.Generator) -> np.ndarray
     return np.clip(frame, 0, 255).astype(np.uint8)
 
 
-def _place(
+def place_phone(
     phone: np.ndarray,
     frame: np.ndarray,
     rng: np.random.Generator,
@@ -213,7 +213,7 @@ def make_sample(seed: int, condition: str, size: tuple[int, int]) -> SyntheticSa
     else:
         text = OTHER_PAYLOADS[int(rng.integers(0, len(OTHER_PAYLOADS)))]
     width, height = size
-    phone = _phone(text, rng, dark_mode=condition == "dark_mode")
+    phone = phone_image(text, rng, dark_mode=condition == "dark_mode")
     frame = _background(width, height, rng)
     scale = rng.uniform(0.55, 0.8)
     tilt = rng.uniform(0.0, 0.1)
@@ -226,7 +226,7 @@ def make_sample(seed: int, condition: str, size: tuple[int, int]) -> SyntheticSa
         scale = rng.uniform(0.2, 0.26) * 480 / height
     elif condition == "near":
         scale = rng.uniform(1.5, 1.9)  # the code nearly fills the frame
-    _place(phone, frame, rng, scale=scale, tilt=tilt, angle=angle)
+    place_phone(phone, frame, rng, scale=scale, tilt=tilt, angle=angle)
     frame = _degrade(frame, condition, rng)
     return SyntheticSample(image=frame, expected=text, condition=condition, seed=seed)
 

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, render_template
 from flask_wtf import CSRFProtect
@@ -20,6 +20,9 @@ from locker.services.context import LockerContext
 from locker.store import StoreError
 from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
+
+if TYPE_CHECKING:
+    from locker.web.demo import DemoTools
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +39,7 @@ def create_app(
     camera: CameraService | None = None,
     clock: Clock | None = None,
     live: Broadcaster | None = None,
+    demo: DemoTools | None = None,
 ) -> Flask:
     """Build the kiosk app over the configured database, lock boards and camera."""
     settings = settings or load_settings()
@@ -68,6 +72,11 @@ def create_app(
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(courier.bp)
     app.register_blueprint(api.bp)
+    if demo is not None:
+        from locker.web import demo as demo_page
+
+        app.extensions["locker_demo"] = demo
+        app.register_blueprint(demo_page.bp)
     return app
 
 

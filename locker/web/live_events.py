@@ -10,7 +10,8 @@ from typing import Any
 # A page that stops reading must not hold memory: its oldest events are dropped past this.
 QUEUE_LIMIT = 32
 # A comment line this often keeps proxies and the browser from closing an idle stream.
-HEARTBEAT_S = 15.0
+# It is also how soon a page that went away frees its server thread, so it is short.
+HEARTBEAT_S = 5.0
 
 
 class Broadcaster:

@@ -1,0 +1,117 @@
+"""`/demo` (demo mode only): the virtual cabinet, to try every flow with no hardware.
+
+It shows every door as the simulated boards see it, and lets a newcomer close a door, put an
+item in, force a door open, or hold a parcel's QR up to the synthetic camera.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from locker.domain import qr_payload
+from locker.domain.models import Address
+from locker.domain.states import ParcelState
+from locker.scanner.demo_camera import DemoCamera
+from locker.web.app import locker_ctx
+
+bp = Blueprint("demo", __name__, url_prefix="/demo")
+
+
+@dataclass
+class DemoTools:
+    """What the demo page drives: the simulated buses (by name) and the synthetic camera."""
+
+    simulators: dict[str, Any] = field(default_factory=dict)
+    camera: DemoCamera | None = None
+    bridge_buses: set[str] = field(default_factory=set)
+
+    def board_of(self, address: Address) -> tuple[Any, int]:
+        """The simulator model and its board number for a compartment's address."""
+        bench = self.simulators.get(address.bus)
+        if bench is None:
+            abort(404)
+        # Bridge boards answer at address board + 1 (docs/layout.md).
+        return bench.model, address.board + (1 if address.bus in self.bridge_buses else 0)
+
+    def door(self, address: Address) -> dict[str, Any]:
+        """The simulated channel's state: locked, door closed, item."""
+        model, board = self.board_of(address)
+        boards = model.state()["boards"]
+        found = next((b for b in boards if b.get("board", board) == board), None)
+        found = found if found is not None else boards[address.board]
+        return dict(found["channels"][address.channel - 1])
+
+
+def _tools() -> DemoTools:
+    tools: DemoTools = current_app.extensions["locker_demo"]
+    return tools
+
+
+def _address(label: str) -> Address:
+    try:
+        return locker_ctx().store.compartment(label).address
+    except KeyError:
+        abort(404)
+
+
+@bp.get("/")
+def cabinet() -> str:
+    """Every door, live, with the actions a person at the cabinet could take."""
+    ctx = locker_ctx()
+    tools = _tools()
+    inside = {p.compartment: p for p in ctx.store.parcels(ParcelState.inside())}
+    doors = [
+        {"compartment": c, "sim": tools.door(c.address), "parcel": inside.get(c.label)}
+        for c in ctx.store.compartments()
+    ]
+    return render_template(
+        "demo/cabinet.html",
+        locker=ctx.store.locker(),
+        doors=doors,
+        has_camera=tools.camera is not None,
+    )
+
+
+@bp.post("/close/<label>")
+def close_door(label: str) -> Response:
+    """Push a door shut."""
+    model, board = _tools().board_of(_address(label))
+    model.close_door(board, _address(label).channel)
+    return redirect(url_for("demo.cabinet"))
+
+
+@bp.post("/force/<label>")
+def force_door(label: str) -> Response:
+    """Pull a door open with no command (raises the alarm)."""
+    model, board = _tools().board_of(_address(label))
+    model.open_by_hand(board, _address(label).channel)
+    return redirect(url_for("demo.cabinet"))
+
+
+@bp.post("/item/<label>")
+def toggle_item(label: str) -> Response:
+    """Put an item in, or take it out."""
+    address = _address(label)
+    model, board = _tools().board_of(address)
+    if _tools().door(address).get("item"):
+        model.take_item(board, address.channel)
+    else:
+        model.put_item(board, address.channel)
+    return redirect(url_for("demo.cabinet"))
+
+
+@bp.post("/show/<int:parcel_id>")
+def show_qr(parcel_id: int) -> Response:
+    """Hold the parcel's current pickup QR up to the synthetic camera."""
+    ctx = locker_ctx()
+    camera = _tools().camera
+    parcel = ctx.store.parcel(parcel_id)
+    if camera is None or parcel is None:
+        abort(404)
+    info = ctx.store.locker()
+    camera.show(qr_payload.encode(info.secret, info.locker_id, parcel.id, parcel.code_serial))
+    return redirect(url_for("kiosk.home"))

@@ -1,0 +1,37 @@
+"""The recipient's home page, in Chromium, on both kiosk screens and in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.fonts import assert_chinese_renders
+from tests.browser.screens import VIEWPORTS
+
+expect = pytest.importorskip("playwright.sync_api", reason="needs Playwright").expect
+
+pytestmark = pytest.mark.parametrize("viewport", VIEWPORTS)
+
+
+def test_home_shows_the_locker_free_doors_and_support(page, courier, kiosk_settings, screenshot):
+    courier.deposit()  # one S door taken: the page shows live counts, not the layout
+
+    page.goto("/?lang=en")
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_title("Test locker")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Test locker")
+    for size, free in [("S", 1), ("M", 2), ("L", 1), ("XL", 1)]:
+        expect(page.locator(f'[data-size="{size}"]')).to_have_text(f"{size}: {free}")
+    expect(page.get_by_text(kiosk_settings.support_contact)).to_be_visible()
+    screenshot("en")
+
+
+def test_home_in_chinese_renders_with_a_cjk_font(page, kiosk_settings, screenshot):
+    page.goto("/?lang=zh")
+
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Test locker")
+    expect(page.locator('[data-size="S"]')).to_have_text("S: 2")
+    expect(page.get_by_text(kiosk_settings.support_contact)).to_be_visible()
+    assert_chinese_renders(page)
+    screenshot("zh")
