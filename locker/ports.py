@@ -258,6 +258,10 @@ class ParcelStore(Protocol):
         """Door commands whose outcome was never journaled."""
         ...
 
+    def door_operations(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest journaled door commands, as rows."""
+        ...
+
     def last_door_operation(self, compartment: str) -> DoorOperation | None:
         """The newest door command journaled for a compartment."""
         ...

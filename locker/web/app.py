@@ -67,11 +67,12 @@ def create_app(
     def _globals() -> dict[str, Any]:
         return {"support_contact": settings.support_contact}
 
-    from locker.web import api, courier, kiosk
+    from locker.web import admin, api, courier, kiosk
 
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(courier.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
     if demo is not None:
         from locker.web import demo as demo_page
 

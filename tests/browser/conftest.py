@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import waitress
+from flask import Flask
 from waitress import wasyncore
 
 from locker.boards.in_memory import InMemoryBoard
@@ -96,13 +97,19 @@ def live_events() -> Broadcaster:
 
 
 @pytest.fixture
-def live_kiosk(
+def kiosk_app(
     ctx: LockerContext,
     board: InMemoryBoard,
     clock: FakeClock,
     live_events: Broadcaster,
     kiosk_settings: Settings,
-) -> Iterator[str]:
+) -> Flask:
+    """The app under test; a test module overrides this to serve a fuller stack (the demo)."""
+    return create_app(kiosk_settings, board=board, clock=clock, live=live_events)
+
+
+@pytest.fixture
+def live_kiosk(kiosk_app: Flask, live_events: Broadcaster) -> Iterator[str]:
     """The real app, served by waitress on 127.0.0.1 in a thread; yields its base URL.
 
     It shares the database, the InMemoryBoard and the FakeClock with `ctx`, so
@@ -110,8 +117,7 @@ def live_kiosk(
     and `live_events` with the page's event stream.
     """
     socket_map: dict[int, wasyncore.dispatcher] = {}
-    app = create_app(kiosk_settings, board=board, clock=clock, live=live_events)
-    server = waitress.create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=8)
+    server = waitress.create_server(kiosk_app, map=socket_map, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, name="live-kiosk", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"

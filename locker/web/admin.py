@@ -1,0 +1,327 @@
+"""The admin area: login with an idle timeout, the dashboard, the door log and door actions."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as Redirect
+
+from locker.domain.errors import IllegalTransitionError, InvalidInputError
+from locker.domain.models import Size
+from locker.domain.phone import mask_phone, mask_phones_in
+from locker.domain.states import CompartmentState
+from locker.services.accounts import check_admin
+from locker.services.audit_log import verify_audit
+from locker.services.errors import (
+    AuthenticationError,
+    DoorDidNotOpenError,
+    LockedOutError,
+    NotAllowedError,
+    NotFoundError,
+)
+from locker.services.force_open import force_open
+from locker.services.reissue_code import reissue_code
+from locker.services.service_state import return_to_service, set_out_of_service
+from locker.web.admin_doors import DoorFilter, filtered, parse_filter, rows_csv, short_time
+from locker.web.app import locker_ctx
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+SESSION_KEY = "admin"
+IDLE_TIMEOUT = timedelta(minutes=10)
+# Reachable without an admin session; everything else in the blueprint is checked.
+PUBLIC_ENDPOINTS = frozenset({"admin.login"})
+ALARM_ACTIONS = frozenset(
+    {"alarm.door_opened_without_command", "alert.door_left_open", "sensor.fault", "door.fault"}
+)
+RECENT_ALARMS = 20
+# The store gives the newest door commands first; the log filters within this many.
+DOOR_LOG_SCAN = 10_000
+DOOR_LOG_SHOWN = 500
+
+
+def _now() -> datetime:
+    """The app's clock (a fake one in tests), so the idle timeout follows it."""
+    return locker_ctx().clock.now()
+
+
+def _session_admin(value: Any) -> tuple[str, datetime] | None:
+    """(name, last seen) of a session's admin, or None for anything that is not one."""
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        return None
+    try:
+        return value["name"], datetime.fromisoformat(str(value.get("seen")))
+    except ValueError:
+        return None
+
+
+def _to_login(expired: bool = False) -> Redirect:
+    """303 to the login form; the page asked for comes back as `next`."""
+    args: dict[str, Any] = {"next": request.path} if request.method == "GET" else {}
+    if expired:
+        args["expired"] = "1"
+    return redirect(url_for("admin.login", **args), 303)
+
+
+@bp.before_request
+def _require_admin() -> Redirect | None:
+    """The role check: no admin session, a courier's, or an idle one goes to the login."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    admin = _session_admin(session.get(SESSION_KEY))
+    if admin is None:
+        session.pop(SESSION_KEY, None)
+        return _to_login()
+    name, seen = admin
+    now = _now()
+    if now - seen > IDLE_TIMEOUT or locker_ctx().store.admin_password_hash(name) is None:
+        session.pop(SESSION_KEY, None)
+        return _to_login(expired=True)
+    session[SESSION_KEY] = {"name": name, "seen": now.isoformat()}
+    g.admin = name
+    return None
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Admin pages hold codes and the log: no browser or proxy keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+    return render_template(
+        template, locker=locker_ctx().store.locker(), admin=g.get("admin"), **values
+    ), status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the admin area, never another site."""
+    if target and target.startswith("/admin/") and not target.startswith("//"):
+        return target
+    return url_for("admin.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Redirect | tuple[str, int]:
+    """Username and password, within the account's failure budget."""
+    values: dict[str, Any] = {
+        "expired": request.args.get("expired") == "1",
+        "next": request.args.get("next", ""),
+    }
+    if request.method == "GET":
+        return _page("admin/login.html", **values)
+    ctx = locker_ctx()
+    username = request.form.get("username", "").strip()
+    try:
+        check_admin(ctx, username, request.form.get("password", ""))
+    except LockedOutError as locked:
+        seconds = max(1, int((locked.until - ctx.clock.now()).total_seconds()))
+        return _page("admin/login.html", 429, error="locked", seconds=seconds, **values)
+    except AuthenticationError:
+        return _page("admin/login.html", 401, error="wrong", username=username, **values)
+    # A fresh session: nothing a courier or an earlier visitor left in it carries over.
+    session.clear()
+    session[SESSION_KEY] = {"name": username, "seen": ctx.clock.now().isoformat()}
+    return redirect(_safe_next(request.form.get("next")), 303)
+
+
+@bp.post("/logout")
+def logout() -> Redirect:
+    """End the admin session."""
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("admin.login"), 303)
+
+
+def _state_names() -> dict[CompartmentState, str]:
+    return {
+        CompartmentState.FREE: _("Free"),
+        CompartmentState.RESERVED: _("Reserved"),
+        CompartmentState.OPEN: _("Standing open"),
+        CompartmentState.OCCUPIED: _("Occupied"),
+        CompartmentState.FAULT: _("Fault"),
+        CompartmentState.OUT_OF_SERVICE: _("Out of service"),
+    }
+
+
+def _alarm_names() -> dict[str, str]:
+    return {
+        "alarm.door_opened_without_command": _("Door opened with no command"),
+        "alert.door_left_open": _("Door left open"),
+        "sensor.fault": _("Item sensor disagrees"),
+        "door.fault": _("Door did not open"),
+    }
+
+
+def _alarms(records: list[Any]) -> list[dict[str, str]]:
+    """The newest alarms, faults and lockouts, newest first, with phones masked."""
+    names = _alarm_names()
+    picked = [r for r in records if r.action in ALARM_ACTIONS or r.action.endswith(".lockout")]
+    return [
+        {
+            "at": short_time(r.at),
+            "action": r.action,
+            "what": names.get(r.action, _("Too many wrong attempts")),
+            "subject": mask_phones_in(r.subject),
+            "details": mask_phones_in(json.dumps(dict(r.details), ensure_ascii=False)),
+        }
+        for r in reversed(picked[-RECENT_ALARMS:])
+    ]
+
+
+@bp.get("/")
+def dashboard() -> tuple[str, int]:
+    """Occupancy by size and state, doors needing attention, alarms and the audit chain."""
+    ctx = locker_ctx()
+    compartments = list(ctx.store.compartments())
+    counts = Counter((c.size, c.state) for c in compartments)
+    checked, broken = verify_audit(ctx)
+    return _page(
+        "admin/dashboard.html",
+        sizes=list(Size),
+        states=list(CompartmentState),
+        state_names=_state_names(),
+        counts=counts,
+        attention=[c for c in compartments if c.state in CompartmentState.unusable()],
+        labels=[c.label for c in compartments],
+        alarms=_alarms(list(ctx.store.audit_records())),
+        audit_checked=checked,
+        audit_break=broken,
+    )
+
+
+def _door_log() -> tuple[DoorFilter, list[str], list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """(filter, unreadable dates, every scanned row, the rows that match)."""
+    wanted, bad_dates = parse_filter(request.args)
+    rows = locker_ctx().store.door_operations(DOOR_LOG_SCAN)
+    return wanted, bad_dates, rows, filtered(rows, wanted)
+
+
+@bp.get("/doors")
+def doors() -> tuple[str, int]:
+    """The door log, newest first, narrowed by door, dates, actor and action."""
+    wanted, bad_dates, scanned, rows = _door_log()
+    return _page(
+        "admin/doors.html",
+        wanted=wanted,
+        bad_dates=bad_dates,
+        rows=rows[:DOOR_LOG_SHOWN],
+        total=len(rows),
+        labels=[c.label for c in locker_ctx().store.compartments()],
+        purposes=sorted({str(r["purpose"]) for r in scanned}),
+        short_time=short_time,
+    )
+
+
+@bp.get("/doors.csv")
+def doors_csv() -> Response:
+    """The filtered door log as a CSV download."""
+    return Response(
+        rows_csv(_door_log()[3]),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=door-log.csv"},
+    )
+
+
+def _done(message: str, ok: bool = True) -> Redirect:
+    flash(message, "ok" if ok else "error")
+    return redirect(url_for("admin.dashboard"), 303)
+
+
+def _label() -> str:
+    return request.form.get("label", "").strip().upper()
+
+
+@bp.post("/doors/open")
+def open_door() -> Redirect:
+    """Force a door open for service; the reason goes on the audit record."""
+    label = _label()
+    try:
+        force_open(locker_ctx(), g.admin, label, request.form.get("reason", ""))
+    except InvalidInputError:
+        return _done(_("Say why the door is opened: a reason is required."), ok=False)
+    except NotFoundError:
+        return _done(_("There is no door %(label)s.", label=label), ok=False)
+    except DoorDidNotOpenError:
+        return _done(
+            _("Door %(label)s did not open. It is now marked as a fault.", label=label), ok=False
+        )
+    return _done(_("Door %(label)s is open.", label=label))
+
+
+@bp.post("/compartments/out-of-service")
+def take_out() -> Redirect:
+    """Stop using a compartment, with a reason."""
+    label = _label()
+    ctx = locker_ctx()
+    try:
+        set_out_of_service(ctx, g.admin, label, request.form.get("reason", ""))
+    except InvalidInputError:
+        return _done(_("Say why the compartment is taken out of service."), ok=False)
+    except NotFoundError:
+        return _done(_("There is no door %(label)s.", label=label), ok=False)
+    except IllegalTransitionError:
+        state = _state_names()[ctx.store.compartment(label).state]
+        return _done(
+            _(
+                "Compartment %(label)s cannot be taken out of service while it is %(state)s.",
+                label=label,
+                state=state,
+            ),
+            ok=False,
+        )
+    return _done(_("Compartment %(label)s is out of service.", label=label))
+
+
+@bp.post("/compartments/in-service")
+def put_back() -> Redirect:
+    """Put a faulty or out-of-service compartment back into use."""
+    label = _label()
+    try:
+        state = return_to_service(locker_ctx(), g.admin, label)
+    except NotFoundError:
+        return _done(_("There is no door %(label)s.", label=label), ok=False)
+    except IllegalTransitionError:
+        return _done(_("Compartment %(label)s is already in service.", label=label), ok=False)
+    return _done(
+        _(
+            "Compartment %(label)s is back in service (%(state)s).",
+            label=label,
+            state=_state_names()[state],
+        )
+    )
+
+
+@bp.route("/reissue", methods=["GET", "POST"])
+def reissue() -> tuple[str, int]:
+    """A new pickup code for a parcel, shown on this one response only."""
+    if request.method == "GET":
+        return _page("admin/reissue.html")
+    tracking = request.form.get("tracking", "").strip()
+    try:
+        receipt = reissue_code(locker_ctx(), f"admin:{g.admin}", tracking)
+    except NotFoundError:
+        return _page("admin/reissue.html", 404, error="unknown", tracking=tracking)
+    except NotAllowedError:
+        return _page("admin/reissue.html", 409, error="not_waiting", tracking=tracking)
+    return _page(
+        "admin/reissue.html",
+        receipt=receipt,
+        phone=mask_phone(receipt.parcel.recipient_phone),
+    )

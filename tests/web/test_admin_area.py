@@ -1,0 +1,322 @@
+"""The admin area through the real app: login, the role check, the dashboard and door actions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from locker.config import Settings
+from locker.domain.door_watch import DoorWatch
+from locker.ports import DoorEvent, DoorEventKind
+from locker.services.door_events import handle_door_event
+from locker.web import admin, create_app
+from tests.conftest import ADMIN_PASSWORD
+
+PHONE = "13812345678"
+MASKED = "138****5678"
+
+
+class AdminActions:
+    """What an admin does in a browser, as one-liners for tests."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def token(self) -> str:
+        page = self.client.get("/admin/login").get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def login(self, username: str = "admin", password: str = ADMIN_PASSWORD):
+        data = {"username": username, "password": password, "csrf_token": self.token()}
+        return self.client.post("/admin/login", data=data)
+
+    def post(self, path: str, **data: str):
+        return self.client.post(path, data={**data, "csrf_token": self.token()})
+
+    def page(self, path: str) -> str:
+        response = self.client.get(path)
+        assert response.status_code == 200, response.status_code
+        return text(response)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def goes_to_login(response) -> bool:
+    return response.status_code in (302, 303) and urlparse(response.location).path == (
+        "/admin/login"
+    )
+
+
+@pytest.fixture
+def app(ctx, db_path, board, clock):
+    settings = Settings(db=db_path, language="en")
+    made = create_app(settings, board=board, clock=clock)
+    if "admin" not in made.blueprints:  # until create_app registers the admin area itself
+        made.register_blueprint(admin.bp)
+    return made
+
+
+@pytest.fixture
+def visitor(app) -> AdminActions:
+    return AdminActions(app.test_client())
+
+
+@pytest.fixture
+def admin_user(app) -> AdminActions:
+    actions = AdminActions(app.test_client())
+    assert goes_to_login(actions.login()) is False
+    return actions
+
+
+GET_ROUTES = ["/admin/", "/admin/doors", "/admin/doors.csv", "/admin/reissue"]
+POST_ROUTES = [
+    ("/admin/doors/open", {"label": "A01", "reason": "jammed lock"}),
+    ("/admin/compartments/out-of-service", {"label": "A01", "reason": "broken hinge"}),
+    ("/admin/compartments/in-service", {"label": "A01"}),
+    ("/admin/reissue", {"tracking": "SF0000000001"}),
+    ("/admin/logout", {}),
+]
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+def test_an_anonymous_visitor_is_sent_to_the_login_and_sees_no_admin_data(visitor, courier, path):
+    courier.deposit(phone=PHONE)
+    response = visitor.client.get(path)
+    assert goes_to_login(response)
+    body = text(response)
+    for secret in ("A01", "SF0000000001", "138", "door.", "courier:"):
+        assert secret not in body
+
+
+@pytest.mark.parametrize(("path", "data"), POST_ROUTES)
+def test_an_anonymous_post_changes_nothing(visitor, courier, board, path, data):
+    courier.deposit()
+    audit_before = len(list(courier.ctx.store.audit_records()))
+    response = visitor.post(path, **data)
+    assert goes_to_login(response)
+    assert len(board.opened) == 1  # the deposit only
+    assert len(list(courier.ctx.store.audit_records())) == audit_before
+
+
+SEEN = "2026-11-11T09:00:00+00:00"
+NOT_ADMIN_SESSIONS = [
+    {"courier": {"id": 1, "seen": SEEN}},
+    {"admin": "admin"},  # forged or malformed values are refused as well
+    {"admin": {"name": "admin", "seen": "yesterday"}},
+    {"admin": {"name": "ghost", "seen": SEEN}},  # no such admin account
+]
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+@pytest.mark.parametrize("values", NOT_ADMIN_SESSIONS)
+def test_a_courier_or_forged_session_is_not_an_admin_session(app, courier, path, values):
+    courier.deposit(phone=PHONE)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(values)
+    response = client.get(path)
+    assert goes_to_login(response)
+    assert "SF0000000001" not in text(response) and "A01" not in text(response)
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+def test_a_logged_in_admin_reaches_every_page(admin_user, path):
+    assert admin_user.client.get(path).status_code == 200
+
+
+def test_a_form_without_its_csrf_token_is_refused(admin_user, board):
+    response = admin_user.client.post("/admin/doors/open", data={"label": "A01", "reason": "x y z"})
+    assert response.status_code == 400
+    assert board.opened == []
+
+
+def test_the_login_returns_to_the_page_asked_for(visitor):
+    asked = urlparse(visitor.client.get("/admin/doors").location)
+    assert parse_qs(asked.query) == {"next": ["/admin/doors"]}
+    data = {"username": "admin", "password": ADMIN_PASSWORD, "next": "/admin/doors"}
+    response = visitor.client.post("/admin/login", data={**data, "csrf_token": visitor.token()})
+    assert response.location == "/admin/doors"
+    evil = {**data, "next": "https://evil.example/"}
+    response = visitor.client.post("/admin/login", data={**evil, "csrf_token": visitor.token()})
+    assert response.location == "/admin/"
+
+
+def test_a_wrong_password_fails_and_five_lock_the_account(visitor, ctx):
+    response = visitor.login(password="wrong-password")
+    assert response.status_code == 401
+    assert "The username or password is wrong" in text(response)
+    assert goes_to_login(visitor.client.get("/admin/"))
+    assert visitor.login(username="nobody").status_code == 401
+    for _ in range(4):
+        visitor.login(password="wrong-password")
+    response = visitor.login()  # the right password, but the account is locked
+    assert response.status_code == 429
+    assert "Try again in 60 seconds" in text(response)
+    assert goes_to_login(visitor.client.get("/admin/"))
+    assert any(r.action == "admin.lockout" for r in ctx.store.audit_records())
+
+
+def test_logout_ends_the_session(admin_user):
+    assert goes_to_login(admin_user.post("/admin/logout"))
+    assert goes_to_login(admin_user.client.get("/admin/"))
+
+
+def test_an_idle_session_times_out_after_ten_minutes(admin_user, clock):
+    clock.advance(minutes=9)
+    assert admin_user.client.get("/admin/").status_code == 200
+    clock.advance(minutes=9)  # 9 minutes after the last page: still active
+    assert admin_user.client.get("/admin/doors").status_code == 200
+    clock.advance(minutes=10, seconds=1)
+    response = admin_user.client.get("/admin/")
+    assert goes_to_login(response) and "expired=1" in response.location
+    assert "Your session timed out" in text(admin_user.client.get(response.location))
+    assert goes_to_login(admin_user.client.get("/admin/"))
+
+
+def test_the_dashboard_counts_doors_by_size_and_state(admin_user, courier):
+    courier.deposit(tracking="SF0001")
+    page = admin_user.page("/admin/")
+    occupancy = re.search(r'<tr data-size="S">(.*?)</tr>', page, re.S).group(1)
+    assert '<td data-state="occupied">1</td>' in occupancy
+    assert '<td data-state="free">1</td>' in occupancy
+    assert "The audit chain is intact" in page
+    assert "Every door is in service" in page
+
+
+def test_the_dashboard_shows_a_faulty_door_and_an_alarm(admin_user, courier, board, ctx, clock):
+    receipt = courier.deposit()
+    clock.advance(minutes=1)  # long after the deposit's own unlock
+    label = receipt.compartment
+    board.stuck.add(ctx.store.compartment("B01").address)
+    admin_user.post("/admin/doors/open", label="B01", reason="check the lock")
+    opened = DoorEvent(ctx.store.compartment(label).address, DoorEventKind.OPENED, None)
+    handle_door_event(ctx, opened, DoorWatch())
+    page = admin_user.page("/admin/")
+    assert re.search(r'<tr data-label="B01" data-state="fault">', page)
+    assert 'data-action="door.fault"' in page
+    assert 'data-action="alarm.door_opened_without_command"' in page
+    assert "Door opened with no command" in page
+
+
+def test_the_dashboard_names_the_first_broken_audit_record(admin_user, ctx, db_path):
+    import sqlite3
+
+    with sqlite3.connect(db_path) as db:
+        db.execute("DROP TRIGGER audit_log_no_update")
+        db.execute("UPDATE audit_log SET subject = 'tampered' WHERE seq = 2")
+    page = admin_user.page("/admin/")
+    assert 'data-audit="broken"' in page
+    assert "broken at record 2" in page
+
+
+def test_the_door_log_filters_by_door_actor_action_and_date(visitor, courier, clock):
+    first = courier.deposit(tracking="SF0001")
+    clock.advance(days=2)
+    second = courier.deposit(tracking="SF0002")
+    admin_user = visitor
+    admin_user.login()  # after the clock jump, which would have ended an earlier session
+    admin_user.post("/admin/doors/open", label=first.compartment, reason="inspection")
+
+    def rows(query: str) -> list[tuple[str, str, str]]:
+        page = admin_user.page("/admin/doors" + query)
+        body = re.search(r'<table id="door-log">(.*?)</table>', page, re.S).group(1)
+        cells = re.findall(
+            r"<tr data-id=\"\d+\"><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>"
+            r"<td>([^<]*)</td>",
+            body,
+        )
+        return cells
+
+    everything = rows("")
+    assert everything[0] == (first.compartment, "service", "admin:admin")  # newest first
+    assert len(everything) == 3
+    assert rows(f"?door={second.compartment}") == [
+        (second.compartment, "deposit", everything[1][2])
+    ]
+    assert [r[1] for r in rows("?action=deposit")] == ["deposit", "deposit"]
+    assert [r[2] for r in rows("?actor=admin")] == ["admin:admin"]
+    assert len(rows("?to=2026-11-11")) == 1
+    assert len(rows("?from=2026-11-13")) == 2
+    page = admin_user.page("/admin/doors?from=yesterday")
+    assert "is not a date" in page and page.count('<tr data-id="') == 3
+
+
+def test_the_door_log_csv_has_the_filtered_rows(admin_user, courier):
+    first = courier.deposit(tracking="SF0001")
+    courier.deposit(tracking="SF0002")
+    page = admin_user.page(f"/admin/doors?door={first.compartment}")
+    assert f"/admin/doors.csv?door={first.compartment}" in page
+    response = admin_user.client.get(f"/admin/doors.csv?door={first.compartment}")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    table = list(csv.DictReader(io.StringIO(text(response))))
+    assert [(r["compartment"], r["purpose"], r["outcome"]) for r in table] == [
+        (first.compartment, "deposit", "confirmed")
+    ]
+
+
+def test_force_open_needs_a_reason_and_is_audited(admin_user, courier, board, ctx):
+    receipt = courier.deposit()
+    response = admin_user.post("/admin/doors/open", label=receipt.compartment, reason=" ")
+    assert "a reason is required" in admin_user.page(response.location)
+    assert len(board.opened) == 1
+    response = admin_user.post("/admin/doors/open", label=receipt.compartment, reason="leak check")
+    assert f"Door {receipt.compartment} is open" in admin_user.page(response.location)
+    assert len(board.opened) == 2
+    record = [r for r in ctx.store.audit_records() if r.action == "door.force_open"][-1]
+    assert (record.actor, record.subject, record.details["reason"]) == (
+        "admin:admin",
+        receipt.compartment,
+        "leak check",
+    )
+    response = admin_user.post("/admin/doors/open", label="Z99", reason="leak check")
+    assert "There is no door Z99" in admin_user.page(response.location)
+
+
+def test_a_compartment_goes_out_of_service_and_comes_back(admin_user, ctx):
+    response = admin_user.post("/admin/compartments/out-of-service", label="A01", reason="")
+    assert "Say why" in admin_user.page(response.location)
+    admin_user.post("/admin/compartments/out-of-service", label="A01", reason="broken hinge")
+    assert ctx.store.compartment("A01").state.value == "out_of_service"
+    page = admin_user.page("/admin/")
+    assert '<tr data-label="A01" data-state="out_of_service">' in page
+    response = admin_user.post("/admin/compartments/in-service", label="A01")
+    assert "A01 is back in service (Free)" in admin_user.page(response.location)
+    assert ctx.store.compartment("A01").state.value == "free"
+    response = admin_user.post("/admin/compartments/in-service", label="A01")
+    assert "already in service" in admin_user.page(response.location)
+    actions = [r.action for r in ctx.store.audit_records()]
+    assert actions[-2:] == ["compartment.out_of_service", "compartment.in_service"]
+
+
+def test_reissue_shows_the_new_code_once_with_the_phone_masked(admin_user, courier, ctx):
+    receipt = courier.deposit(tracking="SF0001", phone=PHONE)
+    response = admin_user.post("/admin/reissue", tracking="sf0001")
+    page = text(response)
+    code = re.search(r'<p class="code" id="new-code">(\d+)</p>', page).group(1)
+    assert code != receipt.code
+    assert MASKED in page and PHONE not in page
+    assert response.headers["Cache-Control"] == "no-store"
+    assert code not in admin_user.page("/admin/reissue")
+    assert any(
+        r.action == "code.reissued" and r.actor == "admin:admin" for r in ctx.store.audit_records()
+    )
+    missing = admin_user.post("/admin/reissue", tracking="NOPE")
+    assert missing.status_code == 404 and "No parcel NOPE" in text(missing)
+
+
+def test_no_admin_page_shows_a_whole_phone_number(admin_user, courier):
+    courier.deposit(phone=PHONE)
+    for path in GET_ROUTES:
+        assert PHONE not in text(admin_user.client.get(path))
+
+
+def test_pages_switch_to_chinese(admin_user):
+    page = admin_user.page("/admin/?lang=zh")
+    assert 'lang="zh-CN"' in page
