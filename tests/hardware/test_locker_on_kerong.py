@@ -134,7 +134,10 @@ def test_a_door_opened_with_no_command_raises_an_alarm(locker, courier, clock):
 def test_a_door_left_open_gets_a_reminder_then_an_admin_alert(locker, courier, clock):
     ctx, _, dispatcher, notices = locker
     deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
-    eventually(lambda: dispatcher.handled >= 1, "the door-opened event")
+    eventually(
+        lambda: dispatcher.watch.open_for("A01", clock.now()) is not None,
+        "the dispatcher to see door A01 open",
+    )
     clock.advance(seconds=61)
     eventually(lambda: any(n.kind == "reminder" for n in notices), "the reminder")
     clock.advance(minutes=5)
