@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from locker.domain import badge
 from locker.domain.errors import DomainError
 from locker.domain.models import Size
 from locker.domain.states import CompartmentState
-from locker.services.accounts import login_courier
+from locker.services.accounts import login_by_badge, login_courier
 from locker.services.cancel_deposit import cancel_deposit
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import ServiceError
@@ -64,13 +65,15 @@ def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """Courier id and PIN."""
+    """Courier id and PIN, or a badge QR scanned into the id field by a keyboard-wedge scanner."""
     if request.method == "GET":
         return _page("courier/login.html")
+    typed = request.form.get("courier_id", "").strip()
     try:
-        courier = login_courier(
-            locker_ctx(), int(request.form.get("courier_id", "0") or 0), request.form.get("pin", "")
-        )
+        if typed.startswith(badge.PREFIX + ":"):
+            courier = login_by_badge(locker_ctx(), typed)
+        else:
+            courier = login_courier(locker_ctx(), int(typed or 0), request.form.get("pin", ""))
     except (ServiceError, ValueError) as refusal:
         return _page("courier/login.html", 403, error=str(refusal))
     session["courier"] = {"id": courier.id, "name": courier.name, "seen": _now_s()}

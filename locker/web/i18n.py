@@ -1,4 +1,5 @@
-"""Chinese and English on every screen: `?lang=` switches and a cookie keeps the choice."""
+"""Chinese and English, and large text, on every screen: `?lang=` and `?text=` switch them
+and a short-lived cookie keeps the choice for the visit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ COOKIE = "lang"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # A kiosk's language choice lasts a visit, not a lifetime: the next person starts afresh.
 COOKIE_MAX_AGE_S = 600
+TEXT_COOKIE = "text"
+# A screen left alone this long goes back to the home screen, logging staff out.
+IDLE_RETURN_S = 90
 
 
 def chosen_language(default: str) -> str:
@@ -40,4 +44,22 @@ def setup_i18n(app: Flask, default: str) -> None:
 
     @app.context_processor
     def _language() -> dict[str, object]:
-        return {"lang": chosen_language(default), "languages": LANGUAGES}
+        return {
+            "lang": chosen_language(default),
+            "languages": LANGUAGES,
+            "large_text": large_text(),
+            "idle_ms": IDLE_RETURN_S * 1000,
+        }
+
+    @app.after_request
+    def _remember_text_size(response: Response) -> Response:
+        size = request.args.get("text")
+        if size in ("large", "normal"):
+            response.set_cookie(TEXT_COOKIE, size, max_age=COOKIE_MAX_AGE_S, samesite="Lax")
+        return response
+
+
+def large_text() -> bool:
+    """The large-text, high-contrast mode: `?text=large` switches it on for this visit."""
+    choice = request.args.get("text") or request.cookies.get(TEXT_COOKIE)
+    return choice == "large"

@@ -7,11 +7,17 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, session
 
+from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
 from locker.domain.models import Compartment, Size
 from locker.domain.states import CompartmentState
 from locker.scanner import preview
-from locker.services.collect_parcel import PickupResult, collect_by_code, collect_siblings
+from locker.services.collect_parcel import (
+    PickupResult,
+    collect_by_code,
+    collect_by_qr,
+    collect_siblings,
+)
 from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
 from locker.web.app import locker_ctx
 
@@ -55,6 +61,10 @@ def camera_preview() -> Response:
 @bp.get("/")
 def home() -> tuple[str, int]:
     """Home screen: show the code to the camera, or type it on the keypad."""
+    if request.args.get("idle"):
+        # The screen was left alone: nobody may walk up to a logged-in staff session.
+        session.pop("courier", None)
+        session.pop("admin", None)
     return _page("kiosk/home.html")
 
 
@@ -74,8 +84,13 @@ def _opened(results: list[PickupResult]) -> tuple[str, int]:
 def pickup() -> tuple[str, int]:
     """A typed (or keyboard-wedge scanned) pickup code."""
     ctx = locker_ctx()
+    typed = request.form.get("code", "").strip()
     try:
-        result = collect_by_code(ctx, request.form.get("code", ""))
+        # A keyboard-wedge scanner types the whole QR payload into the field, then Enter.
+        if typed.startswith(qr_payload.PREFIX + ":"):
+            result = collect_by_qr(ctx, typed)
+        else:
+            result = collect_by_code(ctx, typed)
     except InvalidInputError:
         return _page("kiosk/refused.html", 400, reason="format")
     except LockedOutError as locked:

@@ -105,3 +105,15 @@ def test_an_idle_courier_screen_logs_out_by_itself(screens, courier, clock):
     assert screens.client.get("/courier/").status_code == 200
     clock.advance(minutes=6)
     assert screens.client.get("/courier/").status_code == 302
+
+
+def test_a_badge_scanned_into_the_id_field_logs_the_courier_in(screens, courier, ctx):
+    from locker.services.accounts import issue_badge
+
+    badge = issue_badge(ctx, courier.id, "admin:admin")
+    response = screens.post("/courier/login", courier_id=badge, pin="")
+    assert response.status_code == 302
+    assert screens.client.get("/courier/").status_code == 200
+    forged = badge[:-3] + "AAA"
+    screens.post("/courier/logout")
+    assert screens.post("/courier/login", courier_id=forged, pin="").status_code == 403

@@ -127,3 +127,28 @@ def test_the_language_switches_and_is_remembered(kiosk, courier):
     receipt = courier.deposit()
     assert f"{receipt.compartment} 号柜门已打开" in text(kiosk.pickup(receipt.code))
     assert "Pick up a parcel" in text(kiosk.client.get("/?lang=en"))
+
+
+def test_a_keyboard_wedge_scanner_typing_the_qr_opens_the_door(kiosk, courier):
+    receipt = courier.deposit()
+    response = kiosk.pickup(receipt.qr)
+    assert f"Door {receipt.compartment} is open" in text(response)
+
+
+def test_large_text_mode_is_switched_on_and_remembered(kiosk):
+    assert 'class="large"' in text(kiosk.client.get("/?text=large"))
+    assert 'class="large"' in text(kiosk.client.get("/"))
+    assert 'class="large"' not in text(kiosk.client.get("/?text=normal"))
+
+
+def test_a_screen_left_alone_returns_home_and_ends_a_staff_session(kiosk, courier):
+    page = text(kiosk.client.get("/courier/login"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    kiosk.client.post(
+        "/courier/login",
+        data={"courier_id": str(courier.id), "pin": "2468", "csrf_token": token},
+    )
+    assert kiosk.client.get("/courier/").status_code == 200
+    assert 'location.href = "/?idle=1"' in text(kiosk.client.get("/courier/"))
+    kiosk.client.get("/?idle=1")
+    assert kiosk.client.get("/courier/").status_code == 302
