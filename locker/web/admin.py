@@ -105,7 +105,8 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+def admin_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+    """Render an admin page with the locker and the logged-in admin."""
     return render_template(
         template, locker=locker_ctx().store.locker(), admin=g.get("admin"), **values
     ), status
@@ -126,16 +127,16 @@ def login() -> Redirect | tuple[str, int]:
         "next": request.args.get("next", ""),
     }
     if request.method == "GET":
-        return _page("admin/login.html", **values)
+        return admin_page("admin/login.html", **values)
     ctx = locker_ctx()
     username = request.form.get("username", "").strip()
     try:
         check_admin(ctx, username, request.form.get("password", ""))
     except LockedOutError as locked:
         seconds = max(1, int((locked.until - ctx.clock.now()).total_seconds()))
-        return _page("admin/login.html", 429, error="locked", seconds=seconds, **values)
+        return admin_page("admin/login.html", 429, error="locked", seconds=seconds, **values)
     except AuthenticationError:
-        return _page("admin/login.html", 401, error="wrong", username=username, **values)
+        return admin_page("admin/login.html", 401, error="wrong", username=username, **values)
     # A fresh session: nothing a courier or an earlier visitor left in it carries over.
     session.clear()
     session[SESSION_KEY] = {"name": username, "seen": ctx.clock.now().isoformat()}
@@ -192,7 +193,7 @@ def dashboard() -> tuple[str, int]:
     compartments = list(ctx.store.compartments())
     counts = Counter((c.size, c.state) for c in compartments)
     checked, broken = verify_audit(ctx)
-    return _page(
+    return admin_page(
         "admin/dashboard.html",
         sizes=list(Size),
         states=list(CompartmentState),
@@ -217,7 +218,7 @@ def _door_log() -> tuple[DoorFilter, list[str], list[Mapping[str, Any]], list[Ma
 def doors() -> tuple[str, int]:
     """The door log, newest first, narrowed by door, dates, actor and action."""
     wanted, bad_dates, scanned, rows = _door_log()
-    return _page(
+    return admin_page(
         "admin/doors.html",
         wanted=wanted,
         bad_dates=bad_dates,
@@ -312,15 +313,15 @@ def put_back() -> Redirect:
 def reissue() -> tuple[str, int]:
     """A new pickup code for a parcel, shown on this one response only."""
     if request.method == "GET":
-        return _page("admin/reissue.html")
+        return admin_page("admin/reissue.html")
     tracking = request.form.get("tracking", "").strip()
     try:
         receipt = reissue_code(locker_ctx(), f"admin:{g.admin}", tracking)
     except NotFoundError:
-        return _page("admin/reissue.html", 404, error="unknown", tracking=tracking)
+        return admin_page("admin/reissue.html", 404, error="unknown", tracking=tracking)
     except NotAllowedError:
-        return _page("admin/reissue.html", 409, error="not_waiting", tracking=tracking)
-    return _page(
+        return admin_page("admin/reissue.html", 409, error="not_waiting", tracking=tracking)
+    return admin_page(
         "admin/reissue.html",
         receipt=receipt,
         phone=mask_phone(receipt.parcel.recipient_phone),

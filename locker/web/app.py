@@ -67,7 +67,9 @@ def create_app(
     def _globals() -> dict[str, Any]:
         return {"support_contact": settings.support_contact}
 
-    from locker.web import admin, api, courier, kiosk
+    from locker.web import admin, admin_accounts, api, courier, kiosk  # noqa: F401
+
+    # admin_accounts adds its routes to admin.bp when imported.
 
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(courier.bp)

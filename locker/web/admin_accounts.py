@@ -1,0 +1,111 @@
+"""Admin screens for accounts: couriers (add, disable, enable, new PIN) and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from locker.domain.errors import DomainError
+from locker.services.accounts import (
+    add_admin,
+    add_courier,
+    change_admin_password,
+    reset_courier_pin,
+    set_courier_active,
+)
+from locker.services.errors import ServiceError
+from locker.store import StoreError
+from locker.web.admin import admin_page, bp
+from locker.web.app import locker_ctx
+
+REFUSALS = (DomainError, ServiceError, StoreError)
+
+
+def _back(message: str, ok: bool = True) -> Response:
+    flash(message, "ok" if ok else "error")
+    return redirect(url_for("admin.accounts"), 303)
+
+
+def _courier_id() -> int:
+    try:
+        return int(request.form.get("courier_id", ""))
+    except ValueError:
+        return 0
+
+
+@bp.get("/accounts")
+def accounts() -> tuple[str, int]:
+    """Courier accounts, and the forms to add couriers and admins."""
+    return admin_page("admin/accounts.html", couriers=list(locker_ctx().store.couriers()))
+
+
+@bp.post("/couriers")
+def new_courier() -> Any:
+    """Add a courier; the id they log in with is shown once."""
+    form = request.form
+    try:
+        courier = add_courier(
+            locker_ctx(),
+            form.get("carrier", ""),
+            form.get("name", ""),
+            form.get("pin", ""),
+            f"admin:{g.admin}",
+        )
+    except REFUSALS as refusal:
+        return _back(str(refusal), ok=False)
+    return _back(
+        _("Courier %(name)s added: they log in with id %(id)s.", name=courier.name, id=courier.id)
+    )
+
+
+@bp.post("/couriers/active")
+def courier_active() -> Any:
+    """Disable or enable a courier account."""
+    active = request.form.get("active") == "yes"
+    try:
+        set_courier_active(locker_ctx(), _courier_id(), active, f"admin:{g.admin}")
+    except REFUSALS as refusal:
+        return _back(str(refusal), ok=False)
+    return _back(_("Courier account enabled.") if active else _("Courier account disabled."))
+
+
+@bp.post("/couriers/pin")
+def courier_pin() -> Any:
+    """Give a courier a new PIN."""
+    try:
+        reset_courier_pin(
+            locker_ctx(), _courier_id(), request.form.get("pin", ""), f"admin:{g.admin}"
+        )
+    except REFUSALS as refusal:
+        return _back(str(refusal), ok=False)
+    return _back(_("The courier's PIN was changed."))
+
+
+@bp.post("/admins")
+def new_admin() -> Any:
+    """Add another admin."""
+    try:
+        add_admin(
+            locker_ctx(),
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            f"admin:{g.admin}",
+        )
+    except REFUSALS as refusal:
+        return _back(str(refusal), ok=False)
+    return _back(_("Admin %(name)s added.", name=request.form.get("username", "")))
+
+
+@bp.post("/password")
+def own_password() -> Any:
+    """Change the logged-in admin's own password."""
+    try:
+        change_admin_password(
+            locker_ctx(), g.admin, request.form.get("password", ""), f"admin:{g.admin}"
+        )
+    except REFUSALS as refusal:
+        return _back(str(refusal), ok=False)
+    return _back(_("Your password was changed."))

@@ -1,0 +1,73 @@
+"""Admins manage courier and admin accounts; anonymous visitors reach none of it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from locker.config import Settings
+from locker.services.accounts import check_admin, login_courier
+from locker.services.errors import AuthenticationError
+from locker.web import create_app
+from tests.conftest import ADMIN_PASSWORD
+
+
+def token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def admin(ctx, db_path, board, clock):
+    client = create_app(Settings(db=db_path, language="en"), board=board, clock=clock).test_client()
+    page = client.get("/admin/login").get_data(as_text=True)
+    client.post(
+        "/admin/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token(page)},
+    )
+
+    def post(path, **data):
+        page = client.get("/admin/accounts").get_data(as_text=True)
+        return client.post(path, data={**data, "csrf_token": token(page)}, follow_redirects=True)
+
+    client.post_form = post
+    return client
+
+
+def test_anonymous_visitors_get_the_login_not_the_accounts(ctx, db_path):
+    client = create_app(Settings(db=db_path)).test_client()
+    for path in ("/admin/accounts",):
+        response = client.get(path)
+        assert response.status_code == 303 and "/admin/login" in response.headers["Location"]
+    for path in ("/admin/couriers", "/admin/admins", "/admin/password"):
+        assert client.post(path).status_code in (303, 400)
+
+
+def test_an_admin_adds_a_courier_who_can_then_log_in(admin, ctx):
+    page = admin.post_form("/admin/couriers", carrier="ZTO", name="Wang Fang", pin="8642")
+    found = re.search(r"log in with id (\d+)", page.get_data(as_text=True))
+    assert found
+    assert login_courier(ctx, int(found.group(1)), "8642").name == "Wang Fang"
+
+
+def test_a_disabled_courier_cannot_log_in_and_a_new_pin_works(admin, ctx, courier):
+    admin.post_form("/admin/couriers/active", courier_id=str(courier.id), active="no")
+    with pytest.raises(AuthenticationError):
+        login_courier(ctx, courier.id, "2468")
+    admin.post_form("/admin/couriers/active", courier_id=str(courier.id), active="yes")
+    admin.post_form("/admin/couriers/pin", courier_id=str(courier.id), pin="97531")
+    assert login_courier(ctx, courier.id, "97531").id == courier.id
+
+
+def test_a_bad_pin_is_refused_with_a_message(admin, courier):
+    page = admin.post_form("/admin/couriers/pin", courier_id=str(courier.id), pin="12")
+    assert "PIN is 4 to 12 digits" in page.get_data(as_text=True)
+
+
+def test_admins_add_admins_and_change_their_own_password(admin, ctx):
+    admin.post_form("/admin/admins", username="ops", password="another-long-one")
+    check_admin(ctx, "ops", "another-long-one")
+    admin.post_form("/admin/password", password="brand-new-secret")
+    check_admin(ctx, "admin", "brand-new-secret")
+    with pytest.raises(AuthenticationError):
+        check_admin(ctx, "admin", ADMIN_PASSWORD)
