@@ -13,6 +13,7 @@ from locker.composition import build_context, configure_logging, open_store
 from locker.config import Settings
 from locker.event_dispatch import EventDispatcher
 from locker.hardware import Hardware, HardwareConfigError, start_hardware
+from locker.health import health_of
 from locker.ports import LockBoard
 from locker.scanner.demo_camera import DemoCamera
 from locker.scanner.scan_events import ScanEvent
@@ -150,7 +151,14 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
     if demo:
         click.echo(f"Virtual cabinet on http://{host}:{port}/demo", err=True)
     try:
-        app = create_app(settings, hardware.board, camera=scanners.camera, live=live, demo=tools)
+        app = create_app(
+            settings,
+            hardware.board,
+            camera=scanners.camera,
+            live=live,
+            demo=tools,
+            health=lambda: health_of(hardware, scanners.camera),
+        )
         waitress.serve(app, host=host, port=port, threads=THREADS)
     finally:
         stop.set()

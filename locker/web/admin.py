@@ -11,6 +11,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     g,
     redirect,
@@ -204,6 +205,7 @@ def dashboard() -> tuple[str, int]:
         alarms=_alarms(list(ctx.store.audit_records())),
         audit_checked=checked,
         audit_break=broken,
+        health=current_app.extensions["locker_health"](),
     )
 
 

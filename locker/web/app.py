@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from flask_wtf import CSRFProtect
 from locker.boards.detached import DetachedBoard
 from locker.composition import build_context, open_store
 from locker.config import Settings, load_settings
+from locker.health import HardwareHealth
 from locker.ports import Clock, LockBoard
 from locker.scanner.camera_service import CameraService
 from locker.services.context import LockerContext
@@ -40,6 +42,7 @@ def create_app(
     clock: Clock | None = None,
     live: Broadcaster | None = None,
     demo: DemoTools | None = None,
+    health: Callable[[], HardwareHealth] | None = None,
 ) -> Flask:
     """Build the kiosk app over the configured database, lock boards and camera."""
     settings = settings or load_settings()
@@ -52,6 +55,7 @@ def create_app(
     app.extensions["locker_camera"] = camera
     app.extensions["locker_clock"] = clock
     app.extensions["locker_live"] = live or Broadcaster()
+    app.extensions["locker_health"] = health or (lambda: HardwareHealth())
 
     @app.teardown_appcontext
     def _close_store(_error: BaseException | None) -> None:

@@ -71,3 +71,21 @@ def test_admins_add_admins_and_change_their_own_password(admin, ctx):
     check_admin(ctx, "admin", "brand-new-secret")
     with pytest.raises(AuthenticationError):
         check_admin(ctx, "admin", ADMIN_PASSWORD)
+
+
+def test_the_dashboard_shows_the_buses_and_the_camera(ctx, db_path, board, clock):
+    from locker.health import BusHealth, HardwareHealth
+
+    health = HardwareHealth([BusHealth("main", "/dev/ttyUSB0", False, 3)], None)
+    app = create_app(
+        Settings(db=db_path, language="en"), board=board, clock=clock, health=lambda: health
+    )
+    client = app.test_client()
+    page = client.get("/admin/login").get_data(as_text=True)
+    client.post(
+        "/admin/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token(page)},
+    )
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    assert 'data-bus="main"' in dashboard and "not connected" in dashboard
+    assert "reconnects: 3" in dashboard and "none configured" in dashboard

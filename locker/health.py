@@ -1,0 +1,42 @@
+"""What the admin dashboard and /healthz say about the hardware: the buses and the camera."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from locker.hardware import Hardware
+from locker.scanner.camera_service import CameraService
+
+
+@dataclass(frozen=True)
+class BusHealth:
+    """One serial bus: its port, whether it is open, and how often it came back."""
+
+    bus: str
+    url: str
+    connected: bool
+    reconnects: int
+
+
+@dataclass(frozen=True)
+class HardwareHealth:
+    """A snapshot of every bus and the camera (None when there is none)."""
+
+    buses: list[BusHealth] = field(default_factory=list)
+    camera: Any = None
+
+    @property
+    def ok(self) -> bool:
+        """Every bus open, and the camera (if any) delivering frames."""
+        camera_ok = self.camera is None or self.camera.state.value in ("ok", "starting")
+        return camera_ok and all(b.connected for b in self.buses)
+
+
+def health_of(hardware: Hardware | None, camera: CameraService | None) -> HardwareHealth:
+    """Read the buses' and the camera's state now."""
+    buses = [
+        BusHealth(c.spec.name, c.bus.url, c.bus.connected, c.bus.reconnects)
+        for c in (hardware.connections if hardware else [])
+    ]
+    return HardwareHealth(buses, camera.grabber.health() if camera else None)
