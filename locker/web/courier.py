@@ -18,6 +18,7 @@ from locker.services.accounts import login_by_badge, login_courier
 from locker.services.cancel_deposit import cancel_deposit
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import ServiceError
+from locker.services.report_door_problem import report_door_not_opened
 from locker.services.retrieve_expired import expired_for, retrieve_expired
 from locker.web.app import locker_ctx
 
@@ -125,6 +126,19 @@ def undo() -> tuple[str, int]:
     except (DomainError, ServiceError) as refusal:
         return _page("courier/menu.html", 400, error=str(refusal), expired=0)
     return _page("courier/undone.html", door=label, tracking=tracking)
+
+
+@bp.post("/door-problem")
+@courier_required
+def door_problem() -> tuple[str, int]:
+    """The door did not open: withdraw the deposit, flag the door, and offer another one."""
+    try:
+        label = report_door_not_opened(
+            locker_ctx(), _courier_id(), request.form.get("tracking", "")
+        )
+    except (DomainError, ServiceError) as refusal:
+        return _page("courier/menu.html", 400, error=str(refusal), expired=0)
+    return _page("courier/deposit.html", reported=label)
 
 
 @bp.route("/retrieve", methods=["GET", "POST"])

@@ -117,3 +117,15 @@ def test_a_badge_scanned_into_the_id_field_logs_the_courier_in(screens, courier,
     forged = badge[:-3] + "AAA"
     screens.post("/courier/logout")
     assert screens.post("/courier/login", courier_id=forged, pin="").status_code == 403
+
+
+def test_a_door_that_did_not_open_is_flagged_and_the_next_deposit_gets_another(
+    screens, courier, ctx
+):
+    screens.login(courier.id)
+    screens.deposit()
+    response = screens.post("/courier/door-problem", tracking="SF0000000001")
+    assert "reported for repair" in text(response)
+    assert ctx.store.compartment("A01").state is CompartmentState.FAULT
+    assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.CANCELLED
+    assert "Door A02 is open" in text(screens.deposit())
