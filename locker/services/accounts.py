@@ -54,13 +54,26 @@ def login_courier(ctx: LockerContext, courier_id: int, pin: str) -> Courier:
     courier = ctx.store.courier(courier_id)
     if stored is None or courier is None:
         raise AuthenticationError("courier id or PIN is wrong")
-    key = f"courier:{courier_id}"
-    refuse_if_locked(ctx, key, "too many wrong PINs for this courier")
-    if not verify_secret(pin, stored):
-        spend(ctx, key, ctx.rules.login, key)
-        raise AuthenticationError("courier id or PIN is wrong")
-    refill(ctx, key)
+    _check_secret(ctx, f"courier:{courier_id}", pin, stored, "courier id or PIN is wrong", "PINs")
     return courier
+
+
+def _check_secret(
+    ctx: LockerContext, key: str, secret: str, stored: str, wrong: str, what: str
+) -> None:
+    """Check a PIN or password within the account's two budgets.
+
+    Wrong secrets spend the failure budget; every attempt, right or wrong, spends the rate
+    budget of a few logins a minute, so a stolen secret cannot be used in a tight loop either.
+    """
+    rate = f"rate:{key}"
+    refuse_if_locked(ctx, key, f"too many wrong {what} for this account")
+    refuse_if_locked(ctx, rate, "too many logins for this account in a minute")
+    spend(ctx, rate, ctx.rules.login_rate, key)
+    if not verify_secret(secret, stored):
+        spend(ctx, key, ctx.rules.login, key)
+        raise AuthenticationError(wrong)
+    refill(ctx, key)
 
 
 def login_by_badge(ctx: LockerContext, text: str) -> Courier:
@@ -120,12 +133,9 @@ def check_admin(ctx: LockerContext, username: str, password: str) -> None:
     stored = ctx.store.admin_password_hash(username)
     if stored is None:
         raise AuthenticationError("username or password is wrong")
-    key = f"admin:{username}"
-    refuse_if_locked(ctx, key, "too many wrong passwords for this admin")
-    if not verify_secret(password, stored):
-        spend(ctx, key, ctx.rules.login, key)
-        raise AuthenticationError("username or password is wrong")
-    refill(ctx, key)
+    _check_secret(
+        ctx, f"admin:{username}", password, stored, "username or password is wrong", "passwords"
+    )
 
 
 def change_admin_password(ctx: LockerContext, username: str, new_password: str, actor: str) -> None:

@@ -26,6 +26,15 @@ class Rules:
             max_lockout=timedelta(minutes=30),
         )
     )
+    # Every login attempt, right or wrong: 5 a minute per account.
+    login_rate: FailurePolicy = field(
+        default_factory=lambda: FailurePolicy(
+            max_failures=5,
+            window=timedelta(minutes=1),
+            first_lockout=timedelta(minutes=1),
+            max_lockout=timedelta(minutes=1),
+        )
+    )
     retention: timedelta = timedelta(days=30)
     unlock_timeout_s: float = 2.0
 

@@ -205,3 +205,16 @@ def test_guessing_an_admin_password_locks_that_admin_out(ctx, clock):
         check_admin(ctx, "admin", ADMIN_PASSWORD)
     clock.advance(minutes=2)
     check_admin(ctx, "admin", ADMIN_PASSWORD)
+
+
+def test_more_than_five_logins_a_minute_are_refused_even_with_the_right_pin(ctx, courier, clock):
+    from locker.services.accounts import login_courier
+    from locker.services.errors import LockedOutError
+    from tests.conftest import COURIER_PIN
+
+    for _ in range(5):
+        login_courier(ctx, courier.id, COURIER_PIN)
+    with pytest.raises(LockedOutError, match="too many logins for this account in a minute"):
+        login_courier(ctx, courier.id, COURIER_PIN)
+    clock.advance(seconds=61)
+    assert login_courier(ctx, courier.id, COURIER_PIN).id == courier.id
