@@ -42,7 +42,8 @@ def _housekeeping(settings: Settings, board: LockBoard, stop: threading.Event) -
             log.exception("periodic expiry failed; will try again")
 
 
-def _notice(live: Broadcaster, notice: DoorNotice) -> None:
+def notice_to_pages(live: Broadcaster, notice: DoorNotice) -> None:
+    """Log a door notice, and push what a screen shows of it to the open pages."""
     level = logging.WARNING if notice.kind in ("alarm", "alert") else logging.INFO
     log.log(level, "door %s: %s", notice.label, notice.message)
     if notice.kind == "reminder":
@@ -51,7 +52,8 @@ def _notice(live: Broadcaster, notice: DoorNotice) -> None:
         live.publish({"kind": "door", "label": notice.label, "closed": notice.kind == "closed"})
 
 
-def _scanned(live: Broadcaster, event: ScanEvent, outcome: ScanOutcome) -> None:
+def scan_to_pages(live: Broadcaster, event: ScanEvent, outcome: ScanOutcome) -> None:
+    """Log a scan's outcome, and push it to the open pages."""
     log.info("scan from %s: %s", event.source, outcome.message)
     live.publish(scan_event(outcome))
 
@@ -81,8 +83,8 @@ def start_locker(
     holder: dict[str, Hardware] = {}
     dispatcher = EventDispatcher(
         lambda: build_context(settings, open_store(settings), holder["hardware"].board),
-        on_notice=lambda notice: _notice(live, notice),
-        on_scan=lambda event, outcome: _scanned(live, event, outcome),
+        on_notice=lambda notice: notice_to_pages(live, notice),
+        on_scan=lambda event, outcome: scan_to_pages(live, event, outcome),
         reminder_after=timedelta(seconds=settings.door_open_reminder_seconds),
         alert_after=timedelta(seconds=settings.door_open_alert_seconds),
     )

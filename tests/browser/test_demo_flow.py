@@ -14,19 +14,17 @@ pytest.importorskip("playwright")
 
 from playwright.sync_api import expect
 
-from locker.cli.serve import _notice, _scanned
+from locker.cli.serve import notice_to_pages, scan_to_pages
 from locker.config import Settings
-from locker.event_dispatch import EventDispatcher
-from locker.hardware import start_hardware
 from locker.scanner.camera_service import CameraService
 from locker.scanner.decoding import FrameDecoder
 from locker.scanner.demo_camera import DemoCamera
 from locker.scanner.scan_events import Debouncer
-from locker.services.context import LockerContext, SystemClock
-from locker.store import SqliteStore
+from locker.services.context import SystemClock
 from locker.web import create_app
 from locker.web.demo import DemoTools
 from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
+from tests.hardware.conftest import running_locker
 
 
 @pytest.fixture
@@ -37,31 +35,21 @@ def clock():
 
 @pytest.fixture
 def kiosk_app(ctx, db_path, live_events, lock_dir) -> Iterator:
-    holder: dict = {}
-    dispatcher = EventDispatcher(
-        lambda: LockerContext(SqliteStore(db_path), holder["hw"].board, ctx.clock, ctx.rules),
-        on_notice=lambda notice: _notice(live_events, notice),
-        on_scan=lambda event, outcome: _scanned(live_events, event, outcome),
-    )
-    hardware = start_hardware(
-        ctx.store.buses(),
-        ctx.store.compartments(),
-        dispatcher.post,
-        demo=True,
-        poll_interval_s=0.1,
-    )
-    holder["hw"] = hardware
-    dispatcher.start()
-    camera = DemoCamera()
-    service = CameraService(
-        "demo", FrameDecoder(), Debouncer(dispatcher.post), source=lambda: camera
-    ).start()
-    tools = DemoTools(dict(hardware.simulators), camera)
-    settings = Settings(db=db_path, support_contact="400-555-0100", language="en")
-    yield create_app(settings, hardware.board, camera=service, live=live_events, demo=tools)
-    service.stop()
-    dispatcher.stop()
-    hardware.stop()
+    with running_locker(
+        ctx,
+        db_path,
+        ctx.clock,
+        on_notice=lambda notice: notice_to_pages(live_events, notice),
+        on_scan=lambda event, outcome: scan_to_pages(live_events, event, outcome),
+    ) as (bench, dispatcher, _):
+        camera = DemoCamera()
+        service = CameraService(
+            "demo", FrameDecoder(), Debouncer(dispatcher.post), source=lambda: camera
+        ).start()
+        tools = DemoTools({"main": bench}, camera)
+        settings = Settings(db=db_path, support_contact="400-555-0100", language="en")
+        yield create_app(settings, ctx.board, camera=service, live=live_events, demo=tools)
+        service.stop()
 
 
 @pytest.mark.parametrize(

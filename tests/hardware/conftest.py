@@ -43,14 +43,15 @@ def kerong(kerong_bus) -> KerongDriver:
 
 
 @contextmanager
-def running_locker(ctx, db_path, clock):
+def running_locker(ctx, db_path, clock, *, on_notice=None, on_scan=None):
     """The test locker's layout on simulated boards (as `locker run --demo` starts them), with
     a dispatcher on its own connection; yields (simulator bench, dispatcher, notices)."""
     notices: list = []
     holder: dict = {}
     dispatcher = EventDispatcher(
         lambda: LockerContext(SqliteStore(db_path), holder["hw"].board, clock, ctx.rules),
-        on_notice=notices.append,
+        on_notice=on_notice or notices.append,
+        **({"on_scan": on_scan} if on_scan else {}),
         reminder_after=timedelta(seconds=60),
         alert_after=timedelta(minutes=5),
     )
