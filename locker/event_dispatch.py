@@ -18,6 +18,7 @@ from locker.scanner.scan_events import ScanEvent
 from locker.services.context import LockerContext
 from locker.services.door_events import DoorNotice, handle_door_event, notices_for_open_doors
 from locker.services.scan_pickup import ScanOutcome, pickup_by_scan
+from locker.services.scan_tickets import ScanTickets
 
 log = logging.getLogger(__name__)
 TICK_S = 1.0
@@ -34,8 +35,11 @@ class EventDispatcher:
         on_scan: Callable[[ScanEvent, ScanOutcome], None] = lambda event, outcome: None,
         reminder_after: timedelta = timedelta(seconds=60),
         alert_after: timedelta = timedelta(minutes=5),
+        tickets: ScanTickets | None = None,
     ) -> None:
         self._make_context = make_context
+        # Shared with the web app, which redeems what the scans hand over to the pages.
+        self.tickets = tickets if tickets is not None else ScanTickets()
         self._on_notice = on_notice
         self._on_scan = on_scan
         self.watch = DoorWatch(reminder_after, alert_after)
@@ -83,9 +87,11 @@ class EventDispatcher:
                 if notice is not None:
                     self._on_notice(notice)
             elif isinstance(event, ScanEvent):
-                self._on_scan(event, pickup_by_scan(ctx, event.text))
+                self._on_scan(event, pickup_by_scan(ctx, event.text, self.tickets))
                 self.handled += 1
             for notice in notices_for_open_doors(ctx, self.watch):
                 self._on_notice(notice)
         except Exception:
-            log.exception("handling %r failed; the next event is handled anyway", event)
+            # A scan's text may be a pickup code or a badge: the log names only its source.
+            what = f"a scan from {event.source}" if isinstance(event, ScanEvent) else repr(event)
+            log.exception("handling %s failed; the next event is handled anyway", what)

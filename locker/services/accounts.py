@@ -82,6 +82,11 @@ def login_by_badge(ctx: LockerContext, text: str) -> Courier:
         courier_id, token_hash = badge.read(ctx.store.locker().secret, text)
     except badge.BadgeError as error:
         raise AuthenticationError(str(error)) from None
+    return badge_holder(ctx, courier_id, token_hash)
+
+
+def badge_holder(ctx: LockerContext, courier_id: int, token_hash: str) -> Courier:
+    """The courier whose current badge has this nonce hash, while the account is active."""
     courier = ctx.store.courier(courier_id)
     if courier is None or ctx.store.courier_badge_hash(courier_id) != token_hash:
         raise AuthenticationError("this badge was replaced or the account is disabled")

@@ -1,13 +1,19 @@
-"""A code seen by the camera or a scanner module at the home screen: open its parcel's door."""
+"""A code seen by the camera or a scanner module at the home screen: open its parcel's door.
+
+A courier's badge is recognised too. What needs the kiosk's browser session (logging the
+courier in, opening the recipient's other parcels) is handed over as a one-time ticket.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from locker.domain import qr_payload
+from locker.domain import badge, qr_payload
+from locker.services.accounts import login_by_badge
 from locker.services.collect_parcel import PickupResult, collect_by_qr
 from locker.services.context import LockerContext
-from locker.services.errors import CodeRejectedError, DoorDidNotOpenError
+from locker.services.errors import AuthenticationError, CodeRejectedError, DoorDidNotOpenError
+from locker.services.scan_tickets import COURIER, MORE, ScanTickets
 
 
 @dataclass(frozen=True)
@@ -15,7 +21,9 @@ class ScanOutcome:
     """What the screen says after a scan: the door that opened, or why none did.
 
     `reason` names the refusal for the screens to word in their language: a QR verdict
-    ("unknown", "expired", "other_locker", ...), "door" or "not_pickup".
+    ("unknown", "expired", "other_locker", ...), "door", "not_pickup" or "badge_refused";
+    "badge" is no refusal but a courier's valid badge. `ticket` is the one-time ticket of
+    kind `ticket_kind` that the page redeems for what needs its session.
     """
 
     opened: str | None
@@ -24,10 +32,17 @@ class ScanOutcome:
     reason: str | None = None
     door: str | None = None
     other_locker: str | None = None
+    ticket: str | None = None
+    ticket_kind: str | None = None
 
 
-def pickup_by_scan(ctx: LockerContext, text: str) -> ScanOutcome:
-    """Treat a scanned text as a pickup QR; every refusal comes back as a message, not a raise."""
+def pickup_by_scan(
+    ctx: LockerContext, text: str, tickets: ScanTickets | None = None
+) -> ScanOutcome:
+    """Treat a scanned text as a pickup QR or a badge; every refusal is a message, not a raise."""
+    # Without `tickets` nothing can be handed to a page: a badge then logs nobody in.
+    if text.startswith(badge.PREFIX + ":"):
+        return _badge_scan(ctx, text, tickets)
     if not text.startswith(qr_payload.PREFIX + ":"):
         message = "this is not a pickup code: show the QR code from your message"
         return ScanOutcome(None, message, reason="not_pickup")
@@ -40,4 +55,32 @@ def pickup_by_scan(ctx: LockerContext, text: str) -> ScanOutcome:
     except DoorDidNotOpenError as failure:
         return ScanOutcome(None, str(failure), reason="door", door=failure.compartment)
     message = f"door {result.compartment} is open: take your parcel and close the door"
-    return ScanOutcome(result.compartment, message, result)
+    siblings = sorted({p.id for p in result.more_parcels})
+    if not siblings or tickets is None:
+        return ScanOutcome(result.compartment, message, result)
+    # The same offer the typed code keeps in the session, for `collect_siblings` to check again.
+    ticket = tickets.issue(MORE, {"first": result.parcel.id, "ids": siblings})
+    return ScanOutcome(result.compartment, message, result, ticket=ticket, ticket_kind=MORE)
+
+
+def _badge_scan(ctx: LockerContext, text: str, tickets: ScanTickets | None) -> ScanOutcome:
+    """A courier's badge: a ticket the screen trades for a courier session, or a refusal."""
+    # The messages go to the log: they name neither the courier nor anything on the badge.
+    try:
+        courier = login_by_badge(ctx, text)
+    except AuthenticationError:
+        return ScanOutcome(None, "this badge is not valid here", reason="badge_refused")
+    if tickets is None:
+        message = "a courier badge, but no screen to log the courier in"
+        return ScanOutcome(None, message, reason="badge_refused")
+    # The badge's hash goes with the ticket, so a badge revoked before the page redeems the
+    # ticket logs nobody in.
+    _, token_hash = badge.read(ctx.store.locker().secret, text)
+    ticket = tickets.issue(COURIER, {"courier": courier.id, "badge": token_hash})
+    return ScanOutcome(
+        None,
+        "a courier badge: the screen logs the courier in",
+        reason="badge",
+        ticket=ticket,
+        ticket_kind=COURIER,
+    )

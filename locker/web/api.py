@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
 
 from locker.web.app import locker_ctx
+from locker.web.kiosk_screen import from_kiosk_screen
 from locker.web.live_events import HEARTBEAT_S, Broadcaster
 
 bp = Blueprint("api", __name__)
@@ -37,6 +38,8 @@ def events() -> Response:
     """Server-Sent Events: scan results and door notices, as they happen. No polling."""
     live: Broadcaster = current_app.extensions["locker_live"]
     code_length = locker_ctx().rules.code_length
+    # A scan's one-time ticket is for the locker's own screen; other listeners never see it.
+    screen = from_kiosk_screen()
 
     def stream() -> Iterator[str]:
         inbox = live.subscribe()
@@ -48,6 +51,8 @@ def events() -> Response:
                 except queue.Empty:
                     yield ": still here\n\n"
                     continue
+                if not screen:
+                    event = {k: v for k, v in event.items() if k not in ("ticket", "ticket_kind")}
                 yield _render_event(event, code_length)
         finally:
             live.unsubscribe(inbox)

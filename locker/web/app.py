@@ -19,6 +19,7 @@ from locker.health import HardwareHealth
 from locker.ports import Clock, LockBoard
 from locker.scanner.camera_service import CameraService
 from locker.services.context import LockerContext
+from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
 from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
@@ -43,6 +44,7 @@ def create_app(
     live: Broadcaster | None = None,
     demo: DemoTools | None = None,
     health: Callable[[], HardwareHealth] | None = None,
+    tickets: ScanTickets | None = None,
 ) -> Flask:
     """Build the kiosk app over the configured database, lock boards and camera."""
     settings = settings or load_settings()
@@ -56,6 +58,8 @@ def create_app(
     app.extensions["locker_clock"] = clock
     app.extensions["locker_live"] = live or Broadcaster()
     app.extensions["locker_health"] = health or (lambda: HardwareHealth())
+    # The dispatcher issues these for the camera's scans; the pages redeem them here.
+    app.extensions["locker_tickets"] = tickets if tickets is not None else ScanTickets(clock)
 
     @app.teardown_appcontext
     def _close_store(_error: BaseException | None) -> None:
@@ -71,7 +75,7 @@ def create_app(
     def _globals() -> dict[str, Any]:
         return {"support_contact": settings.support_contact}
 
-    from locker.web import admin, admin_accounts, api, courier, kiosk  # noqa: F401
+    from locker.web import admin, admin_accounts, api, courier, kiosk, scan_claims  # noqa: F401
 
     # admin_accounts adds its routes to admin.bp when imported.
 
@@ -79,6 +83,7 @@ def create_app(
     app.register_blueprint(courier.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(scan_claims.bp)
     if demo is not None:
         from locker.web import demo as demo_page
 

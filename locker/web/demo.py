@@ -1,7 +1,8 @@
 """`/demo` (demo mode only): the virtual cabinet, to try every flow with no hardware.
 
 It shows every door as the simulated boards see it, and lets a newcomer close a door, put an
-item in, force a door open, or hold a parcel's QR up to the synthetic camera.
+item in, force a door open, or hold a parcel's QR or a courier's badge up to the synthetic
+camera.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from locker.domain import qr_payload
 from locker.domain.models import Address
 from locker.domain.states import ParcelState
 from locker.scanner.demo_camera import DemoCamera
+from locker.services.accounts import issue_badge
 from locker.web.app import locker_ctx
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
@@ -72,6 +74,7 @@ def cabinet() -> str:
         "demo/cabinet.html",
         locker=ctx.store.locker(),
         doors=doors,
+        couriers=[c for c in ctx.store.couriers() if c.active],
         has_camera=tools.camera is not None,
     )
 
@@ -115,3 +118,18 @@ def show_qr(parcel_id: int) -> Response:
     info = ctx.store.locker()
     camera.show(qr_payload.encode(info.secret, info.locker_id, parcel.id, parcel.code_serial))
     return redirect(url_for("kiosk.home"))
+
+
+@bp.post("/badge/<int:courier_id>")
+def show_badge(courier_id: int) -> Response:
+    """Show a courier's new badge to the camera; it revokes their last one (fine in a demo)."""
+    ctx = locker_ctx()
+    camera = _tools().camera
+    courier = ctx.store.courier(courier_id)
+    if camera is None or courier is None or not courier.active:
+        abort(404)
+    # The store keeps only a hash of a badge's nonce, so showing one means issuing a new one.
+    camera.show(issue_badge(ctx, courier_id, "demo"))
+    # Back to the cabinet, not to a kiosk page: a second page listening for the badge would
+    # race the kiosk screen for its one-time ticket, and the loser would show a refusal.
+    return redirect(url_for("demo.cabinet"))

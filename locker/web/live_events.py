@@ -10,8 +10,9 @@ from typing import Any
 # A page that stops reading must not hold memory: its oldest events are dropped past this.
 QUEUE_LIMIT = 32
 # A comment line this often keeps proxies and the browser from closing an idle stream.
-# It is also how soon a page that went away frees its server thread, so it is short.
-HEARTBEAT_S = 5.0
+# It is also how soon a page that went away frees its server thread: a kiosk moves from page
+# to page every few seconds, and each page holds a stream, so it is a second.
+HEARTBEAT_S = 1.0
 
 
 class Broadcaster:

@@ -125,8 +125,9 @@ def live_kiosk(kiosk_app: Flask, live_events: Broadcaster) -> Iterator[str]:
     # never returns. Close everything from the loop's own thread, where the map is not in use.
     server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
     thread.join(SERVER_STOP_TIMEOUT_S)
-    # A worker serving /events sits in its inbox until the next heartbeat (15 s) before it sees
-    # that the page is gone. An event that renders nothing makes it write, fail, and return.
+    # A worker serving /events sits in its inbox until the next heartbeat (about a second)
+    # before it sees that the page is gone. An event that renders nothing makes it write, fail,
+    # and return.
     live_events.publish({"kind": "server-stopping"})
     server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_S)
     assert not thread.is_alive(), "the kiosk server did not stop"

@@ -16,6 +16,7 @@ from locker.boards.sim.kerong_sim import KerongSimulator
 from locker.event_dispatch import EventDispatcher
 from locker.hardware import start_hardware
 from locker.services.context import LockerContext
+from locker.services.scan_tickets import ScanTickets
 from locker.store import SqliteStore
 
 
@@ -43,9 +44,12 @@ def kerong(kerong_bus) -> KerongDriver:
 
 
 @contextmanager
-def running_locker(ctx, db_path, clock, *, on_notice=None, on_scan=None):
+def running_locker(ctx, db_path, clock, *, on_notice=None, on_scan=None, tickets=None):
     """The test locker's layout on simulated boards (as `locker run --demo` starts them), with
-    a dispatcher on its own connection; yields (simulator bench, dispatcher, notices)."""
+    a dispatcher on its own connection; yields (simulator bench, dispatcher, notices).
+
+    The dispatcher's scan tickets (`dispatcher.tickets`, on `clock` unless given) are the ones
+    to hand to `create_app(tickets=...)`."""
     notices: list = []
     holder: dict = {}
     dispatcher = EventDispatcher(
@@ -54,6 +58,7 @@ def running_locker(ctx, db_path, clock, *, on_notice=None, on_scan=None):
         **({"on_scan": on_scan} if on_scan else {}),
         reminder_after=timedelta(seconds=60),
         alert_after=timedelta(minutes=5),
+        tickets=tickets if tickets is not None else ScanTickets(clock),
     )
     hardware = start_hardware(
         ctx.store.buses(),

@@ -1,0 +1,63 @@
+"""What the camera saw, claimed by the kiosk page: a courier's badge login, the other parcels.
+
+The camera is read on the server, but the session lives in the browser. A scan therefore
+hands the page a one-time ticket over `/events`, and the page posts it back here (with its
+CSRF token) to get the session or the doors. An unknown, used, expired or wrong-kind ticket
+gets nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+
+from locker.services.accounts import badge_holder
+from locker.services.collect_parcel import collect_siblings
+from locker.services.errors import AuthenticationError, DoorDidNotOpenError
+from locker.services.scan_tickets import COURIER, MORE, ScanTickets
+from locker.web.app import locker_ctx
+from locker.web.courier import courier_page
+from locker.web.kiosk import kiosk_page
+from locker.web.kiosk_screen import from_kiosk_screen
+
+bp = Blueprint("scan_claims", __name__)
+
+
+def _redeem(kind: str) -> Any | None:
+    tickets: ScanTickets = current_app.extensions["locker_tickets"]
+    token = request.form.get("ticket", "")
+    # Only the locker's own screen may redeem what its camera saw (locker/web/kiosk_screen.py).
+    return tickets.redeem(token, kind) if token and from_kiosk_screen() else None
+
+
+@bp.post("/courier/badge")
+def courier_badge() -> Any:
+    """Log in the courier whose badge the camera just saw, for the page that redeems the ticket."""
+    claim = _redeem(COURIER)
+    if claim is None:
+        return courier_page("courier/login.html", 403, error="badge")
+    try:
+        # Checked again: the badge may have been replaced or the account disabled since.
+        courier = badge_holder(locker_ctx(), int(claim["courier"]), str(claim["badge"]))
+    except AuthenticationError:
+        return courier_page("courier/login.html", 403, error="badge")
+    # The same session as a login with id and PIN (courier.login).
+    seen = locker_ctx().clock.now().timestamp()
+    session["courier"] = {"id": courier.id, "name": courier.name, "seen": seen}
+    return redirect(url_for("courier.menu"))
+
+
+@bp.post("/pickup/more-scan")
+def pickup_more_scan() -> tuple[str, int]:
+    """Open the other parcels of the recipient whose QR the camera just saw, after they said yes."""
+    claim = _redeem(MORE)
+    if claim is None:
+        return kiosk_page("kiosk/refused.html", 403, reason="offer_expired")
+    try:
+        results = collect_siblings(locker_ctx(), int(claim["first"]), list(claim["ids"]))
+    except DoorDidNotOpenError as failure:
+        return kiosk_page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+    if not results:
+        return kiosk_page("kiosk/refused.html", 409, reason="offer_expired")
+    return kiosk_page("kiosk/opened.html", doors=[r.compartment for r in results], more=0)

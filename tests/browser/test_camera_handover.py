@@ -1,0 +1,125 @@
+"""In Chromium, through the demo: what the camera sees reaches the kiosk page's own session.
+
+A courier's badge held up to the camera logs the courier in on the page that listens, and a
+recipient with more parcels opens them with one press. Only one-time tickets cross `/events`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+pytest.importorskip("playwright")
+
+from playwright.sync_api import expect
+
+from locker.cli.serve import notice_to_pages, scan_to_pages
+from locker.config import Settings
+from locker.domain.models import Size
+from locker.domain.states import CompartmentState, ParcelState
+from locker.scanner.camera_service import CameraService
+from locker.scanner.decoding import FrameDecoder
+from locker.scanner.demo_camera import DemoCamera
+from locker.scanner.scan_events import Debouncer
+from locker.services.context import SystemClock
+from locker.services.deposit_parcel import deposit_parcel
+from locker.web import create_app
+from locker.web.demo import DemoTools
+from tests.hardware.conftest import running_locker
+from tests.scanner_runtime.support import wait_until
+
+PHONE = "13812345678"
+
+
+@pytest.fixture
+def clock():
+    """Real time: the door events, the camera and the tickets run on it."""
+    return SystemClock()
+
+
+@pytest.fixture
+def kiosk_app(ctx, db_path, live_events, lock_dir) -> Iterator:
+    with running_locker(
+        ctx,
+        db_path,
+        ctx.clock,
+        on_notice=lambda notice: notice_to_pages(live_events, notice),
+        on_scan=lambda event, outcome: scan_to_pages(live_events, event, outcome),
+    ) as (bench, dispatcher, _):
+        camera = DemoCamera()
+        service = CameraService(
+            "demo", FrameDecoder(), Debouncer(dispatcher.post), source=lambda: camera
+        ).start()
+        tools = DemoTools({"main": bench}, camera)
+        settings = Settings(db=db_path, support_contact="400-555-0100", language="en")
+        yield create_app(
+            settings,
+            ctx.board,
+            camera=service,
+            live=live_events,
+            demo=tools,
+            tickets=dispatcher.tickets,
+        )
+        service.stop()
+
+
+def listening(page, live_events, path: str) -> None:
+    """Open `path` and wait until its event stream is connected, so no scan is missed."""
+    before = live_events.subscribers
+    page.goto(path)
+    wait_until(lambda: live_events.subscribers > before)
+
+
+@pytest.mark.parametrize("start", ["/", "/courier/login"], ids=["home", "courier-login"])
+def test_a_badge_shown_to_the_camera_logs_the_courier_in_on_the_kiosk_page(
+    page, screenshot, courier, live_events, start
+):
+    listening(page, live_events, f"{start}?lang=en")
+    cabinet = page.context.new_page()
+    cabinet.goto("/demo/")
+    cabinet.locator(f'button.show-badge[data-courier="{courier.id}"]').click()
+
+    expect(page.locator("#go-deposit")).to_be_visible()
+    assert page.url.endswith("/courier/")
+    screenshot("logged-in-by-badge")
+    # The cabinet stays the cabinet: it is no second kiosk page racing for the ticket.
+    assert cabinet.url.endswith("/demo/")
+    cabinet.close()
+
+
+def test_a_recipient_opens_their_other_parcel_after_a_camera_pickup(
+    page, screenshot, courier, ctx, live_events, kiosk_app
+):
+    tools = kiosk_app.extensions["locker_demo"]
+    receipts = [
+        deposit_parcel(ctx, courier.id, tracking, PHONE, Size.S)
+        for tracking in ("SF20260001", "SF20260002")
+    ]
+    for receipt in receipts:  # the courier shuts each door on its parcel
+        address = ctx.store.compartment(receipt.compartment).address
+        model, board = tools.board_of(address)
+        model.put_item(board, address.channel)
+        model.close_door(board, address.channel)
+    wait_until(
+        lambda: all(
+            ctx.store.compartment(r.compartment).state is CompartmentState.OCCUPIED
+            for r in receipts
+        )
+    )
+    first, second = receipts
+
+    listening(page, live_events, "/?lang=en")
+    cabinet = page.context.new_page()
+    cabinet.goto("/demo/")
+    cabinet.locator('button.show-qr[data-tracking="SF20260001"]').click()
+
+    panel = page.locator("#live-result .opened")
+    expect(panel).to_contain_text(f"Door {first.compartment} is open")
+    expect(panel).to_contain_text("You have 1 more parcel here.")
+    screenshot("more-offered")
+    page.click("#open-more")
+    expect(page.locator("#result")).to_contain_text(f"Door {second.compartment} is open")
+    screenshot("more-opened")
+    assert ctx.store.parcel(second.parcel.id).state is ParcelState.COLLECTED
+    cabinet.close()
