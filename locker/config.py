@@ -24,7 +24,7 @@ class Settings:
     cancel_window_minutes: float = 10.0
     code_length: int = 8
     keypad_max_failures: int = 5
-    keypad_window_minutes: float = 10.0
+    keypad_window_minutes: float = 5.0
     keypad_first_lockout_seconds: float = 30.0
     keypad_max_lockout_seconds: float = 900.0
     retention_days: float = 30.0

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from locker import __version__
+from locker.cli.demo_setup import echo_seed
 from locker.cli.runtime import Runtime, pass_runtime, read_secret
 from locker.demo_seed import seed_demo
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
@@ -76,16 +77,7 @@ def demo(runtime: Runtime) -> None:
     with runtime.context() as ctx:
         seed = seed_demo(ctx)
         locker_id = ctx.store.locker().locker_id
-    click.echo(f"Demo locker {locker_id} seeded.")
-    click.echo("Couriers (log in with id and PIN):")
-    for courier_id, carrier, name, pin in seed.couriers:
-        click.echo(f"  id {courier_id}  PIN {pin}  {name} ({carrier})")
-    click.echo("Parcels (codes are stored hashed: note them now, they cannot be shown again):")
-    for r in seed.receipts:
-        state = "expired" if r.parcel.tracking in seed.expired else "waiting"
-        click.echo(
-            f"  {r.parcel.tracking}  door {r.compartment}  code {r.code}  QR {r.qr}  ({state})"
-        )
+    echo_seed(seed, locker_id)
 
 
 from locker.cli import (  # noqa: E402

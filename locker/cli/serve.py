@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import click
 
+from locker.cli.demo_setup import demo_settings, ensure_demo_locker
 from locker.cli.runtime import Runtime, pass_runtime
 from locker.composition import build_context, configure_logging, open_store
 from locker.config import Settings
@@ -22,6 +23,7 @@ from locker.services.door_events import DoorNotice
 from locker.services.expire_overdue import expire_overdue
 from locker.services.reconcile import reconcile
 from locker.services.scan_pickup import ScanOutcome
+from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
 from locker.web.live_events import Broadcaster
 
@@ -61,6 +63,8 @@ def scan_to_pages(live: Broadcaster, event: ScanEvent, outcome: ScanOutcome) -> 
 def scan_event(outcome: ScanOutcome) -> dict[str, object]:
     """What the open kiosk pages are told about one scan."""
     more = len(outcome.result.more_parcels) if outcome.result else 0
+    # Every open page gets this: it names no courier and carries nothing from a badge, only
+    # the one-time ticket that the page trades for a session in a POST of its own.
     return {
         "kind": "scan",
         "opened": outcome.opened,
@@ -68,6 +72,8 @@ def scan_event(outcome: ScanOutcome) -> dict[str, object]:
         "door": outcome.door,
         "other_locker": outcome.other_locker,
         "more": more,
+        "ticket": outcome.ticket,
+        "ticket_kind": outcome.ticket_kind,
     }
 
 
@@ -87,6 +93,7 @@ def start_locker(
         on_scan=lambda event, outcome: scan_to_pages(live, event, outcome),
         reminder_after=timedelta(seconds=settings.door_open_reminder_seconds),
         alert_after=timedelta(seconds=settings.door_open_alert_seconds),
+        tickets=ScanTickets(),
     )
     hardware = start_hardware(
         buses,
@@ -114,7 +121,8 @@ def start_locker(
 @click.option(
     "--demo",
     is_flag=True,
-    help="Drive simulated boards in-process instead of the layout's serial ports.",
+    help="Simulated boards, a synthetic camera and /demo; var/demo.db is made and seeded "
+    "the first time unless --db or LOCKER_DB names another database.",
 )
 @pass_runtime
 def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> None:
@@ -125,6 +133,9 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
 
     configure_logging()
     settings = runtime.settings
+    if demo:
+        settings = demo_settings(runtime)
+        ensure_demo_locker(settings)
     host = host or settings.host
     port = port or settings.port
     try:
@@ -160,6 +171,7 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
             live=live,
             demo=tools,
             health=lambda: health_of(hardware, scanners.camera),
+            tickets=dispatcher.tickets,
         )
         waitress.serve(app, host=host, port=port, threads=THREADS)
     finally:

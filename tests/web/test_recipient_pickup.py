@@ -81,6 +81,15 @@ def test_five_wrong_codes_pause_the_keypad(kiosk, courier):
     assert "try again in 30 seconds" in text(response)
 
 
+def test_wrong_codes_count_against_the_keypad_for_five_minutes(kiosk, courier, clock):
+    receipt = courier.deposit()
+    for _ in range(4):
+        kiosk.pickup("00000000")
+    clock.advance(minutes=5)  # those four are now outside the window
+    assert "4 tries left" in text(kiosk.pickup("00000000"))
+    assert kiosk.pickup(receipt.code).status_code == 200
+
+
 def test_expired_and_collected_codes_say_what_happened(kiosk, courier, clock):
     first = courier.deposit("SF0001")
     second = courier.deposit("SF0002", phone="13900001111")

@@ -1,0 +1,52 @@
+"""The demo locker: made and seeded the first time `locker run --demo` finds no database."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import click
+
+from locker.cli.runtime import Runtime
+from locker.composition import build_context, open_store
+from locker.config import Settings
+from locker.demo_seed import DemoSeed, seed_demo
+from locker.services.setup_locker import init_locker
+
+DEMO_DB = Settings().db.with_name("demo.db")
+DEMO_LOCKER = ("DEMO-001", "Demo locker 演示柜", "1 Demo Road")
+DEMO_ADMIN = ("admin", "locker-demo")
+
+
+def echo_seed(seed: DemoSeed, locker_id: str) -> None:
+    """Print the demo's logins and pickup codes: the codes are stored hashed, so only once."""
+    click.echo(f"Demo locker {locker_id} seeded.")
+    click.echo("Couriers (log in with id and PIN):")
+    for courier_id, carrier, name, pin in seed.couriers:
+        click.echo(f"  id {courier_id}  PIN {pin}  {name} ({carrier})")
+    click.echo("Parcels (codes are stored hashed: note them now, they cannot be shown again):")
+    for r in seed.receipts:
+        state = "expired" if r.parcel.tracking in seed.expired else "waiting"
+        click.echo(
+            f"  {r.parcel.tracking}  door {r.compartment}  code {r.code}  QR {r.qr}  ({state})"
+        )
+
+
+def demo_settings(runtime: Runtime) -> Settings:
+    """The demo's own database, var/demo.db, unless --db, LOCKER_DB or the config names one."""
+    settings = runtime.settings
+    named = runtime.db is not None or "LOCKER_DB" in os.environ or settings.db != Settings().db
+    return settings if named else dataclasses.replace(settings, db=DEMO_DB)
+
+
+def ensure_demo_locker(settings: Settings) -> None:
+    """Create and seed the demo locker when its database does not exist yet."""
+    if settings.db.exists():
+        return
+    settings.db.parent.mkdir(parents=True, exist_ok=True)
+    locker_id, name, address = DEMO_LOCKER
+    with open_store(settings) as store:
+        ctx = build_context(settings, store)
+        init_locker(ctx, locker_id, name, address, *DEMO_ADMIN)
+        echo_seed(seed_demo(ctx), locker_id)
+    click.echo(f"Admin login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
