@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from locker.domain import badge
 from locker.domain.errors import DomainError
 from locker.domain.models import Size
-from locker.domain.states import CompartmentState
+from locker.domain.phone import mask_phone
 from locker.services.accounts import login_by_badge, login_courier
 from locker.services.cancel_deposit import cancel_deposit
 from locker.services.deposit_parcel import deposit_parcel
-from locker.services.errors import ServiceError
+from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
 from locker.services.report_door_problem import report_door_not_opened
 from locker.services.retrieve_expired import expired_for, retrieve_expired
 from locker.web.app import locker_ctx
+from locker.web.cabinet_view import cabinet_columns, fitting_by_size, free_by_size
+from locker.web.refusal_text import refusal_text
 
 bp = Blueprint("courier", __name__, url_prefix="/courier")
 F = TypeVar("F", bound=Callable[..., Any])
 # An unattended courier screen logs out by itself.
 IDLE_TIMEOUT_S = 300
+# The session key of bulk mode: the size and low-door choice kept between parcels.
+BULK = "bulk"
 
 
 def _now_s() -> float:
@@ -52,14 +56,18 @@ def _courier_id() -> int:
     return int(session["courier"]["id"])
 
 
-def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+def courier_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
     ctx = locker_ctx()
-    free = Counter(c.size for c in ctx.store.compartments() if c.state is CompartmentState.FREE)
+    compartments = list(ctx.store.compartments())
+    free = free_by_size(compartments)
     return render_template(
         template,
         locker=ctx.store.locker(),
-        free={size.value: free.get(size, 0) for size in Size},
+        free=free,
+        fitting=fitting_by_size(free),
         sizes=[size.value for size in Size],
+        cabinet=cabinet_columns(compartments),
+        has_camera=current_app.extensions.get("locker_camera") is not None,
         **values,
     ), status
 
@@ -68,15 +76,22 @@ def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
 def login() -> Any:
     """Courier id and PIN, or a badge QR scanned into the id field by a keyboard-wedge scanner."""
     if request.method == "GET":
-        return _page("courier/login.html")
+        return courier_page("courier/login.html")
+    ctx = locker_ctx()
     typed = request.form.get("courier_id", "").strip()
     try:
         if typed.startswith(badge.PREFIX + ":"):
-            courier = login_by_badge(locker_ctx(), typed)
+            try:
+                courier = login_by_badge(ctx, typed)
+            except AuthenticationError:
+                return courier_page("courier/login.html", 403, error="badge")
         else:
-            courier = login_courier(locker_ctx(), int(typed or 0), request.form.get("pin", ""))
-    except (ServiceError, ValueError) as refusal:
-        return _page("courier/login.html", 403, error=str(refusal))
+            courier = login_courier(ctx, int(typed or 0), request.form.get("pin", ""))
+    except LockedOutError as locked:
+        seconds = max(1, int((locked.until - ctx.clock.now()).total_seconds()))
+        return courier_page("courier/login.html", 429, error="locked", seconds=seconds)
+    except (ServiceError, ValueError):
+        return courier_page("courier/login.html", 403, error="wrong")
     session["courier"] = {"id": courier.id, "name": courier.name, "seen": _now_s()}
     return redirect(url_for("courier.menu"))
 
@@ -85,6 +100,7 @@ def login() -> Any:
 def logout() -> Response:
     """Leave the courier screens."""
     session.pop("courier", None)
+    session.pop(BULK, None)
     return redirect(url_for("kiosk.home"))
 
 
@@ -92,7 +108,30 @@ def logout() -> Response:
 @courier_required
 def menu() -> tuple[str, int]:
     """What a courier can do here, with the free doors per size."""
-    return _page("courier/menu.html", expired=len(expired_for(locker_ctx(), _courier_id())))
+    return courier_page("courier/menu.html", expired=len(expired_for(locker_ctx(), _courier_id())))
+
+
+@bp.get("/free.json")
+@courier_required
+def free_doors() -> dict[str, Any]:
+    """Free doors per size, and the words for them, for the deposit page's live counts."""
+    free = free_by_size(locker_ctx().store.compartments())
+    words = {s: ngettext("%(num)d free", "%(num)d free", n) for s, n in free.items()}
+    return {"free": free, "fitting": fitting_by_size(free), "words": words}
+
+
+def _deposit_form(status: int = 200, **values: Any) -> tuple[str, int]:
+    """The deposit form; in bulk mode it keeps the last size and low-door choice."""
+    kept = session.get(BULK) or {}
+    values.setdefault("tracking", request.args.get("tracking", "").strip()[:40])
+    values.setdefault("size", request.args.get("size") or kept.get("size", "auto"))
+    values.setdefault("low", kept.get("low", False))
+    return courier_page("courier/deposit.html", status, bulk=bool(kept), **values)
+
+
+def _chosen_size(text: str) -> Size:
+    """ "Smallest that fits" is the smallest size: allocation moves up a size when one is full."""
+    return Size.S if text in ("", "auto") else Size.parse(text)
 
 
 @bp.route("/deposit", methods=["GET", "POST"])
@@ -100,45 +139,63 @@ def menu() -> tuple[str, int]:
 def deposit() -> tuple[str, int]:
     """Scan or type the tracking number, enter the phone, choose a size: the door opens."""
     if request.method == "GET":
-        return _page("courier/deposit.html")
+        return _deposit_form()
     form = request.form
+    size, low = form.get("size", "auto"), form.get("low") == "yes"
+    # Bulk mode keeps this parcel's choices for the next one, so each takes a tap or two.
+    if form.get("bulk") == "yes":
+        session[BULK] = {"size": size, "low": low}
+    else:
+        session.pop(BULK, None)
     try:
         receipt = deposit_parcel(
             locker_ctx(),
             _courier_id(),
             form.get("tracking", ""),
             form.get("phone", ""),
-            Size.parse(form.get("size", "S")),
-            needs_low=form.get("low") == "yes",
+            _chosen_size(size),
+            needs_low=low,
         )
     except (DomainError, ServiceError) as refusal:
-        return _page("courier/deposit.html", 400, error=str(refusal), form=form)
-    return _page("courier/door_open.html", receipt=receipt)
+        # The phone is never echoed back into the page: it is typed again.
+        return _deposit_form(
+            400, error=refusal_text(refusal), tracking=form.get("tracking", ""), size=size, low=low
+        )
+    return courier_page(
+        "courier/door_open.html",
+        receipt=receipt,
+        masked_phone=mask_phone(receipt.parcel.recipient_phone),
+        bulk=BULK in session,
+    )
 
 
 @bp.post("/undo")
 @courier_required
 def undo() -> tuple[str, int]:
     """Take back a wrong deposit (within the cancel window): its door opens again if shut."""
+    ctx = locker_ctx()
     tracking = request.form.get("tracking", "")
+    parcel = ctx.store.parcel_by_tracking(tracking.strip().upper())
+    size = ctx.store.compartment(parcel.compartment).size if parcel and parcel.compartment else None
     try:
-        label = cancel_deposit(locker_ctx(), _courier_id(), tracking)
+        label = cancel_deposit(ctx, _courier_id(), tracking)
     except (DomainError, ServiceError) as refusal:
-        return _page("courier/menu.html", 400, error=str(refusal), expired=0)
-    return _page("courier/undone.html", door=label, tracking=tracking)
+        return courier_page("courier/menu.html", 400, error=refusal_text(refusal), expired=0)
+    sizes = list(Size)
+    bigger = sizes[sizes.index(size) + 1].value if size and size is not sizes[-1] else None
+    return courier_page("courier/undone.html", door=label, tracking=tracking, bigger=bigger)
 
 
 @bp.post("/door-problem")
 @courier_required
 def door_problem() -> tuple[str, int]:
     """The door did not open: withdraw the deposit, flag the door, and offer another one."""
+    tracking = request.form.get("tracking", "")
     try:
-        label = report_door_not_opened(
-            locker_ctx(), _courier_id(), request.form.get("tracking", "")
-        )
+        label = report_door_not_opened(locker_ctx(), _courier_id(), tracking)
     except (DomainError, ServiceError) as refusal:
-        return _page("courier/menu.html", 400, error=str(refusal), expired=0)
-    return _page("courier/deposit.html", reported=label)
+        return courier_page("courier/menu.html", 400, error=refusal_text(refusal), expired=0)
+    return _deposit_form(reported=label, tracking=tracking)
 
 
 @bp.route("/retrieve", methods=["GET", "POST"])
@@ -151,6 +208,6 @@ def retrieve() -> tuple[str, int]:
         try:
             opened = retrieve_expired(ctx, _courier_id(), request.form.get("tracking", ""))
         except (DomainError, ServiceError) as refusal:
-            error = str(refusal)
+            error = refusal_text(refusal)
     parcels = expired_for(ctx, _courier_id())
-    return _page("courier/retrieve.html", parcels=parcels, opened=opened, error=error)
+    return courier_page("courier/retrieve.html", parcels=parcels, opened=opened, error=error)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 
 from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
-from locker.domain.models import Compartment, Size
+from locker.domain.models import Size
 from locker.domain.states import CompartmentState
 from locker.scanner import preview
 from locker.services.collect_parcel import (
@@ -20,20 +20,13 @@ from locker.services.collect_parcel import (
 )
 from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
 from locker.web.app import locker_ctx
+from locker.web.cabinet_view import cabinet_columns
 
 bp = Blueprint("kiosk", __name__)
 MORE = "more_parcels"
 
 
-def _cabinet(compartments: list[Compartment]) -> list[list[Compartment]]:
-    """Columns of the cabinet, by the letter of their labels, top door first."""
-    columns: dict[str, list[Compartment]] = {}
-    for c in sorted(compartments, key=lambda c: c.label):
-        columns.setdefault(c.label[0], []).append(c)
-    return list(columns.values())
-
-
-def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
     ctx = locker_ctx()
     compartments = list(ctx.store.compartments())
     free = Counter(c.size for c in compartments if c.state is CompartmentState.FREE)
@@ -42,7 +35,7 @@ def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
         locker=ctx.store.locker(),
         free=[(size.value, free.get(size, 0)) for size in Size],
         total=len(compartments),
-        cabinet=_cabinet(compartments),
+        cabinet=cabinet_columns(compartments),
         has_camera=current_app.extensions.get("locker_camera") is not None,
         code_length=ctx.rules.code_length,
         **values,
@@ -65,7 +58,7 @@ def home() -> tuple[str, int]:
         # The screen was left alone: nobody may walk up to a logged-in staff session.
         session.pop("courier", None)
         session.pop("admin", None)
-    return _page("kiosk/home.html")
+    return kiosk_page("kiosk/home.html")
 
 
 def _opened(results: list[PickupResult]) -> tuple[str, int]:
@@ -73,7 +66,7 @@ def _opened(results: list[PickupResult]) -> tuple[str, int]:
         p.id for r in results for p in r.more_parcels if p.id not in {x.parcel.id for x in results}
     ]
     session[MORE] = {"first": results[0].parcel.id, "ids": sorted(set(more))}
-    return _page(
+    return kiosk_page(
         "kiosk/opened.html",
         doors=[r.compartment for r in results],
         more=len(set(more)),
@@ -92,12 +85,12 @@ def pickup() -> tuple[str, int]:
         else:
             result = collect_by_code(ctx, typed)
     except InvalidInputError:
-        return _page("kiosk/refused.html", 400, reason="format")
+        return kiosk_page("kiosk/refused.html", 400, reason="format")
     except LockedOutError as locked:
         seconds = max(1, int((locked.until - ctx.clock.now()).total_seconds()))
-        return _page("kiosk/refused.html", 429, reason="locked", seconds=seconds)
+        return kiosk_page("kiosk/refused.html", 429, reason="locked", seconds=seconds)
     except CodeRejectedError as refusal:
-        return _page(
+        return kiosk_page(
             "kiosk/refused.html",
             403,
             reason=refusal.verdict.value,
@@ -105,7 +98,7 @@ def pickup() -> tuple[str, int]:
             attempts_left=refusal.attempts_left,
         )
     except DoorDidNotOpenError as failure:
-        return _page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+        return kiosk_page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
     return _opened([result])
 
 
@@ -118,7 +111,7 @@ def pickup_more() -> tuple[str, int]:
     try:
         results = collect_siblings(locker_ctx(), pending["first"], pending["ids"])
     except DoorDidNotOpenError as failure:
-        return _page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+        return kiosk_page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
     if not results:
         return home()
-    return _page("kiosk/opened.html", doors=[r.compartment for r in results], more=0)
+    return kiosk_page("kiosk/opened.html", doors=[r.compartment for r in results], more=0)

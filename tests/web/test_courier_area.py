@@ -129,3 +129,79 @@ def test_a_door_that_did_not_open_is_flagged_and_the_next_deposit_gets_another(
     assert ctx.store.compartment("A01").state is CompartmentState.FAULT
     assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.CANCELLED
     assert "Door A02 is open" in text(screens.deposit())
+
+
+def test_smallest_that_fits_takes_the_smallest_free_door(screens, courier, ctx):
+    screens.login(courier.id)
+    page = text(screens.deposit(size="auto"))
+    assert "Door A01 is open" in page
+    assert ctx.store.compartment("A01").size.value == "S"
+
+
+def test_the_phone_is_shown_masked_after_the_door_opens(screens, courier):
+    screens.login(courier.id)
+    page = text(screens.deposit(phone="13812345678"))
+    assert "138****5678" in page and "13812345678" not in page
+
+
+def test_bulk_mode_keeps_size_and_low_door_and_prefills_the_scanned_tracking(screens, courier):
+    screens.login(courier.id)
+    response = screens.post(
+        "/courier/deposit",
+        tracking="SF0000000001",
+        phone="13812345678",
+        size="M",
+        low="yes",
+        bulk="yes",
+    )
+    assert 'id="next-tracking"' in text(response)  # the next scan starts the next deposit
+    form = text(screens.client.get("/courier/deposit?tracking=SF0000000002"))
+    assert 'value="SF0000000002"' in form
+    assert re.search(r'name="size" value="M"\s+checked', form)
+    assert re.search(r'name="low" value="yes" id="low"\s+checked', form)
+    assert 'id="bulk" checked' in form
+
+
+def test_leaving_bulk_mode_forgets_the_kept_choices(screens, courier):
+    screens.login(courier.id)
+    screens.post("/courier/deposit", tracking="SF01", phone="13812345678", size="M", bulk="yes")
+    screens.post("/courier/deposit", tracking="SF0000000002", phone="13812345678", size="S")
+    form = text(screens.client.get("/courier/deposit"))
+    assert re.search(r'name="size" value="auto"\s+checked', form)
+    assert 'id="next-tracking"' not in form
+
+
+def test_a_parcel_that_does_not_fit_is_offered_a_bigger_door(screens, courier, ctx):
+    screens.login(courier.id)
+    screens.deposit(size="S")
+    page = text(screens.post("/courier/undo", tracking="SF0000000001"))
+    assert "/courier/deposit?tracking=SF0000000001&amp;size=M" in page
+    courier.close("A01", item_present=False)
+    assert ctx.store.compartment("A01").state is CompartmentState.FREE
+
+
+def test_refusals_are_worded_in_chinese_on_a_chinese_screen(screens, courier):
+    screens.login(courier.id)
+    screens.client.get("/courier/deposit?lang=zh")
+    page = text(screens.deposit(phone="12"))
+    assert "电话号码为 8 到 15 位数字" in page
+    assert "a phone number is" not in page
+
+
+def test_the_free_counts_per_size_are_served_for_live_updates(screens, courier):
+    screens.login(courier.id)
+    counts = screens.client.get("/courier/free.json").get_json()
+    assert set(counts["free"]) == {"S", "M", "L", "XL"}
+    assert counts["fitting"]["S"] == sum(counts["free"].values())
+    screens.deposit(size="S")
+    assert (
+        screens.client.get("/courier/free.json").get_json()["free"]["S"] == counts["free"]["S"] - 1
+    )
+
+
+def test_too_many_wrong_pins_pause_the_login_with_a_countdown(screens, courier):
+    for _ in range(5):
+        screens.login(courier.id, "0000")
+    response = screens.login(courier.id)
+    assert response.status_code == 429
+    assert 'data-error="locked"' in text(response)

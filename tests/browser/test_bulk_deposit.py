@@ -1,0 +1,79 @@
+"""A courier deposits many parcels in a row on the touchscreen: each takes three taps or fewer.
+
+A tap is a touch on the screen. The tracking number comes from the courier's scanner, which
+types it and presses Enter; the recipient's phone digits are typed on the keypad and counted
+apart, since no locker can know a phone it was not told.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.screens import VIEWPORTS
+from tests.conftest import COURIER_PIN
+
+expect = pytest.importorskip("playwright.sync_api", reason="needs Playwright").expect
+
+PHONE = "13812345678"
+
+
+class Touchscreen:
+    """The courier's hands on the page: taps are counted, scanner input is not."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.taps = 0
+
+    def tap(self, selector: str) -> None:
+        self.taps += 1
+        self.page.click(selector)
+
+    def scan(self, text: str) -> None:
+        """A keyboard-wedge scanner: types into the focused field, then Enter."""
+        self.page.keyboard.type(text)
+        self.page.keyboard.press("Enter")
+
+    def type_phone(self, digits: str) -> None:
+        for digit in digits:
+            self.page.click(f'.keypad .key[data-key="{digit}"]')
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_bulk_mode_takes_three_taps_or_fewer_per_parcel(page, courier, ctx, screenshot):
+    page.goto("/courier/login?lang=en")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", COURIER_PIN)
+    page.click("#login")
+    page.click("#go-deposit")
+    hands = Touchscreen(page)
+
+    # The first parcel sets the round up: medium doors, bulk mode on.
+    expect(page.locator("#tracking")).to_be_focused()
+    hands.scan("SF9000000001")
+    expect(page.locator("#phone")).to_be_focused()
+    hands.type_phone(PHONE)
+    expect(page.locator("#phone")).to_have_value("138****5678")
+    hands.tap('.tile[data-size="M"]')
+    hands.tap("#bulk-tile")
+    screenshot("first-parcel")
+    hands.tap("#open-door")
+    expect(page.locator("#result")).to_contain_text("is open")
+    assert hands.taps <= 3
+    screenshot("door-open")
+
+    taps_per_parcel = []
+    for n in range(2, 4):
+        hands.taps = 0
+        expect(page.locator("#next-tracking")).to_be_focused()
+        hands.scan(f"SF900000000{n}")  # the next scan starts the next deposit
+        expect(page.locator("#phone")).to_be_focused()
+        expect(page.locator('input[name="size"][value="M"]')).to_be_checked()
+        hands.type_phone(PHONE)
+        hands.tap("#open-door")
+        expect(page.locator("#result")).to_contain_text("is open")
+        taps_per_parcel.append(hands.taps)
+
+    assert max(taps_per_parcel) <= 3, taps_per_parcel
+    doors = [ctx.store.parcel_by_tracking(f"SF900000000{n}").compartment for n in (1, 2, 3)]
+    assert len(set(doors)) == 3
+    assert all(ctx.store.compartment(d).size.value in ("M", "L", "XL") for d in doors)

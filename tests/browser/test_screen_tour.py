@@ -1,0 +1,184 @@
+"""Every screen, in Chromium, on both kiosk screens and in both languages.
+
+Each screen is saved for a person to look at, and checked for what a first-time user at a
+touchscreen needs: nothing runs off the side, every control is at least 48 px each way, and
+every failure screen names the support contact.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from locker.domain import qr_payload
+from locker.services.expire_overdue import expire_overdue
+from tests.browser.screens import VIEWPORTS
+from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
+
+expect = pytest.importorskip("playwright.sync_api", reason="needs Playwright").expect
+
+MIN_TARGET_PX = 48
+# Controls a person touches: links, buttons, fields and the labels that wrap radio tiles.
+CONTROLS = (
+    "a:visible, button:visible, select:visible, label.tile:visible, "
+    "input:visible:not([type=hidden]):not([type=radio]):not([type=checkbox])"
+)
+
+
+def assert_usable(page, screen: str) -> None:
+    """Nothing runs off the side of the screen, and every control is big enough to touch."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{screen}: the page is {overflow}px wider than the screen"
+    small = []
+    for control in page.locator(CONTROLS).all():
+        box = control.bounding_box()
+        if box and (box["width"] < MIN_TARGET_PX or box["height"] < MIN_TARGET_PX):
+            small.append(f"{control.evaluate('e => e.outerHTML')[:80]} {box}")
+    assert not small, f"{screen}: controls under {MIN_TARGET_PX}px: {small}"
+
+
+def assert_support_shown(page, screen: str, contact: str) -> None:
+    assert page.get_by_text(contact).first.is_visible(), f"{screen}: no support contact"
+
+
+def assert_in_view(page, selector: str) -> None:
+    """The screen's main action shows without scrolling: a first-time user may not think to."""
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    assert box and box["y"] + box["height"] <= height, f"{selector} is below the screen: {box}"
+
+
+@pytest.fixture
+def visit(page, screenshot):
+    """Go to a screen, save it, and check it is usable; `post` screens arrive by a form."""
+
+    def go(screen: str, path: str | None = None) -> None:
+        if path is not None:
+            page.goto(path)
+        page.wait_for_load_state("load")
+        screenshot(screen)
+        assert_usable(page, screen)
+
+    return go
+
+
+def tap_keys(page, text: str) -> None:
+    """Type on the on-screen keyboard, one tap a key."""
+    for key in text:
+        page.click(f'.keyboard .key[data-key="{key}"]')
+
+
+def type_code(page, code: str) -> None:
+    page.goto("/")
+    page.fill("#code", code)
+    page.click("#submit")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_settings, lang):
+    contact = kiosk_settings.support_contact
+    first = courier.deposit("SF0001", phone="13812345678")
+    courier.deposit("SF0002", phone="13812345678")
+    stale = courier.deposit("SF0003", phone="13900001111")
+    page.goto(f"/?lang={lang}")
+    visit("home")
+    assert_in_view(page, "#submit")
+
+    type_code(page, "12")
+    visit("refused-format")
+    assert_support_shown(page, "refused-format", contact)
+    type_code(page, "00000000")
+    visit("refused-wrong-code")
+    assert_support_shown(page, "refused-wrong-code", contact)
+    type_code(page, qr_payload.encode(b"k" * 32, "BJ-CY-002", 7, 1))
+    visit("refused-other-locker")
+    expect(page.locator("#result")).to_contain_text("BJ-CY-002")
+
+    type_code(page, first.code)
+    visit("opened-with-more")
+    expect(page.locator("#cabinet .door.highlight")).to_have_text(first.compartment)
+    page.click("#open-more")
+    visit("opened-the-other")
+    type_code(page, first.code)
+    visit("refused-collected")
+    assert_support_shown(page, "refused-collected", contact)
+
+    board.stuck.add(ctx.store.compartment(stale.compartment).address)
+    type_code(page, stale.code)
+    visit("refused-door")
+    assert_support_shown(page, "refused-door", contact)
+
+    clock.advance(hours=73)
+    type_code(page, stale.code)
+    visit("refused-expired")
+    reasons = []
+    while "locked" not in reasons and len(reasons) < 6:
+        type_code(page, "00000000")
+        reasons.append(page.locator("#result").get_attribute("data-reason"))
+        if "0 tries left" in page.locator("#result").inner_text():
+            pytest.fail("the last wrong code must say the keypad pauses, not '0 tries left'")
+    assert reasons[-1] == "locked", reasons
+    visit("refused-locked")
+    assert_support_shown(page, "refused-locked", contact)
+
+    page.goto("/?text=large")
+    visit("home-large-text")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_courier_screen(page, visit, courier, ctx, clock, lang):
+    courier.deposit("SF0009")
+    clock.advance(hours=73)
+    expire_overdue(ctx)
+    page.goto(f"/courier/login?lang={lang}")
+    visit("login")
+    assert_in_view(page, "#login")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", "0000")
+    page.click("#login")
+    visit("login-wrong")
+    assert_in_view(page, "#login")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", COURIER_PIN)
+    page.click("#login")
+    visit("menu")
+
+    page.click("#go-deposit")
+    visit("deposit")
+    assert_in_view(page, "#open-door")
+    page.fill("#tracking", "SF0010")
+    page.fill("#phone", "12")
+    page.click("#open-door")
+    visit("deposit-refused")
+    assert_in_view(page, "#open-door")
+    page.fill("#tracking", "SF0010")
+    page.fill("#phone", "13812345678")
+    page.click("#open-door")
+    visit("door-open")
+    assert_in_view(page, "#door-problem")
+    page.click("#undo")
+    visit("undone")
+
+    page.goto("/courier/retrieve")
+    visit("retrieve")
+    page.click('button[data-tracking="SF0009"]')
+    visit("retrieve-opened")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_admin_screen(page, visit, courier, lang):
+    courier.deposit("SF0011")
+    page.goto(f"/admin/login?lang={lang}")
+    visit("login")
+    # The service screen has no keyboard plugged in: the admin taps the on-screen one.
+    page.click('input[name="username"]')
+    tap_keys(page, "admin")
+    page.click('input[name="password"]')
+    tap_keys(page, ADMIN_PASSWORD)
+    page.click("#login")
+    visit("dashboard")
+    expect(page.locator("#logout")).to_be_visible()
+    for screen in ("doors", "accounts", "reissue"):
+        visit(screen, f"/admin/{screen}")
