@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
 
 from locker.web.app import locker_ctx
+from locker.web.cabinet_view import cabinet_columns
 from locker.web.kiosk_screen import from_kiosk_screen
 from locker.web.live_events import HEARTBEAT_S, Broadcaster
 
@@ -28,7 +29,11 @@ def healthz() -> tuple[dict[str, Any], int]:
 
 def _render_event(event: dict[str, Any], code_length: int) -> str:
     """One SSE message: the event's kind and an HTML panel worded in the page's language."""
-    html = render_template("kiosk/_live_result.html", code_length=code_length, **event)
+    # A door that opened is shown on the map of the cabinet, as the keypad's result page does.
+    cabinet = cabinet_columns(locker_ctx().store.compartments()) if event.get("opened") else []
+    html = render_template(
+        "kiosk/_live_result.html", code_length=code_length, cabinet=cabinet, **event
+    )
     payload = json.dumps({**event, "html": html}, ensure_ascii=False)
     return f"data: {payload}\n\n"
 

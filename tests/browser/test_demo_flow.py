@@ -89,6 +89,7 @@ def test_deposit_pickup_by_camera_and_the_door_log(
     demo.goto("/demo/")
     demo.locator('button.show-qr[data-tracking="SF20261111"]').click()
     expect(page.locator("#live-result .opened")).to_contain_text(door_open)
+    expect(page.locator("#live-result .door.highlight")).to_have_text("A01")
     screenshot("pickup-by-camera")
     parcel = ctx.store.parcel_by_tracking("SF20261111")
     assert parcel.state.value == "collected"
