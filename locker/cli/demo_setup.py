@@ -10,7 +10,7 @@ import click
 from locker.cli.runtime import Runtime
 from locker.composition import build_context, open_store
 from locker.config import Settings
-from locker.demo_seed import DemoSeed, seed_demo
+from locker.demo_seed import DEMO_COURIERS, DemoSeed, seed_demo
 from locker.services.setup_locker import init_locker
 
 DEMO_DB = Settings().db.with_name("demo.db")
@@ -40,8 +40,13 @@ def demo_settings(runtime: Runtime) -> Settings:
 
 
 def ensure_demo_locker(settings: Settings) -> None:
-    """Create and seed the demo locker when its database does not exist yet."""
+    """Create and seed the demo locker when its database does not exist yet.
+
+    On later starts the logins are printed again; the pickup codes cannot be (they are stored
+    hashed), but /demo holds any parcel's QR up to the camera.
+    """
     if settings.db.exists():
+        echo_logins(settings)
         return
     settings.db.parent.mkdir(parents=True, exist_ok=True)
     locker_id, name, address = DEMO_LOCKER
@@ -50,3 +55,15 @@ def ensure_demo_locker(settings: Settings) -> None:
         init_locker(ctx, locker_id, name, address, *DEMO_ADMIN)
         echo_seed(seed_demo(ctx), locker_id)
     click.echo(f"Admin login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
+
+
+def echo_logins(settings: Settings) -> None:
+    """The demo couriers' and admin's logins, for a demo database made on an earlier start."""
+    pins = {name: pin for _, name, pin in DEMO_COURIERS}
+    with open_store(settings) as store:
+        couriers = [(c.id, c.name, c.carrier) for c in store.couriers() if c.name in pins]
+    click.echo(f"Demo database {settings.db} (delete it to start afresh).")
+    for courier_id, name, carrier in couriers:
+        click.echo(f"  courier id {courier_id}  PIN {pins[name]}  {name} ({carrier})")
+    click.echo(f"Admin login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
+    click.echo("Pickup codes were printed when the demo was made; /demo shows any parcel's QR.")

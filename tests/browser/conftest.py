@@ -10,7 +10,8 @@ Fixtures, from the outside in:
 - `live_kiosk`: the real app on 127.0.0.1 on a free port, over the `ctx` locker; yields its URL.
 - `viewport`: portrait 1080×1920; parametrize `viewport` with `screens.VIEWPORTS` for both.
 - `page`: a fresh context and page per test, with `live_kiosk` as base URL, so `page.goto("/")`.
-- `screenshot`: `screenshot("step")` saves the page to ARTIFACTS/<test name>-<step>.png.
+- `screenshot`: `screenshot("step")` saves the page to ARTIFACTS/<test name>-<step>.png
+  (`of=` another page, such as the demo cabinet beside the kiosk).
 """
 
 from __future__ import annotations
@@ -171,10 +172,10 @@ def screenshot(page: Page, request: pytest.FixtureRequest) -> Callable[..., Path
     """`screenshot(step)` saves what the screen shows to ARTIFACTS/<test name>-<step>.png."""
     test_name = re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
 
-    def take(step: str, full_page: bool = False) -> Path:
+    def take(step: str, full_page: bool = False, of: Page | None = None) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{test_name}-{step}.png"
-        page.screenshot(path=path, full_page=full_page, animations="disabled")
+        (of or page).screenshot(path=path, full_page=full_page, animations="disabled")
         return path
 
     return take

@@ -80,6 +80,7 @@ def test_deposit_pickup_by_camera_and_the_door_log(
     # The door is shut at the cabinet; the courier's screen hears of it.
     demo = page.context.new_page()
     demo.goto("/demo/")
+    screenshot("demo-cabinet", full_page=True, of=demo)
     demo.locator('tr[data-label="A01"] button.close-door').click()
     expect(page.locator("#step")).to_contain_text(deposited_text)
     screenshot("deposited")
