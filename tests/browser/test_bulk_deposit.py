@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from locker.domain.models import Size
 from tests.browser.screens import VIEWPORTS
 from tests.conftest import COURIER_PIN
 
@@ -77,3 +78,18 @@ def test_bulk_mode_takes_three_taps_or_fewer_per_parcel(page, courier, ctx, scre
     doors = [ctx.store.parcel_by_tracking(f"SF900000000{n}").compartment for n in (1, 2, 3)]
     assert len(set(doors)) == 3
     assert all(ctx.store.compartment(d).size.value in ("M", "L", "XL") for d in doors)
+
+
+def test_the_free_counts_follow_the_doors_live(page, courier, live_events):
+    page.goto("/courier/login?lang=en")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", COURIER_PIN)
+    page.click("#login")
+    page.goto("/courier/deposit")
+    medium = page.locator('.tile[data-size="M"] small')
+    expect(medium).to_have_text("2 free")
+
+    # Another deposit takes a medium door; its door event reaches the open page.
+    receipt = courier.deposit("SF9000000009", size=Size.M)
+    live_events.publish({"kind": "door", "label": receipt.compartment, "closed": True})
+    expect(medium).to_have_text("1 free")
