@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200, help="home page loads to time")
     parser.add_argument("--deposits", type=int, default=6, help="deposits to time")
     parser.add_argument("--streams", type=int, default=4, help="event streams held open")
+    parser.add_argument("--previews", type=int, default=1, help="camera previews held open")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-kiosk-"))
@@ -125,7 +126,7 @@ def main() -> None:
         log.seek(0)
         courier_id, pin = re.search(r"id (\d+)\s+PIN (\d+)", log.read()).groups()
 
-        streams = [f"{base}/events"] * args.streams + [f"{base}/camera.mjpg"]
+        streams = [f"{base}/events"] * args.streams + [f"{base}/camera.mjpg"] * args.previews
         for url in streams:
             threading.Thread(target=hold_stream, args=(url, stop), daemon=True).start()
         time.sleep(1.0)
@@ -162,7 +163,10 @@ def main() -> None:
         server.terminate()
         server.wait(10)
 
-    print(f"Kiosk: locker run --demo, waitress, {args.streams} event streams and 1 camera preview")
+    print(
+        f"Kiosk: locker run --demo, waitress, {args.streams} event streams and "
+        f"{args.previews} camera preview(s)"
+    )
     print("held open throughout; times are over HTTP on 127.0.0.1.\n")
     print("| request | runs | median | p99 |")
     print("|---|---|---|---|")
