@@ -45,6 +45,7 @@ class Settings:
     port: int = 8000
     language: str = "zh"
     support_contact: str = "400-000-0000"
+    screen_idle_seconds: float = 90.0
 
 
 ENV_PREFIX = "LOCKER_"
@@ -122,6 +123,7 @@ def _check(settings: Settings) -> None:
         "camera_fps",
         "scan_debounce_seconds",
         "scanner_baud",
+        "screen_idle_seconds",
     ]
     for name in positive:
         if getattr(settings, name) <= 0:

@@ -52,7 +52,7 @@ def create_app(
     app.config["LOCKER_SETTINGS"] = settings
     app.secret_key = _session_key(settings)
     CSRFProtect(app)
-    setup_i18n(app, settings.language)
+    setup_i18n(app, settings.language, settings.screen_idle_seconds)
     app.extensions["locker_board"] = board or DetachedBoard()
     app.extensions["locker_camera"] = camera
     app.extensions["locker_clock"] = clock

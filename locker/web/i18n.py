@@ -14,8 +14,6 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # A kiosk's language choice lasts a visit, not a lifetime: the next person starts afresh.
 COOKIE_MAX_AGE_S = 600
 TEXT_COOKIE = "text"
-# A screen left alone this long goes back to the home screen, logging staff out.
-IDLE_RETURN_S = 90
 
 
 def chosen_language(default: str) -> str:
@@ -26,7 +24,7 @@ def chosen_language(default: str) -> str:
     return default
 
 
-def setup_i18n(app: Flask, default: str) -> None:
+def setup_i18n(app: Flask, default: str, idle_seconds: float) -> None:
     """Attach Flask-Babel with our catalogues, and remember a `?lang=` switch in a cookie."""
     Babel(
         app,
@@ -48,7 +46,8 @@ def setup_i18n(app: Flask, default: str) -> None:
             "lang": chosen_language(default),
             "languages": LANGUAGES,
             "large_text": large_text(),
-            "idle_ms": IDLE_RETURN_S * 1000,
+            # A screen left alone this long goes back home, which ends a staff session.
+            "idle_ms": int(idle_seconds * 1000),
         }
 
     @app.after_request
