@@ -44,6 +44,8 @@ def build_context(
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr, with every phone number masked."""
+    """Log to stderr, with every phone number masked; a second call only changes the level."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install_phone_masking(logging.getLogger())
+    root = logging.getLogger()
+    root.setLevel(level)
+    install_phone_masking(root)

@@ -16,6 +16,13 @@ class PhoneMaskingFilter(logging.Filter):
         masked = mask_phones_in(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # A traceback can quote a phone too; formatters reuse exc_text once it is set.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_phones_in(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_phones_in(record.stack_info)
         return True
 
 

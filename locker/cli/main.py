@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ import click
 from locker import __version__
 from locker.cli.demo_setup import echo_seed
 from locker.cli.runtime import Runtime, pass_runtime, read_secret
+from locker.composition import configure_logging
 from locker.demo_seed import seed_demo
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
 
@@ -30,6 +32,8 @@ from locker.services.setup_locker import init_locker, load_layout, parse_layout_
 @click.pass_context
 def cli(click_ctx: click.Context, db: Path | None, config: Path | None) -> None:
     """Controller for a contactless self-service parcel locker."""
+    # Every command's log lines go through the phone masking; `locker run` turns up to INFO.
+    configure_logging(logging.WARNING)
     click_ctx.obj = Runtime(db=db, config=config)
 
 
