@@ -74,6 +74,7 @@ def scan_event(outcome: ScanOutcome) -> dict[str, object]:
         "more": more,
         "ticket": outcome.ticket,
         "ticket_kind": outcome.ticket_kind,
+        "tracking": outcome.tracking,
     }
 
 

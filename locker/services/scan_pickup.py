@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from locker.domain import badge, qr_payload
+from locker.domain.errors import InvalidInputError
 from locker.services.accounts import login_by_badge
 from locker.services.collect_parcel import PickupResult, collect_by_qr
 from locker.services.context import LockerContext
+from locker.services.deposit_parcel import normalise_tracking
 from locker.services.errors import AuthenticationError, CodeRejectedError, DoorDidNotOpenError
 from locker.services.scan_tickets import COURIER, MORE, ScanTickets
 
@@ -34,6 +36,9 @@ class ScanOutcome:
     other_locker: str | None = None
     ticket: str | None = None
     ticket_kind: str | None = None
+    # A scan that is no pickup code but reads as a tracking number: a courier's deposit page
+    # takes it as the waybill held up to the camera.
+    tracking: str | None = None
 
 
 def pickup_by_scan(
@@ -45,7 +50,7 @@ def pickup_by_scan(
         return _badge_scan(ctx, text, tickets)
     if not text.startswith(qr_payload.PREFIX + ":"):
         message = "this is not a pickup code: show the QR code from your message"
-        return ScanOutcome(None, message, reason="not_pickup")
+        return ScanOutcome(None, message, reason="not_pickup", tracking=_as_tracking(text))
     try:
         result = collect_by_qr(ctx, text)
     except CodeRejectedError as refusal:
@@ -84,3 +89,11 @@ def _badge_scan(ctx: LockerContext, text: str, tickets: ScanTickets | None) -> S
         ticket=ticket,
         ticket_kind=COURIER,
     )
+
+
+def _as_tracking(text: str) -> str | None:
+    """The scanned text as a tracking number, if it can be one."""
+    try:
+        return normalise_tracking(text)
+    except InvalidInputError:
+        return None

@@ -15,6 +15,7 @@ from locker.web.kiosk_screen import from_kiosk_screen
 from locker.web.live_events import HEARTBEAT_S, Broadcaster
 
 bp = Blueprint("api", __name__)
+SCREEN_ONLY = ("ticket", "ticket_kind", "tracking")
 
 
 @bp.get("/healthz")
@@ -43,7 +44,8 @@ def events() -> Response:
     """Server-Sent Events: scan results and door notices, as they happen. No polling."""
     live: Broadcaster = current_app.extensions["locker_live"]
     code_length = locker_ctx().rules.code_length
-    # A scan's one-time ticket is for the locker's own screen; other listeners never see it.
+    # A scan's one-time ticket, and a waybill the courier holds up, are for the locker's own
+    # screen; other listeners never see them.
     screen = from_kiosk_screen()
 
     def stream() -> Iterator[str]:
@@ -57,7 +59,7 @@ def events() -> Response:
                     yield ": still here\n\n"
                     continue
                 if not screen:
-                    event = {k: v for k, v in event.items() if k not in ("ticket", "ticket_kind")}
+                    event = {k: v for k, v in event.items() if k not in SCREEN_ONLY}
                 yield _render_event(event, code_length)
         finally:
             live.unsubscribe(inbox)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from locker.cli.serve import scan_event
 from locker.domain.models import Size
+from locker.services.scan_pickup import pickup_by_scan
 from tests.browser.screens import VIEWPORTS
 from tests.conftest import COURIER_PIN
 
@@ -91,5 +93,32 @@ def test_the_free_counts_follow_the_doors_live(page, courier, live_events):
 
     # Another deposit takes a medium door; its door event reaches the open page.
     receipt = courier.deposit("SF9000000009", size=Size.M)
+    page.wait_for_function("window.kioskEvents && window.kioskEvents.readyState === 1")
     live_events.publish({"kind": "door", "label": receipt.compartment, "closed": True})
     expect(medium).to_have_text("1 free")
+
+
+def test_a_waybill_held_up_to_the_camera_fills_the_tracking_and_starts_the_next(
+    page, courier, ctx, live_events
+):
+    page.goto("/courier/login?lang=en")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", COURIER_PIN)
+    page.click("#login")
+    page.goto("/courier/deposit")
+
+    def hold_up(waybill: str) -> None:
+        page.wait_for_function("window.kioskEvents && window.kioskEvents.readyState === 1")
+        live_events.publish(scan_event(pickup_by_scan(ctx, waybill)))
+
+    hold_up("SF9100000001")
+    expect(page.locator("#tracking")).to_have_value("SF9100000001")
+    expect(page.locator("#phone")).to_be_focused()
+    Touchscreen(page).type_phone(PHONE)
+    page.click("#bulk-tile")
+    page.click("#open-door")
+    expect(page.locator("#result")).to_contain_text("is open")
+
+    hold_up("SF9100000002")  # bulk mode: the next waybill starts the next deposit
+    expect(page.locator("#tracking")).to_have_value("SF9100000002")
+    expect(page.locator("#phone")).to_be_focused()

@@ -68,3 +68,20 @@ def test_a_pickup_with_nothing_more_gives_no_ticket(ctx, courier, tickets):
     assert outcome.opened == receipt.compartment
     assert (outcome.ticket, outcome.ticket_kind) == (None, None)
     assert len(tickets) == 0
+
+
+def test_a_waybill_held_up_is_read_as_a_tracking_number_and_opens_nothing(ctx, courier, board):
+    courier.deposit()
+    before = len(board.opened)
+    outcome = pickup_by_scan(ctx, "sf2026111100001")
+    assert (outcome.reason, outcome.tracking, outcome.opened) == (
+        "not_pickup",
+        "SF2026111100001",
+        None,
+    )
+    assert len(board.opened) == before
+
+
+def test_a_scan_that_cannot_be_a_tracking_number_is_only_not_a_pickup_code(ctx):
+    outcome = pickup_by_scan(ctx, "https://example.com/promo?id=7")
+    assert (outcome.reason, outcome.tracking) == ("not_pickup", None)

@@ -61,3 +61,22 @@ def test_a_refused_scan_is_explained_in_the_pages_language(app, ctx, courier):
     event = read_events(app, "zh", lambda: live.publish(scan_event(again)))
     assert "该包裹已被取走" in event["html"]
     assert 'data-reason="used"' in event["html"]
+
+
+def test_a_waybill_scan_reaches_only_the_lockers_own_screen(app, ctx):
+    live = app.extensions["locker_live"]
+    outcome = pickup_by_scan(ctx, "SF2026111100001")
+
+    def heard(address: str) -> dict:
+        response = app.test_client().get(
+            "/events", buffered=False, environ_base={"REMOTE_ADDR": address}
+        )
+        chunks = iter(response.response)
+        next(chunks)
+        live.publish(scan_event(outcome))
+        data = next(chunks).decode()
+        response.close()
+        return json.loads(data[len("data: ") :])
+
+    assert heard("127.0.0.1")["tracking"] == "SF2026111100001"
+    assert "tracking" not in heard("10.0.0.7")
