@@ -94,7 +94,7 @@ def row(name: str, times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=200, help="home page loads to time")
-    parser.add_argument("--deposits", type=int, default=6, help="deposits to time")
+    parser.add_argument("--deposits", type=int, default=12, help="deposits to time")
     parser.add_argument("--streams", type=int, default=4, help="event streams held open")
     parser.add_argument("--previews", type=int, default=1, help="camera previews held open")
     args = parser.parse_args()

@@ -14,17 +14,9 @@ pytest.importorskip("playwright")
 
 from playwright.sync_api import expect
 
-from locker.cli.serve import notice_to_pages, scan_to_pages
-from locker.config import Settings
-from locker.scanner.camera_service import CameraService
-from locker.scanner.decoding import FrameDecoder
-from locker.scanner.demo_camera import DemoCamera
-from locker.scanner.scan_events import Debouncer
 from locker.services.context import SystemClock
-from locker.web import create_app
-from locker.web.demo import DemoTools
+from tests.browser.demo_stack import demo_kiosk
 from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
-from tests.hardware.conftest import running_locker
 
 
 @pytest.fixture
@@ -35,21 +27,8 @@ def clock():
 
 @pytest.fixture
 def kiosk_app(ctx, db_path, live_events, lock_dir) -> Iterator:
-    with running_locker(
-        ctx,
-        db_path,
-        ctx.clock,
-        on_notice=lambda notice: notice_to_pages(live_events, notice),
-        on_scan=lambda event, outcome: scan_to_pages(live_events, event, outcome),
-    ) as (bench, dispatcher, _):
-        camera = DemoCamera()
-        service = CameraService(
-            "demo", FrameDecoder(), Debouncer(dispatcher.post), source=lambda: camera
-        ).start()
-        tools = DemoTools({"main": bench}, camera)
-        settings = Settings(db=db_path, support_contact="400-555-0100", language="en")
-        yield create_app(settings, ctx.board, camera=service, live=live_events, demo=tools)
-        service.stop()
+    with demo_kiosk(ctx, db_path, live_events) as app:
+        yield app
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,6 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -52,7 +51,6 @@ from locker.config import Settings
 from locker.domain.phone import mask_phones_in
 from locker.event_dispatch import EventDispatcher
 from locker.log_masking import PhoneMaskingFilter
-from locker.scanner.scan_events import ScanEvent
 from locker.services.accounts import issue_badge
 from locker.services.context import LockerContext
 from locker.services.expire_overdue import expire_overdue
@@ -60,6 +58,7 @@ from locker.services.scan_tickets import ScanTickets
 from locker.store import SqliteStore
 from locker.web import create_app
 from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
+from tests.web.live_pages import scan_seen_by_page
 
 PHONE = "13812345678"
 OTHER_PHONE = "13900001111"
@@ -336,18 +335,7 @@ def tickets(clock) -> ScanTickets:
 
 def scan(client, dispatcher: EventDispatcher, scanned: str) -> dict:
     """Show `scanned` to the camera while the page listens; what the page is told."""
-    response = client.get("/events?lang=en", buffered=False)
-    chunks = iter(response.response)
-    assert next(chunks).startswith(b": connected")
-    dispatcher.post(ScanEvent(scanned, "QRCode", "camera", datetime.now(UTC)))
-    try:
-        for _ in range(3):  # a heartbeat may come first
-            raw = next(chunks).decode()
-            if raw.startswith("data: "):
-                return json.loads(raw[len("data: ") :])
-    finally:
-        response.close()
-    raise AssertionError("the page heard nothing of the scan")
+    return scan_seen_by_page(client, dispatcher, scanned)[1]
 
 
 def test_pickups_and_camera_scans_log_no_secret(logs, ctx, courier, board, clock, db_path, tickets):

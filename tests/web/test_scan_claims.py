@@ -5,10 +5,8 @@ Only the one-time ticket travels over `/events`; the page posts it back with its
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from datetime import UTC, datetime
 
 import pytest
 
@@ -16,13 +14,13 @@ from locker.cli.serve import scan_to_pages
 from locker.config import Settings
 from locker.domain.states import ParcelState
 from locker.event_dispatch import EventDispatcher
-from locker.scanner.scan_events import ScanEvent
 from locker.services.accounts import issue_badge
 from locker.services.context import LockerContext
 from locker.services.scan_pickup import pickup_by_scan
 from locker.services.scan_tickets import ScanTickets
 from locker.store import SqliteStore
 from locker.web import create_app
+from tests.web.live_pages import scan_seen_by_page
 
 PHONE = "13812345678"
 BADGE_REFUSED = "This badge is not valid here"
@@ -163,24 +161,6 @@ def dispatcher(app, ctx, db_path, board, clock, tickets):
     ).start()
     yield running
     running.stop()
-
-
-def scan_seen_by_page(
-    client, dispatcher, text: str, address: str = "127.0.0.1"
-) -> tuple[str, dict]:
-    """Show `text` to the camera while the page listens; returns the raw message and its data."""
-    response = client.get("/events?lang=en", buffered=False, environ_base={"REMOTE_ADDR": address})
-    chunks = iter(response.response)
-    assert next(chunks).startswith(b": connected")
-    dispatcher.post(ScanEvent(text, "QRCode", "camera", datetime.now(UTC)))
-    try:
-        for _ in range(3):  # a heartbeat may come first
-            raw = next(chunks).decode()
-            if raw.startswith("data: "):
-                return raw, json.loads(raw[len("data: ") :])
-    finally:
-        response.close()
-    raise AssertionError("the page heard nothing of the scan")
 
 
 def test_a_badge_shown_to_the_camera_reaches_the_page_only_as_a_ticket(
