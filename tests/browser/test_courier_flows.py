@@ -1,8 +1,9 @@
-"""A courier deposits many parcels in a row on the touchscreen: each takes three taps or fewer.
+"""The courier at the touchscreen, in Chromium: bulk deposits, live counts, waybills, take-backs.
 
-A tap is a touch on the screen. The tracking number comes from the courier's scanner, which
-types it and presses Enter; the recipient's phone digits are typed on the keypad and counted
-apart, since no locker can know a phone it was not told.
+Bulk mode takes three taps or fewer a parcel. A tap is a touch on the screen. The tracking
+number comes from the courier's scanner, which types it and presses Enter; the recipient's
+phone digits are typed on the keypad and counted apart, since no locker can know a phone it
+was not told.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 
 from locker.cli.serve import scan_event
 from locker.domain.models import Size
+from locker.services.expire_overdue import expire_overdue
 from locker.services.scan_pickup import pickup_by_scan
 from tests.browser.screens import VIEWPORTS
 from tests.conftest import COURIER_PIN
@@ -122,3 +124,23 @@ def test_a_waybill_held_up_to_the_camera_fills_the_tracking_and_starts_the_next(
     hold_up("SF9100000002")  # bulk mode: the next waybill starts the next deposit
     expect(page.locator("#tracking")).to_have_value("SF9100000002")
     expect(page.locator("#phone")).to_be_focused()
+
+
+def test_each_expired_parcel_taken_back_is_confirmed_when_its_door_shuts(
+    page, courier, ctx, clock, live_events
+):
+    receipt = courier.deposit("SF9200000001")
+    clock.advance(hours=73)
+    expire_overdue(ctx)
+    page.goto("/courier/login?lang=en")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", COURIER_PIN)
+    page.click("#login")
+    page.click("#go-retrieve")
+    page.click('button[data-tracking="SF9200000001"]')
+    expect(page.locator("#result")).to_contain_text(f"Door {receipt.compartment} is open")
+    expect(page.locator("#step")).to_have_attribute("data-closed", "no")
+
+    page.wait_for_function("window.kioskEvents && window.kioskEvents.readyState === 1")
+    live_events.publish({"kind": "door", "label": receipt.compartment, "closed": True})
+    expect(page.locator("#step")).to_have_attribute("data-closed", "yes")
