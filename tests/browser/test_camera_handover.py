@@ -37,10 +37,13 @@ def kiosk_app(ctx, db_path, live_events, lock_dir) -> Iterator:
 
 
 def listening(page, live_events, path: str) -> None:
-    """Open `path` and wait until its event stream is connected, so no scan is missed."""
-    before = live_events.subscribers
+    """Open `path` and wait until its event stream is connected, so no scan is missed.
+
+    The page's own stream says when it is open; a stream that failed once reconnects by itself.
+    """
     page.goto(path)
-    wait_until(lambda: live_events.subscribers > before)
+    page.wait_for_function("window.kioskEvents && window.kioskEvents.readyState === 1")
+    wait_until(lambda: live_events.subscribers > 0)
 
 
 @pytest.mark.parametrize("start", ["/", "/courier/login"], ids=["home", "courier-login"])
