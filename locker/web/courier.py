@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from locker.domain import badge
 from locker.domain.errors import DomainError
-from locker.domain.models import Size
+from locker.domain.models import Courier, Size
 from locker.domain.phone import mask_phone
 from locker.services.accounts import login_by_badge, login_courier
 from locker.services.cancel_deposit import cancel_deposit
@@ -57,6 +57,7 @@ def _courier_id() -> int:
 
 
 def courier_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+    """A courier's page, with the locker, the free doors per size and the cabinet map."""
     ctx = locker_ctx()
     compartments = list(ctx.store.compartments())
     free = free_by_size(compartments)
@@ -92,8 +93,14 @@ def login() -> Any:
         return courier_page("courier/login.html", 429, error="locked", seconds=seconds)
     except (ServiceError, ValueError):
         return courier_page("courier/login.html", 403, error="wrong")
-    session["courier"] = {"id": courier.id, "name": courier.name, "seen": _now_s()}
+    start_session(courier)
     return redirect(url_for("courier.menu"))
+
+
+def start_session(courier: Courier) -> None:
+    """Log the courier in on this screen, with none of an earlier courier's bulk choices."""
+    session.pop(BULK, None)
+    session["courier"] = {"id": courier.id, "name": courier.name, "seen": _now_s()}
 
 
 @bp.post("/logout")

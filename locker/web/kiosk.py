@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, session
 
 from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
-from locker.domain.models import Size
-from locker.domain.states import CompartmentState
 from locker.scanner import preview
 from locker.services.collect_parcel import (
     PickupResult,
@@ -20,20 +17,21 @@ from locker.services.collect_parcel import (
 )
 from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
 from locker.web.app import locker_ctx
-from locker.web.cabinet_view import cabinet_columns
+from locker.web.cabinet_view import cabinet_columns, free_by_size
+from locker.web.courier import BULK
 
 bp = Blueprint("kiosk", __name__)
 MORE = "more_parcels"
 
 
 def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+    """A recipient's page, with the locker, its free doors and the cabinet map."""
     ctx = locker_ctx()
     compartments = list(ctx.store.compartments())
-    free = Counter(c.size for c in compartments if c.state is CompartmentState.FREE)
     return render_template(
         template,
         locker=ctx.store.locker(),
-        free=[(size.value, free.get(size, 0)) for size in Size],
+        free=list(free_by_size(compartments).items()),
         total=len(compartments),
         cabinet=cabinet_columns(compartments),
         has_camera=current_app.extensions.get("locker_camera") is not None,
@@ -56,8 +54,8 @@ def home() -> tuple[str, int]:
     """Home screen: show the code to the camera, or type it on the keypad."""
     if request.args.get("idle"):
         # The screen was left alone: nobody may walk up to a logged-in staff session.
-        session.pop("courier", None)
-        session.pop("admin", None)
+        for staff_key in ("courier", "admin", BULK):
+            session.pop(staff_key, None)
     return kiosk_page("kiosk/home.html")
 
 

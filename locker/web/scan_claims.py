@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 
 from locker.services.accounts import badge_holder
 from locker.services.collect_parcel import collect_siblings
 from locker.services.errors import AuthenticationError, DoorDidNotOpenError
 from locker.services.scan_tickets import COURIER, MORE, ScanTickets
 from locker.web.app import locker_ctx
-from locker.web.courier import courier_page
+from locker.web.courier import courier_page, start_session
 from locker.web.kiosk import kiosk_page
 from locker.web.kiosk_screen import from_kiosk_screen
 
@@ -42,9 +42,7 @@ def courier_badge() -> Any:
         courier = badge_holder(locker_ctx(), int(claim["courier"]), str(claim["badge"]))
     except AuthenticationError:
         return courier_page("courier/login.html", 403, error="badge")
-    # The same session as a login with id and PIN (courier.login).
-    seen = locker_ctx().clock.now().timestamp()
-    session["courier"] = {"id": courier.id, "name": courier.name, "seen": seen}
+    start_session(courier)  # the same session as a login with id and PIN
     return redirect(url_for("courier.menu"))
 
 

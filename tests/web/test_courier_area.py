@@ -205,3 +205,13 @@ def test_too_many_wrong_pins_pause_the_login_with_a_countdown(screens, courier):
     response = screens.login(courier.id)
     assert response.status_code == 429
     assert 'data-error="locked"' in text(response)
+
+
+def test_bulk_choices_do_not_carry_over_to_the_next_courier(screens, courier, ctx):
+    screens.login(courier.id)
+    screens.post("/courier/deposit", tracking="SF01", phone="13812345678", size="L", bulk="yes")
+    screens.client.get("/?idle=1")  # walked away: the screen went home by itself
+    screens.login(courier.id)
+    form = text(screens.client.get("/courier/deposit"))
+    assert 'id="bulk" checked' not in form
+    assert re.search(r'name="size" value="auto"\s+checked', form)
