@@ -115,7 +115,12 @@ def logout() -> Response:
 @courier_required
 def menu() -> tuple[str, int]:
     """What a courier can do here, with the free doors per size."""
-    return courier_page("courier/menu.html", expired=len(expired_for(locker_ctx(), _courier_id())))
+    return _menu()
+
+
+def _menu(status: int = 200, **values: Any) -> tuple[str, int]:
+    expired = len(expired_for(locker_ctx(), _courier_id()))
+    return courier_page("courier/menu.html", status, expired=expired, **values)
 
 
 @bp.get("/free.json")
@@ -137,7 +142,7 @@ def _deposit_form(status: int = 200, **values: Any) -> tuple[str, int]:
 
 
 def _chosen_size(text: str) -> Size:
-    """ "Smallest that fits" is the smallest size: allocation moves up a size when one is full."""
+    """The size asked for; "smallest that fits" is S, as allocation moves up a size when full."""
     return Size.S if text in ("", "auto") else Size.parse(text)
 
 
@@ -187,7 +192,7 @@ def undo() -> tuple[str, int]:
     try:
         label = cancel_deposit(ctx, _courier_id(), tracking)
     except (DomainError, ServiceError) as refusal:
-        return courier_page("courier/menu.html", 400, error=refusal_text(refusal), expired=0)
+        return _menu(400, error=refusal_text(refusal))
     sizes = list(Size)
     bigger = sizes[sizes.index(size) + 1].value if size and size is not sizes[-1] else None
     return courier_page("courier/undone.html", door=label, tracking=tracking, bigger=bigger)
@@ -201,7 +206,7 @@ def door_problem() -> tuple[str, int]:
     try:
         label = report_door_not_opened(locker_ctx(), _courier_id(), tracking)
     except (DomainError, ServiceError) as refusal:
-        return courier_page("courier/menu.html", 400, error=refusal_text(refusal), expired=0)
+        return _menu(400, error=refusal_text(refusal))
     return _deposit_form(reported=label, tracking=tracking)
 
 
