@@ -14,7 +14,7 @@ from typing import Any
 from firmware_bridge.sim_board import SimBoard, SimBus
 from firmware_bridge.sim_hal import RealClock, SimulatedHal
 from locker.boards.sim.errors import SimulatorError
-from locker.boards.sim.faults import BoardFault
+from locker.boards.sim.faults import BoardFault, board_fault
 
 CHANNELS = 16
 # Well inside the firmware's 30 ms debounce and 2 s watchdog (firmware_bridge/firmware).
@@ -77,10 +77,7 @@ class BridgeSimulator:
         self, name: str, on: bool, board: int | None = None, channel: int | None = None
     ) -> None:
         """Switch stuck_lock or door_left_open; the bridge model has no broken item sensor."""
-        try:
-            fault = BoardFault(name)
-        except ValueError:
-            raise SimulatorError(f"unknown board fault {name!r}") from None
+        fault = board_fault(name)
         if fault not in (BoardFault.STUCK_LOCK, BoardFault.DOOR_LEFT_OPEN):
             raise SimulatorError(f"the bridge simulator does not model {name}")
         if board is None and channel is not None:

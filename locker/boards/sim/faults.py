@@ -37,6 +37,14 @@ class BoardFault(Enum):
     SENSOR_RANDOM = "sensor_random"  # the item sensor reads noise
 
 
+def board_fault(name: str) -> BoardFault:
+    """The board fault of this name, or SimulatorError naming the unknown one."""
+    try:
+        return BoardFault(name)
+    except ValueError:
+        raise SimulatorError(f"unknown board fault {name!r}") from None
+
+
 LINK_FAULTS = frozenset(f.value for f in LinkFault)
 BOARD_FAULTS = frozenset(f.value for f in BoardFault)
 DEFAULT_DELAY_MS = 500

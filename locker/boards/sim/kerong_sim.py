@@ -14,7 +14,7 @@ from typing import Any
 
 from locker.boards import kerong_protocol as kp
 from locker.boards.sim.errors import SimulatorError
-from locker.boards.sim.faults import BoardFault
+from locker.boards.sim.faults import BoardFault, board_fault
 
 
 @dataclass
@@ -139,10 +139,7 @@ class KerongSimulator:
         self, name: str, on: bool, board: int | None = None, channel: int | None = None
     ) -> None:
         """Switch a board fault on one channel; no board means every board, no channel every one."""
-        try:
-            fault = BoardFault(name)
-        except ValueError:
-            raise SimulatorError(f"unknown board fault {name!r}") from None
+        fault = board_fault(name)
         with self._lock:
             for state in self._select(board, channel):
                 if on:

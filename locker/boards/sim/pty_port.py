@@ -14,11 +14,11 @@ import selectors
 import shutil
 import tempfile
 import termios
-import threading
 import tty
 from pathlib import Path
 
 from locker.boards.sim.faults import Handler
+from locker.boards.sim.sim_port import SimPort
 from locker.boards.sim.waker import ServeThread
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ READ_SIZE = 4096
 WRITE_TIMEOUT_S = 1.0
 
 
-class PtyPort:
+class PtyPort(SimPort):
     """One pty and one reader thread that feeds received bytes to `handler` and writes back."""
 
     def __init__(
@@ -40,6 +40,7 @@ class PtyPort:
         baudrate: int | None = None,
         idle_tick_s: float | None = None,
     ) -> None:
+        super().__init__()
         self._handler = handler
         # Boards with a main loop of their own (timers, events, a watchdog) need running while
         # the host is silent: after this long without bytes the handler gets b"".
@@ -50,7 +51,6 @@ class PtyPort:
         # Made last, so a refused argument leaves no directory behind; stop() removes it.
         self._dir = Path(tempfile.mkdtemp(prefix="locker-sim-"))
         self.path = str(self._dir / name)
-        self._lock = threading.Lock()
         self._fds: tuple[int, int] | None = None
         self._thread: ServeThread | None = None
         self.ignored = 0
@@ -61,34 +61,11 @@ class PtyPort:
         """Whether a pty is open behind `path`."""
         return self._fds is not None
 
-    def start(self) -> None:
-        """Open the pty, point `path` at it and start answering."""
-        with self._lock:
-            self._plug()
-
     def stop(self) -> None:
         """Close the pty and remove `path` and its directory."""
         with self._lock:
             self._unplug()
             shutil.rmtree(self._dir, ignore_errors=True)
-
-    def unplug(self) -> None:
-        """Pull the cable: close the pty and remove `path`."""
-        with self._lock:
-            self._unplug()
-
-    def replug(self) -> None:
-        """Put it back: a new pty behind the same `path`."""
-        with self._lock:
-            if self._fds is None:
-                self._plug()
-
-    def __enter__(self) -> PtyPort:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def _plug(self) -> None:
         master, slave = os.openpty()

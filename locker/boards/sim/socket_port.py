@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import selectors
 import socket
-import threading
 
 from locker.boards.sim.faults import Handler
+from locker.boards.sim.sim_port import SimPort
 from locker.boards.sim.waker import ServeThread
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ READ_SIZE = 4096
 WRITE_TIMEOUT_S = 1.0
 
 
-class SocketPort:
+class SocketPort(SimPort):
     """One listening socket and one thread serving one client with `handler`."""
 
     def __init__(
@@ -30,12 +30,12 @@ class SocketPort:
         port: int = 0,
         idle_tick_s: float | None = None,
     ) -> None:
+        super().__init__()
         self._handler = handler
         # As PtyPort: after this long without bytes the handler gets b"" to run its main loop.
         self._idle_tick_s = idle_tick_s
         self.host = host
         self.port = port
-        self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._thread: ServeThread | None = None
         self._client: socket.socket | None = None
@@ -49,34 +49,6 @@ class SocketPort:
     def plugged(self) -> bool:
         """Whether the port is listening."""
         return self._listener is not None
-
-    def start(self) -> None:
-        """Listen and start answering."""
-        with self._lock:
-            self._plug()
-
-    def stop(self) -> None:
-        """Drop the client and stop listening."""
-        with self._lock:
-            self._unplug()
-
-    def unplug(self) -> None:
-        """Pull the cable: drop the client and refuse new ones."""
-        with self._lock:
-            self._unplug()
-
-    def replug(self) -> None:
-        """Listen again on the same port."""
-        with self._lock:
-            if self._listener is None:
-                self._plug()
-
-    def __enter__(self) -> SocketPort:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def _plug(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
