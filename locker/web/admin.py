@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -15,9 +14,7 @@ from flask import (
     flash,
     g,
     redirect,
-    render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -40,14 +37,19 @@ from locker.services.force_open import force_open
 from locker.services.reissue_code import reissue_code
 from locker.services.service_state import return_to_service, set_out_of_service
 from locker.web.admin_doors import DoorFilter, filtered, parse_filter, rows_csv, short_time
-from locker.web.app import locker_ctx
+from locker.web.admin_session import (
+    admin_page,
+    end_admin_session,
+    no_store,
+    require_admin,
+    start_admin_session,
+)
+from locker.web.request_context import locker_ctx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_admin)
+bp.after_request(no_store)
 
-SESSION_KEY = "admin"
-IDLE_TIMEOUT = timedelta(minutes=10)
-# Reachable without an admin session; everything else in the blueprint is checked.
-PUBLIC_ENDPOINTS = frozenset({"admin.login"})
 ALARM_ACTIONS = frozenset(
     {"alarm.door_opened_without_command", "alert.door_left_open", "sensor.fault", "door.fault"}
 )
@@ -55,62 +57,6 @@ RECENT_ALARMS = 20
 # The store gives the newest door commands first; the log filters within this many.
 DOOR_LOG_SCAN = 10_000
 DOOR_LOG_SHOWN = 500
-
-
-def _now() -> datetime:
-    """The app's clock (a fake one in tests), so the idle timeout follows it."""
-    return locker_ctx().clock.now()
-
-
-def _session_admin(value: Any) -> tuple[str, datetime] | None:
-    """(name, last seen) of a session's admin, or None for anything that is not one."""
-    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-        return None
-    try:
-        return value["name"], datetime.fromisoformat(str(value.get("seen")))
-    except ValueError:
-        return None
-
-
-def _to_login(expired: bool = False) -> Redirect:
-    """303 to the login form; the page asked for comes back as `next`."""
-    args: dict[str, Any] = {"next": request.path} if request.method == "GET" else {}
-    if expired:
-        args["expired"] = "1"
-    return redirect(url_for("admin.login", **args), 303)
-
-
-@bp.before_request
-def _require_admin() -> Redirect | None:
-    """The role check: no admin session, a courier's, or an idle one goes to the login."""
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    admin = _session_admin(session.get(SESSION_KEY))
-    if admin is None:
-        session.pop(SESSION_KEY, None)
-        return _to_login()
-    name, seen = admin
-    now = _now()
-    if now - seen > IDLE_TIMEOUT or locker_ctx().store.admin_password_hash(name) is None:
-        session.pop(SESSION_KEY, None)
-        return _to_login(expired=True)
-    session[SESSION_KEY] = {"name": name, "seen": now.isoformat()}
-    g.admin = name
-    return None
-
-
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Admin pages hold codes and the log: no browser or proxy keeps a copy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def admin_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
-    """Render an admin page with the locker and the logged-in admin."""
-    return render_template(
-        template, locker=locker_ctx().store.locker(), admin=g.get("admin"), **values
-    ), status
 
 
 def _safe_next(target: str | None) -> str:
@@ -138,16 +84,14 @@ def login() -> Redirect | tuple[str, int]:
         return admin_page("admin/login.html", 429, error="locked", seconds=seconds, **values)
     except AuthenticationError:
         return admin_page("admin/login.html", 401, error="wrong", username=username, **values)
-    # A fresh session: nothing a courier or an earlier visitor left in it carries over.
-    session.clear()
-    session[SESSION_KEY] = {"name": username, "seen": ctx.clock.now().isoformat()}
+    start_admin_session(username)
     return redirect(_safe_next(request.form.get("next")), 303)
 
 
 @bp.post("/logout")
 def logout() -> Redirect:
     """End the admin session."""
-    session.pop(SESSION_KEY, None)
+    end_admin_session()
     return redirect(url_for("admin.login"), 303)
 
 

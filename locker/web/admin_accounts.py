@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -18,15 +18,18 @@ from locker.services.accounts import (
 )
 from locker.services.errors import ServiceError
 from locker.store import StoreError
-from locker.web.admin import admin_page, bp
-from locker.web.app import locker_ctx
+from locker.web.admin_session import admin_page, no_store, require_admin
+from locker.web.request_context import locker_ctx
 
+bp = Blueprint("accounts", __name__, url_prefix="/admin")
+bp.before_request(require_admin)
+bp.after_request(no_store)
 REFUSALS = (DomainError, ServiceError, StoreError)
 
 
 def _back(message: str, ok: bool = True) -> Response:
     flash(message, "ok" if ok else "error")
-    return redirect(url_for("admin.accounts"), 303)
+    return redirect(url_for("accounts.accounts"), 303)
 
 
 def _courier_id() -> int:

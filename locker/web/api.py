@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
 
-from locker.web.app import locker_ctx
 from locker.web.cabinet_view import cabinet_columns
 from locker.web.kiosk_screen import from_kiosk_screen
 from locker.web.live_events import HEARTBEAT_S, Broadcaster
+from locker.web.request_context import locker_ctx
 
 bp = Blueprint("api", __name__)
 SCREEN_ONLY = ("ticket", "ticket_kind", "tracking")

@@ -9,20 +9,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, render_template
 from flask_wtf import CSRFProtect
 
 from locker.boards.detached import DetachedBoard
-from locker.composition import build_context, open_store
+from locker.composition import open_store
 from locker.config import Settings, load_settings
 from locker.health import HardwareHealth
 from locker.ports import Clock, LockBoard
 from locker.scanner.camera_service import CameraService
-from locker.services.context import LockerContext
 from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
 from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
+from locker.web.request_context import close_request_context
 
 if TYPE_CHECKING:
     from locker.web.demo import DemoTools
@@ -61,11 +61,7 @@ def create_app(
     # The dispatcher issues these for the camera's scans; the pages redeem them here.
     app.extensions["locker_tickets"] = tickets if tickets is not None else ScanTickets(clock)
 
-    @app.teardown_appcontext
-    def _close_store(_error: BaseException | None) -> None:
-        ctx = g.pop("locker_ctx", None)
-        if ctx is not None:
-            ctx.store.close()
+    close_request_context(app)
 
     @app.errorhandler(StoreError)
     def _not_set_up(error: StoreError) -> tuple[str, int]:
@@ -75,14 +71,13 @@ def create_app(
     def _globals() -> dict[str, Any]:
         return {"support_contact": settings.support_contact}
 
-    from locker.web import admin, admin_accounts, api, courier, kiosk, scan_claims  # noqa: F401
-
-    # admin_accounts adds its routes to admin.bp when imported.
+    from locker.web import admin, admin_accounts, api, courier, kiosk, scan_claims
 
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(courier.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_accounts.bp)
     app.register_blueprint(scan_claims.bp)
     if demo is not None:
         from locker.web import demo as demo_page
@@ -100,16 +95,3 @@ def _session_key(settings: Settings) -> bytes:
     except StoreError:
         return secrets.token_bytes(32)
     return hmac.new(secret, b"kiosk session key", hashlib.sha256).digest()
-
-
-def locker_ctx() -> LockerContext:
-    """The request's use-case context; its store is opened once per request and closed after."""
-    if "locker_ctx" not in g:
-        settings: Settings = current_app.config["LOCKER_SETTINGS"]
-        g.locker_ctx = build_context(
-            settings, open_store(settings), current_app.extensions["locker_board"]
-        )
-        if current_app.extensions["locker_clock"] is not None:
-            g.locker_ctx.clock = current_app.extensions["locker_clock"]
-    ctx: LockerContext = g.locker_ctx
-    return ctx

@@ -20,9 +20,9 @@ from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
 from locker.services.report_door_problem import report_door_not_opened
 from locker.services.retrieve_expired import expired_for, retrieve_expired
-from locker.web.app import locker_ctx
 from locker.web.cabinet_view import cabinet_columns, fitting_by_size, free_by_size
 from locker.web.refusal_text import refusal_text
+from locker.web.request_context import locker_ctx
 
 bp = Blueprint("courier", __name__, url_prefix="/courier")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -18,7 +18,7 @@ from locker.domain.models import Address
 from locker.domain.states import ParcelState
 from locker.scanner.demo_camera import DemoCamera
 from locker.services.accounts import issue_badge
-from locker.web.app import locker_ctx
+from locker.web.request_context import locker_ctx
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 

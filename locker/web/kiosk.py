@@ -16,9 +16,9 @@ from locker.services.collect_parcel import (
     collect_siblings,
 )
 from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
-from locker.web.app import locker_ctx
 from locker.web.cabinet_view import cabinet_columns, free_by_size
 from locker.web.courier import BULK
+from locker.web.request_context import locker_ctx
 
 bp = Blueprint("kiosk", __name__)
 MORE = "more_parcels"

@@ -16,10 +16,10 @@ from locker.services.accounts import badge_holder
 from locker.services.collect_parcel import collect_siblings
 from locker.services.errors import AuthenticationError, DoorDidNotOpenError
 from locker.services.scan_tickets import COURIER, MORE, ScanTickets
-from locker.web.app import locker_ctx
 from locker.web.courier import courier_page, start_session
 from locker.web.kiosk import kiosk_page
 from locker.web.kiosk_screen import from_kiosk_screen
+from locker.web.request_context import locker_ctx
 
 bp = Blueprint("scan_claims", __name__)
 

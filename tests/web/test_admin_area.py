@@ -13,7 +13,7 @@ from locker.config import Settings
 from locker.domain.door_watch import DoorWatch
 from locker.ports import DoorEvent, DoorEventKind
 from locker.services.door_events import handle_door_event
-from locker.web import admin, create_app
+from locker.web import create_app
 from tests.conftest import ADMIN_PASSWORD
 
 PHONE = "13812345678"
@@ -56,10 +56,7 @@ def goes_to_login(response) -> bool:
 @pytest.fixture
 def app(ctx, db_path, board, clock):
     settings = Settings(db=db_path, language="en")
-    made = create_app(settings, board=board, clock=clock)
-    if "admin" not in made.blueprints:  # until create_app registers the admin area itself
-        made.register_blueprint(admin.bp)
-    return made
+    return create_app(settings, board=board, clock=clock)
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ BLUEPRINT_ROLES = {
     "scan_claims": PUBLIC,  # a one-time ticket from a camera scan is the credential
     "courier": COURIER,
     "admin": ADMIN,
+    "accounts": ADMIN,
 }
 # The ways into and out of the staff screens, open to anyone at the kiosk.
 PUBLIC_ENTRIES = {
