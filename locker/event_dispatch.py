@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from locker.domain.door_watch import DoorWatch
+from locker.domain.states import CompartmentState
 from locker.ports import DoorEvent
 from locker.scanner.scan_events import ScanEvent
 from locker.services.context import LockerContext
@@ -66,6 +67,7 @@ class EventDispatcher:
     def _run(self) -> None:
         ctx = self._make_context()
         try:
+            self._watch_doors_left_open(ctx)
             while True:
                 try:
                     event = self.events.get(timeout=TICK_S)
@@ -78,6 +80,17 @@ class EventDispatcher:
             close = getattr(ctx.store, "close", None)
             if close is not None:
                 close()
+
+    def _watch_doors_left_open(self, ctx: LockerContext) -> None:
+        """Doors the records hold open at start: watched from their last command, so a door
+        left open across a restart is still reminded of and alerted."""
+        try:
+            for compartment in ctx.store.compartments(CompartmentState.OPEN):
+                last = ctx.store.last_door_operation(compartment.label)
+                since = last.started_at if last is not None else ctx.clock.now()
+                self.watch.opened(compartment.label, since)
+        except Exception:
+            log.exception("reading the doors left open failed; they are watched from now on")
 
     def _handle(self, ctx: LockerContext, event: object) -> None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from locker.hardware import Hardware
+from locker.composition.hardware import Hardware
 from locker.scanner.camera_service import CameraService
 
 

@@ -94,6 +94,8 @@ class DoorOperation:
     parcel_id: int | None
     outcome: str
     started_at: datetime
+    # The tracking number a deposit's door was opened for.
+    tracking: str | None = None
 
 
 class ParcelStore(Protocol):
@@ -136,6 +138,10 @@ class ParcelStore(Protocol):
 
     def set_compartment_state(self, label: str, state: CompartmentState) -> None:
         """Store a compartment's new state (the caller has checked the transition)."""
+        ...
+
+    def record_door_opened(self, label: str, at: datetime) -> None:
+        """Remember that the board reported this door opening."""
         ...
 
     def load_layout(self, layout: Layout) -> None:
@@ -194,6 +200,10 @@ class ParcelStore(Protocol):
         """Give the parcel a new code; returns the new code serial."""
         ...
 
+    def set_undo_requested(self, parcel_id: int, at: datetime | None) -> None:
+        """Mark (or, with None, unmark) a deposit the courier asked to undo."""
+        ...
+
     def purge_personal_data(self, finished_before: datetime) -> int:
         """Erase phone numbers of parcels finished before a date; returns how many."""
         ...
@@ -245,9 +255,24 @@ class ParcelStore(Protocol):
 
     # journal, outbox, keypad, audit
     def begin_door_operation(
-        self, compartment: str, purpose: str, actor: str, parcel_id: int | None, at: datetime
+        self,
+        compartment: str,
+        purpose: str,
+        actor: str,
+        parcel_id: int | None,
+        at: datetime,
+        tracking: str | None = None,
     ) -> int:
         """Journal a door command before it is sent; returns its id."""
+        ...
+
+    def door_operation_in_flight(
+        self,
+        compartment: str | None = None,
+        parcel_id: int | None = None,
+        tracking: str | None = None,
+    ) -> DoorOperation | None:
+        """The pending door command for this door, parcel or deposit, if one is in flight."""
         ...
 
     def finish_door_operation(self, op_id: int, outcome: str, at: datetime) -> None:

@@ -32,10 +32,10 @@ from locker.boards import kerong_protocol as kp
 from locker.boards.in_memory import InMemoryBoard
 from locker.boards.sim.bench import SimBench
 from locker.boards.sim.kerong_sim import KerongSimulator
+from locker.composition.hardware import start_hardware
 from locker.domain.models import Size
 from locker.domain.states import CompartmentState, ParcelState
 from locker.event_dispatch import EventDispatcher
-from locker.hardware import start_hardware
 from locker.scanner.camera_service import ScanLoop
 from locker.scanner.decoding import FrameDecoder
 from locker.scanner.grabber import FrameGrabber

@@ -31,6 +31,8 @@ class InMemoryBoard:
     silent: set[Address] = field(default_factory=set)
     _channels: dict[Address, _Channel] = field(default_factory=dict)
     opened: list[Address] = field(default_factory=list)
+    # Boards without item sensors report None for what is inside.
+    sensors: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _channel(self, address: Address) -> _Channel:
@@ -53,7 +55,9 @@ class InMemoryBoard:
         """Every channel of one board."""
         with self._lock:
             return {
-                n: ChannelStatus(n, c.locked, c.door_closed, c.item_present)
+                n: ChannelStatus(
+                    n, c.locked, c.door_closed, c.item_present if self.sensors else None
+                )
                 for n in range(1, CHANNELS + 1)
                 for c in [self._channel(Address(bus, board, n))]
             }

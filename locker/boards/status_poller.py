@@ -25,6 +25,7 @@ class StatusPoller:
         on_event: Callable[[DoorEvent], None],
         interval_s: float = 0.5,
         take_unlocked: Callable[[], set[tuple[int, int]]] = set,
+        expected_closed: Mapping[tuple[int, int], bool] | None = None,
     ) -> None:
         self.bus = bus
         self.boards = sorted(boards)
@@ -34,7 +35,13 @@ class StatusPoller:
         # Channels our own commands unlocked since the last poll: a door opened and shut again
         # between two polls would otherwise go unseen.
         self._take_unlocked = take_unlocked
+        # What the records say each door is doing (closed or not), as if it were the last
+        # read: the first read then reports every door that changed while nobody watched.
         self._last: dict[int, Mapping[int, ChannelStatus]] = {}
+        for (board, channel), closed in (expected_closed or {}).items():
+            known = dict(self._last.get(board, {}))
+            known[channel] = ChannelStatus(channel, closed, closed)
+            self._last[board] = known
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -53,8 +60,8 @@ class StatusPoller:
             self._last[board] = now
             for channel, status in now.items():
                 old = before.get(channel)
-                # Without an earlier read (the first one is the baseline) only our own unlocks
-                # count as changes.
+                # Without an earlier read or an expectation (the first read is then the
+                # baseline) only our own unlocks count as changes.
                 was_closed = None if old is None else old.door_closed
                 address = Address(self.bus, board, channel)
                 if (board, channel) in unlocked and was_closed is not False:

@@ -53,6 +53,8 @@ class Compartment:
     address: Address
     low: bool
     state: CompartmentState
+    # When the board last reported the door opening, if it ever did.
+    door_opened_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Parcel:
     deposited_at: datetime | None
     expires_at: datetime | None
     courier_id: int | None
+    # The courier asked to undo the deposit: it is undone when the door shuts on an empty box.
+    undo_requested_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,12 @@ from dataclasses import dataclass, replace
 
 from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
-from locker.domain.models import Parcel
+from locker.domain.models import Compartment, Parcel
 from locker.domain.pickup_code import hash_code, normalise_typed_code
 from locker.domain.qr_payload import QrCheck, QrVerdict
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
-from locker.ports import UnlockOutcome
 from locker.services.context import LockerContext
-from locker.services.door_commands import move_compartment, unlock
+from locker.services.door_commands import DoorCommand, fire_door, move_compartment
 from locker.services.errors import CodeRejectedError, DoorDidNotOpenError
 from locker.services.failure_budgets import KEYPAD, attempts_left, refill, refuse_if_locked, spend
 
@@ -97,34 +96,43 @@ def collect_by_code(ctx: LockerContext, typed: str) -> PickupResult:
     return _open_for_pickup(ctx, parcel, "code")
 
 
+def _still_waiting(ctx: LockerContext, parcel_id: int) -> Parcel:
+    """The parcel as it stands now, refused unless it still waits in its door."""
+    current = ctx.store.parcel(parcel_id)
+    if current is None:
+        raise CodeRejectedError(refusal_message(QrCheck(QrVerdict.UNKNOWN)), QrVerdict.UNKNOWN)
+    verdicts = {
+        ParcelState.COLLECTED: QrVerdict.USED,
+        ParcelState.EXPIRED: QrVerdict.EXPIRED,
+    }
+    if current.state is not ParcelState.DEPOSITED:
+        verdict = verdicts.get(current.state, QrVerdict.WITHDRAWN)
+        raise CodeRejectedError(refusal_message(QrCheck(verdict)), verdict)
+    return current
+
+
 def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupResult:
     store = ctx.store
     label = parcel.compartment
     if label is None:
         raise InvalidInputError(f"parcel {parcel.tracking} has no compartment")
-    compartment = store.compartment(label)
-    if compartment.state in CompartmentState.unusable():
-        raise DoorDidNotOpenError(
-            f"door {label} is out of order. Your parcel is safe inside: "
-            "please contact support to collect it.",
-            label,
-            "not_tried",
-        )
-    outcome = unlock(ctx, compartment, "collect", RECIPIENT, parcel.id)
-    if outcome is not UnlockOutcome.CONFIRMED:
-        raise DoorDidNotOpenError(
-            f"door {label} did not open. Your parcel is safe inside and the door is "
-            "reported for repair: please contact support.",
-            label,
-            outcome.value,
-        )
-    now = ctx.clock.now()
-    with store.transaction():
-        # Re-read: a second scan of the same code may have collected it meanwhile.
-        current = store.parcel(parcel.id)
-        assert current is not None
+
+    def check(compartment: Compartment) -> None:
+        # Judged again inside the claim: a second tap, the camera and the keypad may all be
+        # after this parcel at once, and only one of them may open its door.
+        _still_waiting(ctx, parcel.id)
+        if compartment.state in CompartmentState.unusable():
+            raise DoorDidNotOpenError(
+                f"door {label} is out of order. Your parcel is safe inside: "
+                "please contact support to collect it.",
+                label,
+                "not_tried",
+            )
+
+    def settle() -> None:
+        now = ctx.clock.now()
         store.set_parcel_state(
-            parcel.id, next_parcel_state(current.state, ParcelState.COLLECTED), now
+            parcel.id, next_parcel_state(ParcelState.DEPOSITED, ParcelState.COLLECTED), now
         )
         if store.compartment(label).state is CompartmentState.OCCUPIED:
             move_compartment(ctx, label, CompartmentState.OPEN)
@@ -136,6 +144,16 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
             {"parcel_id": parcel.id, "compartment": label, "method": method},
             now,
         )
+
+    fired = fire_door(ctx, DoorCommand(label, "collect", RECIPIENT, parcel.id), check, settle)
+    if not fired.confirmed:
+        raise DoorDidNotOpenError(
+            f"door {label} did not open. Your parcel is safe inside and the door is "
+            "reported for repair: please contact support.",
+            label,
+            fired.outcome.value,
+        )
+    now = ctx.clock.now()
     more = tuple(
         p
         for p in store.parcels(frozenset({ParcelState.DEPOSITED}))

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from locker.domain import qr_payload
 from locker.domain.allocation import choose_compartment
 from locker.domain.errors import InvalidInputError
-from locker.domain.models import Compartment, Parcel, Size
+from locker.domain.models import Compartment, Courier, Parcel, Size
 from locker.domain.phone import mask_phone, normalise_phone
 from locker.domain.pickup_code import issue_code
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
-from locker.ports import UnlockOutcome
 from locker.services.context import LockerContext
-from locker.services.door_commands import move_compartment, unlock
+from locker.services.door_commands import DoorCommand, claim_door, fire_claimed, move_compartment
 from locker.services.errors import (
+    DoorBusyError,
     DoorDidNotOpenError,
     NoCompartmentError,
     NotAllowedError,
@@ -43,13 +43,37 @@ def normalise_tracking(text: str) -> str:
     return tracking
 
 
-def _reserve(ctx: LockerContext, carrier: str, tracking: str, size: Size, low: bool) -> Compartment:
+def _claim(
+    ctx: LockerContext,
+    courier_id: int,
+    tracking: str,
+    size: Size,
+    low: bool,
+) -> tuple[Courier, Compartment, DoorCommand, int]:
+    """In one transaction: check the courier and the parcel, reserve a door, journal its unlock.
+
+    A second tap of the same deposit finds the first one's command in flight and is refused
+    before it can reserve a second door.
+    """
     store = ctx.store
     with store.transaction():
+        courier = store.courier(courier_id)
+        if courier is None or not courier.active:
+            raise NotFoundError("this courier account does not exist or is disabled")
         existing = store.parcel_by_tracking(tracking)
-        if existing and existing.carrier == carrier and existing.state in ParcelState.live():
+        if (
+            existing
+            and existing.carrier == courier.carrier
+            and existing.state in ParcelState.live()
+        ):
             where = f" in {existing.compartment}" if existing.compartment else ""
             raise NotAllowedError(f"parcel {tracking} is already in this locker{where}")
+        busy = store.door_operation_in_flight(tracking=tracking)
+        if busy is not None:
+            raise DoorBusyError(
+                f"door {busy.compartment} is being opened for parcel {tracking} already",
+                busy.compartment,
+            )
         chosen = choose_compartment(store.compartments(CompartmentState.FREE), size, low)
         if chosen is None:
             low_text = "low " if low else ""
@@ -57,7 +81,9 @@ def _reserve(ctx: LockerContext, carrier: str, tracking: str, size: Size, low: b
                 f"no free {low_text}compartment of size {size.value} or larger"
             )
         move_compartment(ctx, chosen.label, CompartmentState.RESERVED)
-    return chosen
+        command = DoorCommand(chosen.label, "deposit", f"courier:{courier_id}", None, tracking)
+        op_id = claim_door(ctx, command)
+    return courier, chosen, command, op_id
 
 
 def deposit_parcel(
@@ -68,43 +94,31 @@ def deposit_parcel(
     size: Size,
     needs_low: bool = False,
 ) -> DepositReceipt:
-    """Deposit one parcel; on any failure no compartment stays reserved and no parcel exists."""
-    store = ctx.store
+    """Deposit one parcel; on any failure no compartment stays reserved and no parcel exists.
+
+    Two commits: the claim (door reserved, unlock journaled) and the settlement (the unlock's
+    outcome with, when confirmed, the parcel, its code, its message and its audit record).
+    """
     tracking = normalise_tracking(tracking)
     phone = normalise_phone(phone)
-    courier = store.courier(courier_id)
-    if courier is None or not courier.active:
-        raise NotFoundError("this courier account does not exist or is disabled")
-    compartment = _reserve(ctx, courier.carrier, tracking, size, needs_low)
-    actor = f"courier:{courier_id}"
-    try:
-        outcome = unlock(ctx, compartment, "deposit", actor, None)
-    except BaseException:
-        _release(ctx, compartment.label)
-        raise
-    if outcome is not UnlockOutcome.CONFIRMED:
+    courier, compartment, command, op_id = _claim(ctx, courier_id, tracking, size, needs_low)
+    fired = fire_claimed(
+        ctx,
+        op_id,
+        compartment,
+        command,
+        lambda: _record(
+            ctx, courier_id, courier.carrier, tracking, phone, size, needs_low, compartment
+        ),
+    )
+    if fired.settled is None:
         raise DoorDidNotOpenError(
             f"door {compartment.label} did not open; it is reported for repair. "
             "No parcel was recorded: try again to get another door.",
             compartment.label,
-            outcome.value,
+            fired.outcome.value,
         )
-    try:
-        return _record(
-            ctx, courier_id, courier.carrier, tracking, phone, size, needs_low, compartment
-        )
-    except BaseException:
-        # The door is physically open but nothing was recorded: say so, so that closing
-        # it frees the compartment again.
-        with store.transaction():
-            move_compartment(ctx, compartment.label, CompartmentState.OPEN)
-        raise
-
-
-def _release(ctx: LockerContext, label: str) -> None:
-    with ctx.store.transaction():
-        if ctx.store.compartment(label).state is CompartmentState.RESERVED:
-            move_compartment(ctx, label, CompartmentState.FREE)
+    return fired.settled
 
 
 def _record(
@@ -120,7 +134,7 @@ def _record(
     store = ctx.store
     now = ctx.clock.now()
     expires_at = now + ctx.rules.pickup_window
-    with store.transaction():
+    with store.transaction():  # a savepoint inside the settlement's transaction
         info = store.locker()
         code, code_hash = issue_code(
             info.secret, store.live_code_hashes(), ctx.rules.code_length, ctx.code_source

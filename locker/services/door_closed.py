@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from locker.domain.states import CompartmentState
+from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
 
@@ -12,14 +12,42 @@ def door_closed(
 ) -> CompartmentState:
     """Settle an open compartment after its door shut, as the records say.
 
-    An item sensor that disagrees with the records is reported as a sensor fault for an admin
-    to check, but does not take the door out of use: a broken sensor must not stop a
-    recipient's legitimate unlock (decision 0006).
+    A deposit the courier asked to undo is undone now, unless the item sensor says the parcel
+    is still inside. An item sensor that disagrees with the records is reported as a sensor
+    fault for an admin to check, but does not take the door out of use: a broken sensor must
+    not stop a recipient's legitimate unlock (decision 0006).
     """
     store = ctx.store
     with store.transaction():
         state = store.compartment(label).state
-        holds_parcel = store.parcel_in(label) is not None
+        parcel = store.parcel_in(label)
+        if state is CompartmentState.OPEN and parcel and parcel.undo_requested_at is not None:
+            now = ctx.clock.now()
+            if item_present:
+                store.set_undo_requested(parcel.id, None)
+                store.append_audit(
+                    f"courier:{parcel.courier_id}",
+                    "parcel.undo_refused",
+                    parcel.tracking,
+                    {"parcel_id": parcel.id, "compartment": label, "item_present": True},
+                    now,
+                )
+                move_compartment(ctx, label, CompartmentState.OCCUPIED)
+                return CompartmentState.OCCUPIED
+            store.set_parcel_state(
+                parcel.id, next_parcel_state(parcel.state, ParcelState.CANCELLED), now
+            )
+            store.cancel_notifications(parcel.id)
+            store.append_audit(
+                f"courier:{parcel.courier_id}",
+                "parcel.cancelled",
+                parcel.tracking,
+                {"parcel_id": parcel.id, "compartment": label, "item_present": item_present},
+                now,
+            )
+            move_compartment(ctx, label, CompartmentState.FREE)
+            return CompartmentState.FREE
+        holds_parcel = parcel is not None
         if item_present is not None and item_present != holds_parcel:
             store.append_audit(
                 "system",

@@ -35,6 +35,8 @@ def handle_door_event(ctx: LockerContext, event: DoorEvent, watch: DoorWatch) ->
         door_closed(ctx, label, event.item_present)
         return DoorNotice(label, "closed", f"door {label} is closed")
     watch.opened(label, now)
+    with store.transaction():
+        store.record_door_opened(label, now)
     last = store.last_door_operation(label)
     closed_at = watch.last_closed(label)
     # Our command explains one opening: a re-opening after the door shut again does not count.

@@ -36,6 +36,14 @@ class DoorDidNotOpenError(ServiceError):
         self.outcome = outcome
 
 
+class DoorBusyError(ServiceError):
+    """A command for this door, parcel or deposit is in flight: it is not sent a second time."""
+
+    def __init__(self, message: str, compartment: str) -> None:
+        super().__init__(message)
+        self.compartment = compartment
+
+
 class CodeRejectedError(ServiceError):
     """A pickup code or QR opens nothing; `verdict` says why."""
 

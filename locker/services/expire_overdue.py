@@ -16,6 +16,11 @@ def expire_overdue(ctx: LockerContext) -> list[Parcel]:
         for parcel in store.parcels(frozenset({ParcelState.DEPOSITED})):
             if parcel.expires_at is None or parcel.expires_at > now:
                 continue
+            # A door opening for it now (a pickup at the last second, an undo) settles it.
+            if parcel.undo_requested_at is not None or store.door_operation_in_flight(
+                parcel.compartment, parcel.id
+            ):
+                continue
             store.set_parcel_state(
                 parcel.id, next_parcel_state(parcel.state, ParcelState.EXPIRED), now
             )

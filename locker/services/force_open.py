@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from locker.domain.errors import InvalidInputError
+from locker.domain.models import Compartment
 from locker.domain.states import CompartmentState
-from locker.ports import UnlockOutcome
 from locker.services.context import LockerContext
-from locker.services.door_commands import move_compartment, unlock
+from locker.services.door_commands import DoorCommand, fire_door, move_compartment
 from locker.services.errors import DoorDidNotOpenError, NotFoundError
 
 MIN_REASON_CHARS = 3
@@ -19,22 +19,24 @@ def force_open(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
         raise InvalidInputError("say why the door is opened: a reason is required")
     store = ctx.store
     try:
-        compartment = store.compartment(label)
+        store.compartment(label)
     except KeyError:
         raise NotFoundError(f"no compartment {label}") from None
-    with store.transaction():
-        store.append_audit(
-            f"admin:{admin}", "door.force_open", label, {"reason": reason}, ctx.clock.now()
-        )
-    outcome = unlock(ctx, compartment, "service", f"admin:{admin}", None)
-    if outcome is not UnlockOutcome.CONFIRMED:
-        raise DoorDidNotOpenError(
-            f"door {label} did not open ({outcome.value}); it is flagged as a fault",
-            label,
-            outcome.value,
-        )
-    with store.transaction():
+    actor = f"admin:{admin}"
+
+    def audited(compartment: Compartment) -> None:
+        store.append_audit(actor, "door.force_open", label, {"reason": reason}, ctx.clock.now())
+
+    def opened() -> None:
         # Only an occupied door has a row for "opened for service"; a free, faulty or
         # out-of-service door keeps its state while it stands open.
         if store.compartment(label).state is CompartmentState.OCCUPIED:
             move_compartment(ctx, label, CompartmentState.OPEN)
+
+    fired = fire_door(ctx, DoorCommand(label, "service", actor), audited, opened)
+    if not fired.confirmed:
+        raise DoorDidNotOpenError(
+            f"door {label} did not open ({fired.outcome.value}); it is flagged as a fault",
+            label,
+            fired.outcome.value,
+        )

@@ -26,20 +26,25 @@ def retrieve_expired(ctx: LockerContext, courier_id: int, tracking: str) -> str:
     parcel = parcel_by_tracking(ctx, tracking)
     if parcel.carrier != courier.carrier:
         raise NotAllowedError(f"parcel {parcel.tracking} belongs to another carrier")
-    if parcel.state is not ParcelState.EXPIRED:
-        raise NotAllowedError(f"parcel {parcel.tracking} is {parcel.state.value}, not expired")
     actor = f"courier:{courier_id}"
-    label = open_parcel_door(ctx, parcel, "retrieve", actor)
-    store = ctx.store
-    with store.transaction():
-        store.set_parcel_state(
-            parcel.id, next_parcel_state(parcel.state, ParcelState.RETURNED), ctx.clock.now()
+
+    def still_expired(current: Parcel) -> None:
+        if current.state is not ParcelState.EXPIRED:
+            raise NotAllowedError(
+                f"parcel {current.tracking} is {current.state.value}, not expired"
+            )
+
+    def returned() -> None:
+        now = ctx.clock.now()
+        ctx.store.set_parcel_state(
+            parcel.id, next_parcel_state(ParcelState.EXPIRED, ParcelState.RETURNED), now
         )
-        store.append_audit(
+        ctx.store.append_audit(
             actor,
             "parcel.returned",
             parcel.tracking,
-            {"parcel_id": parcel.id, "compartment": label},
-            ctx.clock.now(),
+            {"parcel_id": parcel.id, "compartment": parcel.compartment},
+            now,
         )
-    return label
+
+    return open_parcel_door(ctx, parcel, "retrieve", actor, still_expired, returned)

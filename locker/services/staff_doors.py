@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from locker.domain.models import Parcel
+from collections.abc import Callable
+
+from locker.domain.models import Compartment, Parcel
 from locker.domain.states import CompartmentState
-from locker.ports import UnlockOutcome
 from locker.services.context import LockerContext
-from locker.services.door_commands import move_compartment, unlock
+from locker.services.door_commands import DoorCommand, fire_door, move_compartment
 from locker.services.errors import DoorDidNotOpenError, NotFoundError
 
 
@@ -18,23 +19,49 @@ def parcel_by_tracking(ctx: LockerContext, tracking: str) -> Parcel:
     return parcel
 
 
-def open_parcel_door(ctx: LockerContext, parcel: Parcel, purpose: str, actor: str) -> str:
-    """Open the door a parcel sits behind unless it already stands open; returns its label."""
+def open_parcel_door(
+    ctx: LockerContext,
+    parcel: Parcel,
+    purpose: str,
+    actor: str,
+    check: Callable[[Parcel], None],
+    settle: Callable[[], None],
+) -> str:
+    """Open the door a parcel sits behind, unless it already stands open, and settle.
+
+    `check` sees the parcel as it stands inside the claim and raises to refuse; `settle` runs
+    in the same transaction as the confirmed unlock (or alone, for a door already open).
+    Returns the door's label.
+    """
     label = parcel.compartment
     if label is None:
         raise NotFoundError(f"parcel {parcel.tracking} is in no compartment")
-    compartment = ctx.store.compartment(label)
-    if compartment.state is CompartmentState.OPEN:
-        return label
-    outcome = unlock(ctx, compartment, purpose, actor, parcel.id)
-    if outcome is not UnlockOutcome.CONFIRMED:
+    store = ctx.store
+    with store.transaction():
+        current = store.parcel(parcel.id)
+        if current is None:
+            raise NotFoundError(f"no parcel {parcel.tracking} in this locker")
+        check(current)
+        if store.compartment(label).state is CompartmentState.OPEN:
+            settle()
+            return label
+
+    def opened() -> None:
+        if store.compartment(label).state is CompartmentState.OCCUPIED:
+            move_compartment(ctx, label, CompartmentState.OPEN)
+        settle()
+
+    def check_again(compartment: Compartment) -> None:
+        current = store.parcel(parcel.id)
+        assert current is not None
+        check(current)
+
+    fired = fire_door(ctx, DoorCommand(label, purpose, actor, parcel.id), check_again, opened)
+    if not fired.confirmed:
         raise DoorDidNotOpenError(
             f"door {label} did not open; the parcel stays inside and the door is reported "
             "for repair",
             label,
-            outcome.value,
+            fired.outcome.value,
         )
-    with ctx.store.transaction():
-        if ctx.store.compartment(label).state is CompartmentState.OCCUPIED:
-            move_compartment(ctx, label, CompartmentState.OPEN)
     return label

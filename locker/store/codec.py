@@ -31,6 +31,7 @@ def compartment_from_row(row: dict[str, Any]) -> Compartment:
         address=Address(row["bus"], row["board"], row["channel"]),
         low=bool(row["low"]),
         state=CompartmentState(row["state"]),
+        door_opened_at=parse_time(row.get("door_opened_at")),
     )
 
 
@@ -49,6 +50,7 @@ def parcel_from_row(row: dict[str, Any]) -> Parcel:
         deposited_at=parse_time(row["deposited_at"]),
         expires_at=parse_time(row["expires_at"]),
         courier_id=row["courier_id"],
+        undo_requested_at=parse_time(row.get("undo_requested_at")),
     )
 
 

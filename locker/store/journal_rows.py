@@ -23,6 +23,7 @@ def _operation(row: dict[str, Any]) -> DoorOperation:
         row["parcel_id"],
         row["outcome"],
         parse_time(row["started_at"]) or datetime.min,
+        row["tracking"],
     )
 
 
@@ -32,15 +33,36 @@ class JournalRows:
     db: sqlite_utils.Database
 
     def begin_door_operation(
-        self, compartment: str, purpose: str, actor: str, parcel_id: int | None, at: datetime
+        self,
+        compartment: str,
+        purpose: str,
+        actor: str,
+        parcel_id: int | None,
+        at: datetime,
+        tracking: str | None = None,
     ) -> int:
         """Journal a door command before it is sent; returns its id."""
         cursor = self.db.execute(
-            "INSERT INTO door_ops (compartment, purpose, actor, parcel_id, started_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [compartment, purpose, actor, parcel_id, time_text(at)],
+            "INSERT INTO door_ops (compartment, purpose, actor, parcel_id, started_at, tracking) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [compartment, purpose, actor, parcel_id, time_text(at), tracking],
         )
         return int(cursor.lastrowid or 0)
+
+    def door_operation_in_flight(
+        self,
+        compartment: str | None = None,
+        parcel_id: int | None = None,
+        tracking: str | None = None,
+    ) -> DoorOperation | None:
+        """The pending door command for this door, parcel or deposit, if one is in flight."""
+        for row in self.db.query(
+            "SELECT * FROM door_ops WHERE outcome = 'pending' "
+            "AND (compartment = ? OR parcel_id = ? OR tracking = ?) ORDER BY id LIMIT 1",
+            [compartment, parcel_id, tracking],
+        ):
+            return _operation(row)
+        return None
 
     def finish_door_operation(self, op_id: int, outcome: str, at: datetime) -> None:
         """Journal the outcome of a door command."""

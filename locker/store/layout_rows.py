@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlite_utils
 
 from locker.domain.layout import BusSpec, Layout
 from locker.domain.models import Address, Compartment
 from locker.domain.states import CompartmentState, ParcelState
-from locker.store.codec import compartment_from_row
+from locker.store.codec import compartment_from_row, time_text
 from locker.store.errors import StoreError
 
 _INSIDE = tuple(s.value for s in ParcelState.inside())
@@ -49,6 +50,12 @@ class LayoutRows:
     def set_compartment_state(self, label: str, state: CompartmentState) -> None:
         """Store a compartment's state; the caller checked the move against the table."""
         self.db.execute("UPDATE compartments SET state = ? WHERE label = ?", [state.value, label])
+
+    def record_door_opened(self, label: str, at: datetime) -> None:
+        """Remember that the board reported this door opening."""
+        self.db.execute(
+            "UPDATE compartments SET door_opened_at = ? WHERE label = ?", [time_text(at), label]
+        )
 
     def buses(self) -> Sequence[BusSpec]:
         """Every bus of the layout."""

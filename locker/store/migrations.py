@@ -162,6 +162,33 @@ def m003_bus_lock_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m006_door_claims(db: sqlite_utils.Database) -> None:
+    """One door command in flight per door, parcel and deposit; door reports; pending undos."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE door_ops ADD COLUMN tracking TEXT;
+        ALTER TABLE compartments ADD COLUMN door_opened_at TEXT;
+        ALTER TABLE parcels ADD COLUMN undo_requested_at TEXT;
+        -- Before the indexes: commands left in flight twice for one door could only come
+        -- from a race; the older ones are as interrupted as start-up would find them.
+        UPDATE door_ops SET outcome = 'interrupted' WHERE outcome = 'pending' AND id NOT IN
+            (SELECT MAX(id) FROM door_ops WHERE outcome = 'pending' GROUP BY compartment);
+        UPDATE door_ops SET outcome = 'interrupted' WHERE outcome = 'pending'
+            AND parcel_id IS NOT NULL AND id NOT IN (SELECT MAX(id) FROM door_ops
+            WHERE outcome = 'pending' AND parcel_id IS NOT NULL GROUP BY parcel_id);
+        -- A door is never commanded twice at once, nor a parcel's door, nor one deposit.
+        CREATE UNIQUE INDEX door_ops_one_per_door ON door_ops(compartment)
+            WHERE outcome = 'pending';
+        CREATE UNIQUE INDEX door_ops_one_per_parcel ON door_ops(parcel_id)
+            WHERE outcome = 'pending' AND parcel_id IS NOT NULL;
+        CREATE UNIQUE INDEX door_ops_one_per_deposit ON door_ops(tracking)
+            WHERE outcome = 'pending' AND tracking IS NOT NULL;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) -> list[str]:
     """Apply what is pending; returns the names applied."""
     pending = [m.name for m in migrations.pending(db)]

@@ -131,6 +131,12 @@ class ParcelRows:
         assert parcel is not None
         return parcel.code_serial
 
+    def set_undo_requested(self, parcel_id: int, at: datetime | None) -> None:
+        """Mark (or, with None, unmark) a deposit the courier asked to undo."""
+        self.db.execute(
+            "UPDATE parcels SET undo_requested_at = ? WHERE id = ?", [time_text(at), parcel_id]
+        )
+
     def purge_personal_data(self, finished_before: datetime) -> int:
         """Erase phone numbers of parcels finished before a date; returns how many."""
         cursor = self.db.execute(

@@ -44,6 +44,7 @@ from locker.web.admin_session import (
     require_admin,
     start_admin_session,
 )
+from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -67,6 +68,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def login() -> Redirect | tuple[str, int]:
     """Username and password, within the account's failure budget."""
     values: dict[str, Any] = {
@@ -89,6 +91,7 @@ def login() -> Redirect | tuple[str, int]:
 
 
 @bp.post("/logout")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def logout() -> Redirect:
     """End the admin session."""
     end_admin_session()
@@ -196,6 +199,7 @@ def _label() -> str:
 
 
 @bp.post("/doors/open")
+@once_per_tap()
 def open_door() -> Redirect:
     """Force a door open for service; the reason goes on the audit record."""
     label = _label()
@@ -213,6 +217,7 @@ def open_door() -> Redirect:
 
 
 @bp.post("/compartments/out-of-service")
+@once_per_tap()
 def take_out() -> Redirect:
     """Stop using a compartment, with a reason."""
     label = _label()
@@ -237,6 +242,7 @@ def take_out() -> Redirect:
 
 
 @bp.post("/compartments/in-service")
+@once_per_tap()
 def put_back() -> Redirect:
     """Put a faulty or out-of-service compartment back into use."""
     label = _label()
@@ -256,6 +262,7 @@ def put_back() -> Redirect:
 
 
 @bp.route("/reissue", methods=["GET", "POST"])
+@once_per_tap()
 def reissue() -> tuple[str, int]:
     """A new pickup code for a parcel, shown on this one response only."""
     if request.method == "GET":

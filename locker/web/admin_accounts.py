@@ -19,6 +19,7 @@ from locker.services.accounts import (
 from locker.services.errors import ServiceError
 from locker.store import StoreError
 from locker.web.admin_session import admin_page, no_store, require_admin
+from locker.web.repeat_guard import once_per_tap
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
@@ -46,6 +47,7 @@ def accounts() -> tuple[str, int]:
 
 
 @bp.post("/couriers")
+@once_per_tap()
 def new_courier() -> Any:
     """Add a courier; the id they log in with is shown once."""
     form = request.form
@@ -65,6 +67,7 @@ def new_courier() -> Any:
 
 
 @bp.post("/couriers/active")
+@once_per_tap()
 def courier_active() -> Any:
     """Disable or enable a courier account."""
     active = request.form.get("active") == "yes"
@@ -76,6 +79,7 @@ def courier_active() -> Any:
 
 
 @bp.post("/couriers/pin")
+@once_per_tap()
 def courier_pin() -> Any:
     """Give a courier a new PIN."""
     try:
@@ -88,6 +92,7 @@ def courier_pin() -> Any:
 
 
 @bp.post("/admins")
+@once_per_tap()
 def new_admin() -> Any:
     """Add another admin."""
     try:
@@ -103,6 +108,7 @@ def new_admin() -> Any:
 
 
 @bp.post("/password")
+@once_per_tap()
 def own_password() -> Any:
     """Change the logged-in admin's own password."""
     try:

@@ -13,7 +13,7 @@ from flask import Flask, render_template
 from flask_wtf import CSRFProtect
 
 from locker.boards.detached import DetachedBoard
-from locker.composition import open_store
+from locker.composition.context import open_store
 from locker.config import Settings, load_settings
 from locker.health import HardwareHealth
 from locker.ports import Clock, LockBoard
@@ -22,6 +22,7 @@ from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
 from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
+from locker.web.repeat_guard import RepeatGuard
 from locker.web.request_context import close_request_context
 
 if TYPE_CHECKING:
@@ -60,6 +61,10 @@ def create_app(
     app.extensions["locker_health"] = health or (lambda: HardwareHealth())
     # The dispatcher issues these for the camera's scans; the pages redeem them here.
     app.extensions["locker_tickets"] = tickets if tickets is not None else ScanTickets(clock)
+    # On the app's clock, so that tests can let a double tap's moment pass.
+    app.extensions["locker_repeats"] = (
+        RepeatGuard(lambda: clock.now().timestamp()) if clock is not None else RepeatGuard()
+    )
 
     close_request_context(app)
 
@@ -71,13 +76,14 @@ def create_app(
     def _globals() -> dict[str, Any]:
         return {"support_contact": settings.support_contact}
 
-    from locker.web import admin, admin_accounts, api, courier, kiosk, scan_claims
+    from locker.web import admin, admin_accounts, api, courier, kiosk, repeat_guard, scan_claims
 
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(courier.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_accounts.bp)
+    app.register_blueprint(repeat_guard.bp)
     app.register_blueprint(scan_claims.bp)
     if demo is not None:
         from locker.web import demo as demo_page

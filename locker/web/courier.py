@@ -12,16 +12,18 @@ from werkzeug.wrappers import Response
 
 from locker.domain import badge
 from locker.domain.errors import DomainError
-from locker.domain.models import Courier, Size
+from locker.domain.models import Courier, Parcel, Size
 from locker.domain.phone import mask_phone
+from locker.domain.states import ParcelState
 from locker.services.accounts import login_by_badge, login_courier
 from locker.services.cancel_deposit import cancel_deposit
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
-from locker.services.report_door_problem import report_door_not_opened
+from locker.services.report_door_problem import door_problem_refusal, report_door_not_opened
 from locker.services.retrieve_expired import expired_for, retrieve_expired
 from locker.web.cabinet_view import cabinet_columns, fitting_by_size, free_by_size
 from locker.web.refusal_text import refusal_text
+from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("courier", __name__, url_prefix="/courier")
@@ -74,6 +76,7 @@ def courier_page(template: str, status: int = 200, **values: Any) -> tuple[str, 
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def login() -> Any:
     """Courier id and PIN, or a badge QR scanned into the id field by a keyboard-wedge scanner."""
     if request.method == "GET":
@@ -104,6 +107,7 @@ def start_session(courier: Courier) -> None:
 
 
 @bp.post("/logout")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def logout() -> Response:
     """Leave the courier screens."""
     session.pop("courier", None)
@@ -148,6 +152,7 @@ def _chosen_size(text: str) -> Size:
 
 @bp.route("/deposit", methods=["GET", "POST"])
 @courier_required
+@once_per_tap()
 def deposit() -> tuple[str, int]:
     """Scan or type the tracking number, enter the phone, choose a size: the door opens."""
     if request.method == "GET":
@@ -159,9 +164,10 @@ def deposit() -> tuple[str, int]:
         session[BULK] = {"size": size, "low": low}
     else:
         session.pop(BULK, None)
+    ctx = locker_ctx()
     try:
         receipt = deposit_parcel(
-            locker_ctx(),
+            ctx,
             _courier_id(),
             form.get("tracking", ""),
             form.get("phone", ""),
@@ -178,28 +184,57 @@ def deposit() -> tuple[str, int]:
         receipt=receipt,
         masked_phone=mask_phone(receipt.parcel.recipient_phone),
         bulk=BULK in session,
+        door_problem=door_problem_refusal(ctx, receipt.parcel, _courier_id()) is None,
     )
+
+
+def _own_parcel(tracking: str) -> Parcel | None:
+    """The courier's own parcel with this tracking number, if there is one."""
+    parcel = locker_ctx().store.parcel_by_tracking(tracking.strip().upper()[:40])
+    return parcel if parcel is not None and parcel.courier_id == _courier_id() else None
 
 
 @bp.post("/undo")
 @courier_required
+@once_per_tap()
 def undo() -> tuple[str, int]:
     """Take back a wrong deposit (within the cancel window): its door opens again if shut."""
-    ctx = locker_ctx()
     tracking = request.form.get("tracking", "")
-    parcel = ctx.store.parcel_by_tracking(tracking.strip().upper())
-    size = ctx.store.compartment(parcel.compartment).size if parcel and parcel.compartment else None
     try:
-        label = cancel_deposit(ctx, _courier_id(), tracking)
+        label = cancel_deposit(locker_ctx(), _courier_id(), tracking)
     except (DomainError, ServiceError) as refusal:
         return _menu(400, error=refusal_text(refusal))
-    sizes = list(Size)
-    bigger = sizes[sizes.index(size) + 1].value if size and size is not sizes[-1] else None
-    return courier_page("courier/undone.html", door=label, tracking=tracking, bigger=bigger)
+    parcel = _own_parcel(tracking)
+    assert parcel is not None
+    return courier_page("courier/undo.html", door=label, tracking=parcel.tracking)
+
+
+@bp.get("/undo")
+@courier_required
+def undo_result() -> tuple[str, int]:
+    """How an undo ended once the door shut: undone, or the parcel is still inside."""
+    parcel = _own_parcel(request.args.get("tracking", ""))
+    if parcel is None:
+        return _menu()
+    if parcel.state is ParcelState.CANCELLED:
+        size = parcel.size
+        sizes = list(Size)
+        bigger = sizes[sizes.index(size) + 1].value if size and size is not sizes[-1] else None
+        return courier_page(
+            "courier/undone.html", door=parcel.compartment, tracking=parcel.tracking, bigger=bigger
+        )
+    # Not undone: the door still stands open, or the sensor saw the parcel still inside.
+    return courier_page(
+        "courier/undo.html",
+        door=parcel.compartment,
+        tracking=parcel.tracking,
+        still_inside=parcel.undo_requested_at is None,
+    )
 
 
 @bp.post("/door-problem")
 @courier_required
+@once_per_tap()
 def door_problem() -> tuple[str, int]:
     """The door did not open: withdraw the deposit, flag the door, and offer another one."""
     tracking = request.form.get("tracking", "")
@@ -212,6 +247,7 @@ def door_problem() -> tuple[str, int]:
 
 @bp.route("/retrieve", methods=["GET", "POST"])
 @courier_required
+@once_per_tap()
 def retrieve() -> tuple[str, int]:
     """Expired parcels of this courier's carrier, opened one by one."""
     ctx = locker_ctx()

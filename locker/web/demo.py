@@ -18,6 +18,7 @@ from locker.domain.models import Address
 from locker.domain.states import ParcelState
 from locker.scanner.demo_camera import DemoCamera
 from locker.services.accounts import issue_badge
+from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
@@ -80,6 +81,7 @@ def cabinet() -> str:
 
 
 @bp.post("/close/<label>")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def close_door(label: str) -> Response:
     """Push a door shut."""
     model, board = _tools().board_of(_address(label))
@@ -88,6 +90,7 @@ def close_door(label: str) -> Response:
 
 
 @bp.post("/force/<label>")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def force_door(label: str) -> Response:
     """Pull a door open with no command (raises the alarm)."""
     model, board = _tools().board_of(_address(label))
@@ -96,6 +99,7 @@ def force_door(label: str) -> Response:
 
 
 @bp.post("/item/<label>")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def toggle_item(label: str) -> Response:
     """Put an item in, or take it out."""
     address = _address(label)
@@ -108,6 +112,7 @@ def toggle_item(label: str) -> Response:
 
 
 @bp.post("/show/<int:parcel_id>")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def show_qr(parcel_id: int) -> Response:
     """Hold the parcel's current pickup QR up to the synthetic camera."""
     ctx = locker_ctx()
@@ -121,6 +126,7 @@ def show_qr(parcel_id: int) -> Response:
 
 
 @bp.post("/badge/<int:courier_id>")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def show_badge(courier_id: int) -> Response:
     """Show a courier's new badge to the camera; it revokes their last one (fine in a demo)."""
     ctx = locker_ctx()

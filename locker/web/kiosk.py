@@ -15,9 +15,17 @@ from locker.services.collect_parcel import (
     collect_by_qr,
     collect_siblings,
 )
-from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
+from locker.services.errors import (
+    CodeRejectedError,
+    DoorBusyError,
+    DoorDidNotOpenError,
+    LockedOutError,
+)
+from locker.services.scan_tickets import MORE as MORE_TICKET
+from locker.services.scan_tickets import ScanTickets
 from locker.web.cabinet_view import cabinet_columns, free_by_size
 from locker.web.courier import BULK
+from locker.web.repeat_guard import once_per_tap
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("kiosk", __name__)
@@ -53,17 +61,36 @@ def camera_preview() -> Response:
 def home() -> tuple[str, int]:
     """Home screen: show the code to the camera, or type it on the keypad."""
     if request.args.get("idle"):
-        # The screen was left alone: nobody may walk up to a logged-in staff session.
+        # The screen was left alone: nobody may walk up to a logged-in staff session, nor to
+        # the last recipient's offer to open their other doors.
         for staff_key in ("courier", "admin", BULK):
             session.pop(staff_key, None)
+        _drop_offer()
     return kiosk_page("kiosk/home.html")
+
+
+def _tickets() -> ScanTickets:
+    tickets: ScanTickets = current_app.extensions["locker_tickets"]
+    return tickets
+
+
+def _drop_offer() -> None:
+    """Forget the offer to open more doors, here and on the server, where it is kept."""
+    token = session.pop(MORE, None)
+    if isinstance(token, str):
+        _tickets().redeem(token, MORE_TICKET)
 
 
 def _opened(results: list[PickupResult]) -> tuple[str, int]:
     more = [
         p.id for r in results for p in r.more_parcels if p.id not in {x.parcel.id for x in results}
     ]
-    session[MORE] = {"first": results[0].parcel.id, "ids": sorted(set(more))}
+    _drop_offer()
+    if more:
+        # The offer lives on the server as a one-time ticket that expires with the screen: a
+        # copy of this session cookie replayed later opens nothing.
+        offer = {"first": results[0].parcel.id, "ids": sorted(set(more))}
+        session[MORE] = _tickets().issue(MORE_TICKET, offer)
     return kiosk_page(
         "kiosk/opened.html",
         doors=[r.compartment for r in results],
@@ -72,6 +99,7 @@ def _opened(results: list[PickupResult]) -> tuple[str, int]:
 
 
 @bp.post("/pickup")
+@once_per_tap()
 def pickup() -> tuple[str, int]:
     """A typed (or keyboard-wedge scanned) pickup code."""
     ctx = locker_ctx()
@@ -97,15 +125,19 @@ def pickup() -> tuple[str, int]:
         )
     except DoorDidNotOpenError as failure:
         return kiosk_page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+    except DoorBusyError as busy:
+        return kiosk_page("kiosk/refused.html", 409, reason="door_busy", door=busy.compartment)
     return _opened([result])
 
 
 @bp.post("/pickup/more")
+@once_per_tap(subject=lambda: session.get(MORE))
 def pickup_more() -> tuple[str, int]:
     """Open the same recipient's other parcels, after they said yes."""
-    pending = session.pop(MORE, None)
+    token = session.pop(MORE, None)
+    pending = _tickets().redeem(token, MORE_TICKET) if isinstance(token, str) else None
     if not pending or not pending.get("ids"):
-        return home()
+        return kiosk_page("kiosk/refused.html", 403, reason="offer_expired")
     try:
         results = collect_siblings(locker_ctx(), pending["first"], pending["ids"])
     except DoorDidNotOpenError as failure:

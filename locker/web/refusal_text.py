@@ -60,6 +60,18 @@ _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: _("This courier account is disabled."),
     ),
     (
+        re.compile(r"door (\S+) is being opened"),
+        lambda m: _("Door %(door)s is being opened already. Wait a moment.", door=m[1]),
+    ),
+    (
+        re.compile(r"the board saw door (\S+) open"),
+        lambda m: _(
+            "The board saw door %(door)s open, so the parcel may be inside. "
+            "Use undo to take it back.",
+            door=m[1],
+        ),
+    ),
+    (
         re.compile(r"size must be one of"),
         lambda m: _("Choose a size."),
     ),

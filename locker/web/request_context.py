@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 
-from locker.composition import build_context, open_store
+from locker.composition.context import build_context, open_store
 from locker.config import Settings
 from locker.services.context import LockerContext
 

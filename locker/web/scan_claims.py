@@ -19,6 +19,7 @@ from locker.services.scan_tickets import COURIER, MORE, ScanTickets
 from locker.web.courier import courier_page, start_session
 from locker.web.kiosk import kiosk_page
 from locker.web.kiosk_screen import from_kiosk_screen
+from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("scan_claims", __name__)
@@ -32,6 +33,7 @@ def _redeem(kind: str) -> Any | None:
 
 
 @bp.post("/courier/badge")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
 def courier_badge() -> Any:
     """Log in the courier whose badge the camera just saw, for the page that redeems the ticket."""
     claim = _redeem(COURIER)
@@ -47,6 +49,7 @@ def courier_badge() -> Any:
 
 
 @bp.post("/pickup/more-scan")
+@once_per_tap()
 def pickup_more_scan() -> tuple[str, int]:
     """Open the other parcels of the recipient whose QR the camera just saw, after they said yes."""
     claim = _redeem(MORE)

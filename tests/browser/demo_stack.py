@@ -12,7 +12,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from locker.cli.serve import notice_to_pages, scan_to_pages
 from locker.config import Settings
 from locker.scanner.camera_service import CameraService
 from locker.scanner.decoding import FrameDecoder
@@ -22,6 +21,7 @@ from locker.services.context import LockerContext
 from locker.web import create_app
 from locker.web.demo import DemoTools
 from locker.web.live_events import Broadcaster
+from locker.web.page_events import notice_to_pages, scan_to_pages
 from tests.browser.conftest import SUPPORT_CONTACT
 from tests.hardware.conftest import running_locker
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from locker.cli.serve import scan_event
 from locker.domain.models import Size
 from locker.services.expire_overdue import expire_overdue
 from locker.services.scan_pickup import pickup_by_scan
+from locker.web.page_events import scan_event
 from tests.browser.screens import VIEWPORTS
 from tests.conftest import COURIER_PIN
 

@@ -13,8 +13,8 @@ from locker.boards.kerong_protocol import KerongDecoder
 from locker.boards.serial_bus import SerialBus
 from locker.boards.sim.bench import SimBench
 from locker.boards.sim.kerong_sim import KerongSimulator
+from locker.composition.hardware import start_hardware
 from locker.event_dispatch import EventDispatcher
-from locker.hardware import start_hardware
 from locker.services.context import LockerContext
 from locker.services.scan_tickets import ScanTickets
 from locker.store import SqliteStore

@@ -28,10 +28,36 @@ def test_a_courier_undoes_a_wrong_deposit_within_ten_minutes(ctx, courier, clock
     receipt = courier.deposit()
     clock.advance(minutes=9)
     assert cancel_deposit(ctx, courier.id, receipt.parcel.tracking) == receipt.compartment
+    # The door is open again; the deposit stands until it shuts on an empty compartment.
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.DEPOSITED
+    assert state_of(ctx, receipt.compartment) is CompartmentState.OPEN
+    courier.close(receipt.compartment, item_present=False)
     assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.CANCELLED
     assert [m["status"] for m in ctx.store.outbox()] == ["cancelled"]
-    courier.close(receipt.compartment, item_present=False)
     assert state_of(ctx, receipt.compartment) is CompartmentState.FREE
+
+
+def test_an_undo_is_not_done_while_the_sensor_still_sees_the_parcel(ctx, courier):
+    receipt = courier.deposit()
+    cancel_deposit(ctx, courier.id, receipt.parcel.tracking)
+    courier.close(receipt.compartment, item_present=True)
+    parcel = ctx.store.parcel(receipt.parcel.id)
+    assert parcel.state is ParcelState.DEPOSITED and parcel.undo_requested_at is None
+    assert state_of(ctx, receipt.compartment) is CompartmentState.OCCUPIED
+    assert [r.action for r in ctx.store.audit_records()][-1] == "parcel.undo_refused"
+    # Asked again, it works once the box is empty.
+    cancel_deposit(ctx, courier.id, receipt.parcel.tracking)
+    courier.close(receipt.compartment, item_present=False)
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.CANCELLED
+
+
+def test_an_undo_asked_twice_opens_the_door_once(ctx, courier, board):
+    receipt = courier.deposit()
+    board.opened.clear()
+    cancel_deposit(ctx, courier.id, receipt.parcel.tracking)
+    cancel_deposit(ctx, courier.id, receipt.parcel.tracking)
+    assert len(board.opened) == 1
+    assert [r.action for r in ctx.store.audit_records()].count("parcel.undo_requested") == 1
 
 
 def test_undo_with_the_door_still_open_needs_no_second_unlock(ctx, courier, board):
@@ -43,6 +69,7 @@ def test_undo_with_the_door_still_open_needs_no_second_unlock(ctx, courier, boar
     assert board.opened == []
     courier.close(receipt.compartment, item_present=False)
     assert state_of(ctx, receipt.compartment) is CompartmentState.FREE
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.CANCELLED
 
 
 def test_undo_after_ten_minutes_or_by_another_courier_is_refused(ctx, courier, clock):

@@ -83,10 +83,33 @@ def test_a_wrong_deposit_is_undone_and_its_door_frees_up(screens, courier, ctx):
     screens.login(courier.id)
     screens.deposit()
     response = screens.post("/courier/undo", tracking="SF0000000001")
-    assert "undone" in text(response)
-    assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.CANCELLED
+    assert "The deposit is undone when the door is shut" in text(response)
+    assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.DEPOSITED
     courier.close("A01", item_present=False)
+    assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.CANCELLED
     assert ctx.store.compartment("A01").state is CompartmentState.FREE
+    # The page follows the door: once it is shut, it shows how the undo ended.
+    assert "undone" in text(screens.client.get("/courier/undo?tracking=SF0000000001"))
+
+
+def test_an_undo_shut_on_the_parcel_says_the_deposit_stands(screens, courier, ctx):
+    screens.login(courier.id)
+    screens.deposit()
+    screens.post("/courier/undo", tracking="SF0000000001")
+    courier.close("A01", item_present=True)
+    page = text(screens.client.get("/courier/undo?tracking=SF0000000001"))
+    assert "The parcel is still in door A01" in page
+    assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.DEPOSITED
+
+
+def test_the_door_problem_is_not_offered_once_the_door_was_shut(screens, courier, ctx):
+    screens.login(courier.id)
+    assert 'id="door-problem"' in text(screens.deposit())
+    courier.close("A01", item_present=True)
+    response = screens.post("/courier/door-problem", tracking="SF0000000001")
+    assert response.status_code == 400 and "Use undo" in text(response)
+    assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.DEPOSITED
+    assert ctx.store.compartment("A01").state is CompartmentState.OCCUPIED
 
 
 def test_expired_parcels_are_listed_and_opened_one_by_one(screens, courier, ctx, clock):
@@ -174,9 +197,10 @@ def test_leaving_bulk_mode_forgets_the_kept_choices(screens, courier):
 def test_a_parcel_that_does_not_fit_is_offered_a_bigger_door(screens, courier, ctx):
     screens.login(courier.id)
     screens.deposit(size="S")
-    page = text(screens.post("/courier/undo", tracking="SF0000000001"))
-    assert "/courier/deposit?tracking=SF0000000001&amp;size=M" in page
+    screens.post("/courier/undo", tracking="SF0000000001")
     courier.close("A01", item_present=False)
+    page = text(screens.client.get("/courier/undo?tracking=SF0000000001"))
+    assert "/courier/deposit?tracking=SF0000000001&amp;size=M" in page
     assert ctx.store.compartment("A01").state is CompartmentState.FREE
 
 
@@ -200,8 +224,8 @@ def test_the_free_counts_per_size_are_served_for_live_updates(screens, courier):
 
 
 def test_too_many_wrong_pins_pause_the_login_with_a_countdown(screens, courier):
-    for _ in range(5):
-        screens.login(courier.id, "0000")
+    for wrong in ("0000", "0001", "0002", "0003", "0004"):
+        screens.login(courier.id, wrong)
     response = screens.login(courier.id)
     assert response.status_code == 429
     assert 'data-error="locked"' in text(response)

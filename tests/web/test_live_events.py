@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from locker.cli.serve import scan_event
 from locker.config import Settings
 from locker.services.scan_pickup import pickup_by_scan
 from locker.web import create_app
 from locker.web.live_events import QUEUE_LIMIT, Broadcaster
+from locker.web.page_events import scan_event
 
 
 def test_every_page_gets_every_event_and_a_slow_page_loses_only_its_oldest():

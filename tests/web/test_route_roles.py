@@ -44,6 +44,7 @@ BLUEPRINT_ROLES = {
     "api": PUBLIC,
     "demo": PUBLIC,  # registered in demo mode only
     "scan_claims": PUBLIC,  # a one-time ticket from a camera scan is the credential
+    "repeats": PUBLIC,  # a repeat's page: a random token, shown only to whoever sent the first
     "courier": COURIER,
     "admin": ADMIN,
     "accounts": ADMIN,
@@ -178,6 +179,7 @@ class Locker:
             "label": self.label,
             "parcel_id": self.parcel_id,
             "courier_id": self.courier_id,
+            "token": "no-such-repeat",
             "tracking": TRACKING,
             "username": NIGHT_ADMIN,
         }

@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from locker.cli.serve import scan_to_pages
 from locker.config import Settings
 from locker.domain.states import ParcelState
 from locker.event_dispatch import EventDispatcher
@@ -20,6 +19,7 @@ from locker.services.scan_pickup import pickup_by_scan
 from locker.services.scan_tickets import ScanTickets
 from locker.store import SqliteStore
 from locker.web import create_app
+from locker.web.page_events import scan_to_pages
 from tests.web.live_pages import scan_seen_by_page
 
 PHONE = "13812345678"
@@ -119,7 +119,9 @@ def test_a_claim_without_its_csrf_token_is_refused_and_keeps_the_ticket(app, ctx
     assert claim(client, "/courier/badge", outcome.ticket).status_code == 302
 
 
-def test_a_more_parcels_ticket_opens_the_other_parcels_once(app, ctx, courier, board, tickets):
+def test_a_more_parcels_ticket_opens_the_other_parcels_once(
+    app, ctx, courier, board, tickets, clock
+):
     first, second = two_parcels(courier)
     outcome = pickup_by_scan(ctx, first.qr, tickets)
     client = app.test_client()
@@ -129,6 +131,15 @@ def test_a_more_parcels_ticket_opens_the_other_parcels_once(app, ctx, courier, b
     assert f"Door {second.compartment} is open" in page
     assert ctx.store.parcel(second.parcel.id).state is ParcelState.COLLECTED
     opened = list(board.opened)
+    # At once, it is a double tap: the same page again, and no door.
+    repeat = client.post(
+        "/pickup/more-scan",
+        data={"csrf_token": csrf(client), "ticket": outcome.ticket},
+        follow_redirects=True,
+    )
+    assert f"Door {second.compartment} is open" in repeat.get_data(as_text=True)
+    assert board.opened == opened
+    clock.advance(seconds=61)
     again = claim(client, "/pickup/more-scan", outcome.ticket)
     assert again.status_code == 403
     assert "This offer has ended." in again.get_data(as_text=True)

@@ -15,7 +15,7 @@ import pytest
 import waitress
 from waitress import wasyncore
 
-from locker.cli.serve import THREADS
+from locker.composition.running import THREADS
 from locker.config import Settings
 from locker.scanner.camera_service import CameraService
 from locker.scanner.decoding import FrameDecoder

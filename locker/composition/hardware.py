@@ -16,6 +16,7 @@ from locker.boards.router import BoardRouter
 from locker.boards.status_poller import StatusPoller
 from locker.domain.layout import BusSpec
 from locker.domain.models import Compartment
+from locker.domain.states import CompartmentState
 from locker.ports import DoorEvent
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,15 @@ class Hardware:
             connection.bus.stop()
         for bench in self.simulators.values():
             bench.stop()
+
+
+def expected_doors(compartments: Sequence[Compartment], bus: str) -> dict[tuple[int, int], bool]:
+    """Whether the records expect each door of a bus to be shut: all but the open ones."""
+    return {
+        (c.address.board, c.address.channel): c.state is not CompartmentState.OPEN
+        for c in compartments
+        if c.address.bus == bus
+    }
 
 
 def boards_by_bus(compartments: Sequence[Compartment]) -> dict[str, set[int]]:
@@ -125,6 +135,7 @@ def start_hardware(
                     on_event,
                     poll_interval_s,
                     take_unlocked=getattr(connection.driver, "take_unlocked", set),
+                    expected_closed=expected_doors(compartments, spec.name),
                 )
                 connection.bus.on_reconnect = poller.resync
                 if hasattr(connection.driver, "on_door_hint"):

@@ -1,14 +1,12 @@
-"""The composition root: the one place that picks concrete adapters from the settings."""
+"""The use cases' context over the configured store: the rules, the store and a board."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from locker.boards.detached import DetachedBoard
 from locker.config import Settings
 from locker.domain.failure_budget import FailurePolicy
-from locker.log_masking import install_phone_masking
 from locker.ports import LockBoard
 from locker.services.context import LockerContext, Rules
 from locker.store import SqliteStore
@@ -41,11 +39,3 @@ def build_context(
 ) -> LockerContext:
     """A use-case context over an open store; without a board, door commands are refused."""
     return LockerContext(store=store, board=board or DetachedBoard(), rules=rules_from(settings))
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr, with every phone number masked; a second call only changes the level."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    root = logging.getLogger()
-    root.setLevel(level)
-    install_phone_masking(root)

@@ -1,0 +1,227 @@
+"""The composition root: build and start the whole locker in order, and stop it in reverse.
+
+`start_locker` is the one place that picks the running locker's parts from the settings:
+the store, the lock boards and their pollers, the event dispatcher, the background workers,
+the camera and scanner module, and the web app. `locker run` only parses its options, calls
+it and serves what it returns.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from locker.boards.port_lock import PortBusyError
+from locker.composition.context import build_context, open_store
+from locker.composition.hardware import Hardware, HardwareConfigError, start_hardware
+from locker.composition.instance_lock import InstanceBusyError, InstanceLock
+from locker.composition.scanners import Scanners, start_scanners
+from locker.config import Settings
+from locker.event_dispatch import EventDispatcher
+from locker.health import health_of
+from locker.periodic import PeriodicTask
+from locker.ports import Clock
+from locker.services.expire_overdue import expire_overdue
+from locker.services.reconcile import reconcile
+from locker.services.scan_tickets import ScanTickets
+from locker.store import StoreError
+from locker.web.live_events import Broadcaster
+from locker.web.page_events import notice_to_pages, scan_to_pages
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+# Enough that open event streams and camera previews never starve page requests.
+THREADS = 16
+# The buses get this long to open before start-up reads the boards.
+CONNECT_WAIT_S = 2.0
+
+
+class LockerStartError(Exception):
+    """The locker cannot start as configured; the message says why in one line."""
+
+
+@dataclass
+class RunningLocker:
+    """The started parts of one locker; `stop()` ends them in the reverse of their start."""
+
+    settings: Settings
+    live: Broadcaster
+    instance: InstanceLock
+    stoppers: list[tuple[str, Any]] = field(default_factory=list)
+    hardware: Hardware | None = None
+    dispatcher: EventDispatcher | None = None
+    scanners: Scanners | None = None
+    app: Flask | None = None
+
+    def started(self, name: str, stop: Any) -> None:
+        """Remember how to stop a part that has started."""
+        self.stoppers.append((name, stop))
+
+    def stop(self) -> None:
+        """Stop every started part, newest first; a part that fails to stop is logged."""
+        while self.stoppers:
+            name, stop = self.stoppers.pop()
+            try:
+                stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+        self.instance.release()
+
+    def serve(self, host: str, port: int) -> None:
+        """Serve the web app until interrupted; a port in use is one clear line."""
+        import waitress
+
+        assert self.app is not None
+        try:
+            server = waitress.create_server(self.app, host=host, port=port, threads=THREADS)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise LockerStartError(
+                    f"{host}:{port} is in use by another program: stop it or choose --port"
+                ) from None
+            raise LockerStartError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        server.run()
+
+
+def start_locker(
+    settings: Settings,
+    *,
+    demo: bool = False,
+    simulators: dict[str, Any] | None = None,
+    clock: Clock | None = None,
+) -> RunningLocker:
+    """Start the locker over its database, in order; anything that fails stops what started.
+
+    In demo mode the buses get in-process simulators (or the started `simulators` given),
+    the camera a synthetic one, and the web app the virtual cabinet.
+    """
+    try:
+        instance = InstanceLock(settings.db).acquire()
+    except InstanceBusyError as error:
+        raise LockerStartError(str(error)) from None
+    except OSError as error:
+        raise LockerStartError(f"cannot use {settings.db}: {error.strerror}") from None
+    locker = RunningLocker(settings, Broadcaster(), instance)
+    try:
+        _start_parts(locker, demo, simulators, clock)
+    except BaseException:
+        locker.stop()
+        raise
+    return locker
+
+
+def _start_parts(
+    locker: RunningLocker, demo: bool, simulators: dict[str, Any] | None, clock: Clock | None
+) -> None:
+    settings = locker.settings
+    if not settings.db.exists():
+        raise LockerStartError(f"no database at {settings.db}: run `locker init` first")
+    try:
+        with open_store(settings) as store:
+            store.locker()
+            buses, compartments = store.buses(), store.compartments()
+    except StoreError as error:
+        raise LockerStartError(str(error)) from None
+
+    def context() -> Any:
+        ctx = build_context(settings, open_store(settings), board())
+        if clock is not None:
+            ctx.clock = clock
+        return ctx
+
+    def board() -> Any:
+        return locker.hardware.board if locker.hardware is not None else None
+
+    live = locker.live
+    dispatcher = EventDispatcher(
+        context,
+        on_notice=lambda notice: notice_to_pages(live, notice),
+        on_scan=lambda event, outcome: scan_to_pages(live, event, outcome),
+        reminder_after=timedelta(seconds=settings.door_open_reminder_seconds),
+        alert_after=timedelta(seconds=settings.door_open_alert_seconds),
+        tickets=ScanTickets(clock),
+    )
+    locker.dispatcher = dispatcher
+    try:
+        hardware = start_hardware(
+            buses,
+            compartments,
+            dispatcher.post,
+            demo=demo,
+            simulators=simulators,
+            poll_interval_s=settings.status_poll_seconds,
+            reply_timeout_s=settings.board_reply_timeout_seconds,
+            retries=settings.board_retries,
+        )
+    except (HardwareConfigError, PortBusyError) as error:
+        raise LockerStartError(str(error)) from None
+    locker.hardware = hardware
+    locker.started("lock boards", hardware.stop)
+    for connection in hardware.connections:
+        connection.bus.wait_connected(CONNECT_WAIT_S)
+    # Before any event is handled: what a crash left half done is settled against the boards.
+    with open_store(settings) as store:
+        ctx = build_context(settings, store, hardware.board)
+        if clock is not None:
+            ctx.clock = clock
+        result = reconcile(ctx)
+    if result.faulted or result.released or result.settled:
+        log.warning(
+            "start-up: released %s, flagged %s, settled %s",
+            result.released,
+            result.faulted,
+            result.settled,
+        )
+    locker.started("dispatcher", dispatcher.start().stop)
+    locker.started(
+        "expiry",
+        PeriodicTask("expiry", settings.expire_interval_seconds, lambda: _expire(context))
+        .start()
+        .stop,
+    )
+    demo_camera = None
+    if demo and not settings.camera:
+        from locker.scanner.demo_camera import DemoCamera
+
+        demo_camera = DemoCamera()
+    locker.scanners = start_scanners(settings, dispatcher.post, demo_camera)
+    locker.started("scanners", locker.scanners.stop)
+    locker.app = _web_app(locker, demo, demo_camera, clock)
+
+
+def _expire(context: Any) -> None:
+    ctx = context()
+    try:
+        expired = expire_overdue(ctx)
+    finally:
+        ctx.store.close()
+    if expired:
+        log.info("expired %d parcel(s)", len(expired))
+
+
+def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock | None) -> Flask:
+    from locker.web import create_app
+
+    hardware, scanners, dispatcher = locker.hardware, locker.scanners, locker.dispatcher
+    assert hardware is not None and scanners is not None and dispatcher is not None
+    tools = None
+    if demo:
+        from locker.web.demo import DemoTools
+
+        bridges = {c.spec.name for c in hardware.connections if c.spec.driver == "bridge"}
+        tools = DemoTools(dict(hardware.simulators), demo_camera, bridges)
+    return create_app(
+        locker.settings,
+        hardware.board,
+        camera=scanners.camera,
+        clock=clock,
+        live=locker.live,
+        demo=tools,
+        health=lambda: health_of(hardware, scanners.camera),
+        tickets=dispatcher.tickets,
+    )
