@@ -142,19 +142,32 @@ class BridgeDriver:
         return channels
 
     def open(self, board: int, channel: int, timeout: float = 2.0) -> UnlockOutcome:
-        """Fire one lock; confirmed only when the door switch reads open."""
+        """Fire one lock; confirmed only when a reply for this channel shows its door open."""
         wait = bp.unlock_reply_timeout_ms(self.pulse_ms) / 1000
         try:
             reply = self._command(
                 board, bp.CMD_UNLOCK, payloads.encode_unlock(channel, self.pulse_ms), wait
             )
             result = payloads.decode_unlock_reply(reply.payload)
+            if result.channel != channel:
+                # A retransmit would only fetch the same stored reply, and a new command could
+                # fire yet another door: the use case flags the door and a person looks.
+                log.error(
+                    "bridge board %d answered an UNLOCK of channel %d for channel %d",
+                    board + 1,
+                    channel,
+                    result.channel,
+                )
+                return UnlockOutcome.NOT_CONFIRMED
             opened = result.door_opened
             if not opened and result.fired:
                 self._sleep(DOOR_SETTLE_S)
                 opened = not self.status(board)[channel].door_closed
         except (BridgeError, BusUnavailableError):
             return UnlockOutcome.NO_ANSWER
+        except bp.ProtocolError as error:
+            log.error("bridge board %d sent a malformed UNLOCK reply: %s", board + 1, error)
+            return UnlockOutcome.NOT_CONFIRMED
         if not opened:
             return UnlockOutcome.NOT_CONFIRMED
         with self._lock:
