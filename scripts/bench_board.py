@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from locker.boards.bridge_driver import connect_bridge
 from locker.boards.bus_drivers import connect_bus
 from locker.boards.sim.bench import SimBench
 from locker.boards.sim.bridge_sim import BridgeSimulator
@@ -54,8 +53,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(name: str, model: Any, spec: BusSpec, close: Callable[[Any, int], None], n: int) -> None:
     with SimBench(WireTime(model, spec.baud)) as bench:
-        connect = connect_bridge if spec.driver == "bridge" else connect_bus
-        connection = connect(spec, bench.path)
+        connection = connect_bus(spec, bench.path)
         connection.bus.wait_connected(5)
         driver = connection.driver
         driver.status(0)  # opens the session / wakes the line

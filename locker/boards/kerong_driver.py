@@ -16,10 +16,16 @@ from concurrent.futures import TimeoutError as FutureTimeoutError
 from typing import Any
 
 from locker.boards import kerong_protocol as kp
+from locker.boards.bus_connection import BusConnection
 from locker.boards.serial_bus import BusUnavailableError, SerialBus
+from locker.domain.layout import BusSpec
 from locker.ports import ChannelStatus, UnlockOutcome
 
 CHANNELS = 16
+# How long a board has to answer one frame, and how often an unanswered one is sent again (with
+# doubling back-off): the `board_reply_timeout_seconds` and `board_retries` defaults.
+REPLY_TIMEOUT_S = 0.25
+RETRIES = 2
 # A latch takes tens of milliseconds to release after the relay pulse: keep reading the status
 # this long before calling the unlock unconfirmed, at this interval.
 CONFIRM_WINDOW_S = 0.4
@@ -43,8 +49,8 @@ class KerongDriver:
         *,
         locked_bit: int = 1,
         item_sensor_boards: Collection[int] = (),
-        reply_timeout_s: float = 0.25,
-        retries: int = 2,
+        reply_timeout_s: float = REPLY_TIMEOUT_S,
+        retries: int = RETRIES,
         retry_backoff_s: float = 0.05,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -132,3 +138,23 @@ class KerongDriver:
             if time.monotonic() >= deadline:
                 return False
             self._sleep(CONFIRM_POLL_S)
+
+
+def connect_kerong(
+    spec: BusSpec,
+    url: str,
+    *,
+    reply_timeout_s: float | None = None,
+    retries: int | None = None,
+) -> BusConnection:
+    """Open a Kerong bus: its boards send no events, so their status is polled."""
+    bus = SerialBus(url, kp.KerongDecoder, baudrate=spec.baud)
+    driver = KerongDriver(
+        bus,
+        locked_bit=spec.locked_bit,
+        item_sensor_boards=spec.item_sensor_boards,
+        reply_timeout_s=REPLY_TIMEOUT_S if reply_timeout_s is None else reply_timeout_s,
+        retries=RETRIES if retries is None else retries,
+    )
+    bus.start()
+    return BusConnection(spec, bus, driver, pushes_events=False)

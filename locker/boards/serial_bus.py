@@ -75,7 +75,8 @@ class SerialBus:
         self.baudrate = baudrate
         self._decoder_factory = decoder_factory
         self._decoder = decoder_factory()
-        self._on_unsolicited = on_unsolicited or (lambda frame: None)
+        # Settable until start(), like on_reconnect: a driver built on this bus answers events.
+        self.on_unsolicited = on_unsolicited or (lambda frame: None)
         self.on_reconnect = on_reconnect
         self._open_port = open_port
         self._lock = PortLock(url) if lock_ports else None
@@ -269,7 +270,7 @@ class SerialBus:
                 if answer is None and accept is not None and accept(frame):
                     answer = frame
                 else:
-                    self._on_unsolicited(frame)
+                    self.on_unsolicited(frame)
             if answer is not None:
                 return answer
             if time.monotonic() >= deadline:
