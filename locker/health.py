@@ -1,4 +1,4 @@
-"""What the admin dashboard and /healthz say about the hardware: the buses and the camera."""
+"""What the admin dashboard says about the hardware: the buses and the camera."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ def run(name: str, model: Any, spec: BusSpec, close: Callable[[Any, int], None],
             close(model, channel)
         connection.bus.stop()
     print(
-        f"{name:<28} {spec.baud:>6} baud  n={n:<4} median {statistics.median(samples):6.1f} ms"
+        f"{name:<32} {spec.baud:>6} baud  n={n:<4} median {statistics.median(samples):6.1f} ms"
         f"   p99 {percentile(samples, 0.99):6.1f} ms   outcomes {sorted(outcomes)}"
     )
 
@@ -78,7 +78,7 @@ def main() -> None:
     os.environ.setdefault("LOCKER_LOCK_DIR", tempfile.mkdtemp(prefix="bench-locks-"))
     for baud in (19200, 115200):
         run(
-            "kerong (unlock + status)",
+            "kerong (unlock + 2 status reads)",
             KerongSimulator(boards=1),
             BusSpec("k", "kerong", None, baud),
             lambda m, c: m.close_door(0, c),
