@@ -1,4 +1,4 @@
-"""What the admin dashboard and /healthz say about the hardware: the buses and the camera."""
+"""What the admin dashboard says about the hardware: the buses and the camera."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from locker.scanner.camera_service import CameraService
 
 @dataclass(frozen=True)
 class BusHealth:
-    """One serial bus: its port, whether it is open, and how often it came back."""
+    """One serial bus: its port, whether it is open, how often it came back after a lost port,
+    and how often its owner thread restarted after a fault, with the last fault."""
 
     bus: str
     url: str
     connected: bool
     reconnects: int
+    restarts: int = 0
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,14 @@ class HardwareHealth:
 def health_of(hardware: Hardware | None, camera: CameraService | None) -> HardwareHealth:
     """Read the buses' and the camera's state now."""
     buses = [
-        BusHealth(c.spec.name, c.bus.url, c.bus.connected, c.bus.reconnects)
+        BusHealth(
+            c.spec.name,
+            c.bus.url,
+            c.bus.connected,
+            c.bus.reconnects,
+            c.bus.restarts,
+            c.bus.last_error,
+        )
         for c in (hardware.connections if hardware else [])
     ]
     return HardwareHealth(buses, camera.grabber.health() if camera else None)

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from locker.boards.bridge_driver import connect_bridge
 from locker.boards.bus_drivers import connect_bus
 from locker.boards.sim.bench import SimBench
 from locker.boards.sim.bridge_sim import BridgeSimulator
@@ -54,8 +53,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(name: str, model: Any, spec: BusSpec, close: Callable[[Any, int], None], n: int) -> None:
     with SimBench(WireTime(model, spec.baud)) as bench:
-        connect = connect_bridge if spec.driver == "bridge" else connect_bus
-        connection = connect(spec, bench.path)
+        connection = connect_bus(spec, bench.path)
         connection.bus.wait_connected(5)
         driver = connection.driver
         driver.status(0)  # opens the session / wakes the line
@@ -68,7 +66,7 @@ def run(name: str, model: Any, spec: BusSpec, close: Callable[[Any, int], None],
             close(model, channel)
         connection.bus.stop()
     print(
-        f"{name:<28} {spec.baud:>6} baud  n={n:<4} median {statistics.median(samples):6.1f} ms"
+        f"{name:<32} {spec.baud:>6} baud  n={n:<4} median {statistics.median(samples):6.1f} ms"
         f"   p99 {percentile(samples, 0.99):6.1f} ms   outcomes {sorted(outcomes)}"
     )
 
@@ -80,7 +78,7 @@ def main() -> None:
     os.environ.setdefault("LOCKER_LOCK_DIR", tempfile.mkdtemp(prefix="bench-locks-"))
     for baud in (19200, 115200):
         run(
-            "kerong (unlock + status)",
+            "kerong (unlock + 2 status reads)",
             KerongSimulator(boards=1),
             BusSpec("k", "kerong", None, baud),
             lambda m, c: m.close_door(0, c),

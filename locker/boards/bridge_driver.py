@@ -21,7 +21,7 @@ from typing import Any
 
 from firmware_bridge.firmware import payloads
 from firmware_bridge.firmware import protocol as bp
-from locker.boards.bus_drivers import BusConnection
+from locker.boards.bus_connection import BusConnection
 from locker.boards.serial_bus import BusUnavailableError, SerialBus
 from locker.domain.layout import BusSpec
 from locker.ports import ChannelStatus, UnlockOutcome
@@ -142,19 +142,32 @@ class BridgeDriver:
         return channels
 
     def open(self, board: int, channel: int, timeout: float = 2.0) -> UnlockOutcome:
-        """Fire one lock; confirmed only when the door switch reads open."""
+        """Fire one lock; confirmed only when a reply for this channel shows its door open."""
         wait = bp.unlock_reply_timeout_ms(self.pulse_ms) / 1000
         try:
             reply = self._command(
                 board, bp.CMD_UNLOCK, payloads.encode_unlock(channel, self.pulse_ms), wait
             )
             result = payloads.decode_unlock_reply(reply.payload)
+            if result.channel != channel:
+                # A retransmit would only fetch the same stored reply, and a new command could
+                # fire yet another door: the use case flags the door and a person looks.
+                log.error(
+                    "bridge board %d answered an UNLOCK of channel %d for channel %d",
+                    board + 1,
+                    channel,
+                    result.channel,
+                )
+                return UnlockOutcome.NOT_CONFIRMED
             opened = result.door_opened
             if not opened and result.fired:
                 self._sleep(DOOR_SETTLE_S)
                 opened = not self.status(board)[channel].door_closed
         except (BridgeError, BusUnavailableError):
             return UnlockOutcome.NO_ANSWER
+        except bp.ProtocolError as error:
+            log.error("bridge board %d sent a malformed UNLOCK reply: %s", board + 1, error)
+            return UnlockOutcome.NOT_CONFIRMED
         if not opened:
             return UnlockOutcome.NOT_CONFIRMED
         with self._lock:
@@ -182,18 +195,21 @@ class BridgeDriver:
 def connect_bridge(
     spec: BusSpec,
     url: str,
+    *,
+    reply_timeout_s: float | None = None,
+    retries: int | None = None,
 ) -> BusConnection:
-    """Open a bridge bus. Its timing comes from the protocol (docs/protocol-bridge.md, Timing):
-    a 115200-baud line answers in well under the Kerong defaults, so the Kerong timing
-    settings do not apply; door events reach the poller through `on_door_hint`."""
-    drivers: list[BridgeDriver] = []
-    bus = SerialBus(
-        url,
-        bp.Decoder,
-        baudrate=spec.baud,
-        on_unsolicited=lambda frame: drivers[0].on_frame(frame) if drivers else None,
+    """Open a bridge bus. Without settings its timing is the protocol's own
+    (docs/protocol-bridge.md, Timing); item sensors count only on the spec's sensor boards.
+    Door events reach the poller through `on_door_hint`, so the status is still polled."""
+    bus = SerialBus(url, bp.Decoder, baudrate=spec.baud)
+    driver = BridgeDriver(
+        bus,
+        pulse_ms=spec.pulse_ms,
+        reply_timeout_s=bp.REPLY_TIMEOUT_MS / 1000 if reply_timeout_s is None else reply_timeout_s,
+        retries=bp.RETRIES if retries is None else retries,
+        item_sensor_boards=spec.item_sensor_boards,
     )
-    driver = BridgeDriver(bus, pulse_ms=spec.pulse_ms)
-    drivers.append(driver)
+    bus.on_unsolicited = driver.on_frame
     bus.start()
     return BusConnection(spec, bus, driver, pushes_events=False)

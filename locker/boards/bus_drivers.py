@@ -1,52 +1,35 @@
-"""Building a driver for one bus from its settings: the kerong or bridge protocol on a port."""
+"""The registry of transports: the layout's driver name leads to the connector that opens it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 
-from locker.boards.kerong_driver import KerongDriver
-from locker.boards.kerong_protocol import KerongDecoder
-from locker.boards.router import BusDriver
-from locker.boards.serial_bus import SerialBus
+from locker.boards.bridge_driver import connect_bridge
+from locker.boards.bus_connection import BusConnection, Connector
+from locker.boards.kerong_driver import connect_kerong
 from locker.domain.layout import BusSpec
+
+__all__ = ["CONNECTORS", "BusConnection", "DriverUnavailableError", "connect_bus"]
+
+# Keyed by the names `locker.domain.layout.DRIVERS` accepts (a test keeps the two equal).
+CONNECTORS: Mapping[str, Connector] = {"kerong": connect_kerong, "bridge": connect_bridge}
 
 
 class DriverUnavailableError(Exception):
     """The bus names a driver this build cannot run."""
 
 
-@dataclass
-class BusConnection:
-    """A started serial bus and the driver that speaks on it."""
-
-    spec: BusSpec
-    bus: SerialBus
-    driver: BusDriver
-    # True when the boards send door events themselves; otherwise their status is polled.
-    pushes_events: bool
-
-
 def connect_bus(
     spec: BusSpec,
     url: str,
     *,
-    reply_timeout_s: float = 0.25,
-    retries: int = 2,
+    reply_timeout_s: float | None = None,
+    retries: int | None = None,
 ) -> BusConnection:
-    """Open the bus's port (taking its lock) and put the right driver on it."""
-    if spec.driver == "kerong":
-        bus = SerialBus(url, KerongDecoder, baudrate=spec.baud)
-        driver = KerongDriver(
-            bus,
-            locked_bit=spec.locked_bit,
-            item_sensor_boards=spec.item_sensor_boards,
-            reply_timeout_s=reply_timeout_s,
-            retries=retries,
-        )
-        bus.start()
-        return BusConnection(spec, bus, driver, pushes_events=False)
-    if spec.driver == "bridge":
-        from locker.boards.bridge_driver import connect_bridge
-
-        return connect_bridge(spec, url)
-    raise DriverUnavailableError(f"bus {spec.name}: no driver called {spec.driver!r}")
+    """Open the bus's port (taking its lock) and put the right driver on it; None for the
+    timing keeps the transport's own default."""
+    try:
+        connector = CONNECTORS[spec.driver]
+    except KeyError:
+        raise DriverUnavailableError(f"bus {spec.name}: no driver called {spec.driver!r}") from None
+    return connector(spec, url, reply_timeout_s=reply_timeout_s, retries=retries)

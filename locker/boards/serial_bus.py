@@ -5,6 +5,8 @@ frame the caller accepts arrives or the reply timeout passes, and hands every ot
 the unsolicited-frame callback (a board's door events). When the adapter disappears
 (SerialException, EIO) it fails the exchange in flight and every queued one at once, reopens
 the port with back-off, and calls `on_reconnect` so the driver can resync the boards' status.
+Any other exception on the owner thread (a bug) does the same, and restarts the thread's loop:
+it is counted in `restarts`, with `last_error`, for the health view.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class SerialBus:
         self.baudrate = baudrate
         self._decoder_factory = decoder_factory
         self._decoder = decoder_factory()
-        self._on_unsolicited = on_unsolicited or (lambda frame: None)
+        # Settable until start(), like on_reconnect: a driver built on this bus answers events.
+        self.on_unsolicited = on_unsolicited or (lambda frame: None)
         self.on_reconnect = on_reconnect
         self._open_port = open_port
         self._lock = PortLock(url) if lock_ports else None
@@ -83,7 +86,13 @@ class SerialBus:
         self._connected = threading.Event()
         self._opened_before = False
         self._last_rx = 0.0
+        self._in_flight: _Exchange | None = None
+        self._restarting = False
+        self._restart_pause_s = RECONNECT_FIRST_S
+        # Port reopenings after a loss, and owner-loop restarts after a bug, with the last bug.
         self.reconnects = 0
+        self.restarts = 0
+        self.last_error: str | None = None
 
     # -- callers' side ----------------------------------------------------------------------
 
@@ -132,6 +141,19 @@ class SerialBus:
     # -- the owner thread -------------------------------------------------------------------
 
     def _run(self) -> None:
+        # This thread is the port's only owner: if it died, `connected` would stay true and
+        # every exchange would wait in the queue for ever. A bug (in a decoder, an accept
+        # callback, a driver's frame handler) restarts the loop instead.
+        while True:
+            try:
+                self._loop()
+                return
+            except Exception as error:
+                log.exception("the owner thread of %s failed; restarting it", self.url)
+                if self._restart(error):
+                    return
+
+    def _loop(self) -> None:
         backoff = RECONNECT_FIRST_S
         while True:
             if self._port is None:
@@ -148,17 +170,39 @@ class SerialBus:
             if item is _STOP:
                 self._fail_pending()
                 return
+            self._in_flight = item
             try:
                 if item is None:
                     self._read_into(None, time.monotonic())
                 else:
                     self._serve(item)
+                    self._restart_pause_s = RECONNECT_FIRST_S
             except (serial.SerialException, OSError) as error:
                 log.warning("lost %s: %s; reconnecting", self.url, error)
                 if isinstance(item, _Exchange) and not item.future.done():
                     item.future.set_exception(BusUnavailableError(f"{self.url}: {error}"))
                 self._close()
                 self._fail_pending()
+            self._in_flight = None
+
+    def _restart(self, error: Exception) -> bool:
+        """Fail the exchange in flight and the queued ones, close the port, count the restart,
+        and pause before reopening (longer each time in a row); True when told to stop."""
+        self._close()
+        self.restarts += 1
+        self.last_error = f"{type(error).__name__}: {error}"
+        self._restarting = True
+        item, self._in_flight = self._in_flight, None
+        if isinstance(item, _Exchange) and not item.future.done():
+            item.future.set_exception(
+                BusUnavailableError(f"{self.url}: the bus restarted after {self.last_error}")
+            )
+        self._fail_pending()
+        pause, self._restart_pause_s = (
+            self._restart_pause_s,
+            min(self._restart_pause_s * 2, RECONNECT_MAX_S),
+        )
+        return self._drain_and_wait(pause)
 
     def _try_open(self) -> bool:
         try:
@@ -170,7 +214,10 @@ class SerialBus:
         self._decoder = self._decoder_factory()
         self._connected.set()
         if self._opened_before:
-            self.reconnects += 1
+            # A reopen after a restart is counted as the restart, not as a lost port.
+            if not self._restarting:
+                self.reconnects += 1
+            self._restarting = False
             if self.on_reconnect is not None:
                 # The resync runs on its own thread: it submits exchanges to this one.
                 threading.Thread(target=self.on_reconnect, name="resync", daemon=True).start()
@@ -223,7 +270,7 @@ class SerialBus:
                 if answer is None and accept is not None and accept(frame):
                     answer = frame
                 else:
-                    self._on_unsolicited(frame)
+                    self.on_unsolicited(frame)
             if answer is not None:
                 return answer
             if time.monotonic() >= deadline:

@@ -95,13 +95,14 @@ def start_hardware(
     demo: bool = False,
     simulators: Mapping[str, Any] | None = None,
     poll_interval_s: float = 0.5,
-    reply_timeout_s: float = 0.25,
-    retries: int = 2,
+    reply_timeout_s: float | None = None,
+    retries: int | None = None,
 ) -> Hardware:
     """Open every bus of the layout and start its door events; stop what started on failure.
 
     In demo mode every bus gets a simulator; `simulators` (started benches by bus name) lets a
-    caller bring its own, e.g. one that watches the wire.
+    caller bring its own, e.g. one that watches the wire. The reply timeout and retries apply
+    to every bus; None keeps each transport's own.
     """
     if simulators is not None:
         demo = True

@@ -82,6 +82,19 @@ def test_a_stuck_lock_fires_but_the_door_stays_shut(bench: SimBench, host: Bridg
     assert bench.state()["boards"][1]["channels"][4]["faults"] == ["stuck_lock"]
 
 
+def test_a_wrong_channel_fault_names_another_channel_under_a_good_crc(
+    bench: SimBench, host: BridgeHost
+):
+    bench.set_fault("wrong_channel", True, 1, 16)
+    reply = pl.decode_unlock_reply(host.ask(1, p.CMD_UNLOCK, pl.encode_unlock(16, 50)).payload)
+    assert (reply.channel, reply.fired, reply.door_opened) == (1, True, True)
+    assert bench.state()["boards"][0]["channels"][15]["faults"] == ["wrong_channel"]
+    bench.set_fault("wrong_channel", False, 1, 16)
+    bench.model.close_door(1, 16)
+    reply = pl.decode_unlock_reply(host.ask(1, p.CMD_UNLOCK, pl.encode_unlock(16, 50)).payload)
+    assert reply.channel == 16
+
+
 def test_a_door_left_open_stays_open(bench: SimBench, host: BridgeHost):
     bench.set_fault("door_left_open", True, 1, 1)
     bench.model.open_by_hand(1, 1)

@@ -106,6 +106,26 @@ def test_a_random_sensor_reads_noise(bench: SimBench, host: Host):
     assert host.status(0).item_bits & ~(1 << 11) == 0
 
 
+@pytest.mark.parametrize("locked_bit", [1, 0])
+def test_a_false_release_spoils_one_status_reply_under_a_matching_checksum(
+    make_bench, make_host, locked_bit: int
+):
+    bench = make_bench(KerongSimulator(locked_bit=locked_bit))
+    host = make_host(bench.path)
+    bench.set_fault("false_release", True, 0, 3)
+    host.send(kp.status_frame(0))
+    raw = host.raw(kp.REPLY_LENGTH)
+    assert kp.checksum(raw[:-1]) == raw[-1]
+    assert host.decoder.feed(raw)[0].locked(3, locked_bit) is False
+    assert bench.state()["boards"][0]["channels"][2]["locked"] is True
+    assert host.unlocked(0, locked_bit) == set()  # the noise hit one reply only
+
+
+def test_the_kerong_model_refuses_a_wrong_channel_fault(bench: SimBench):
+    with pytest.raises(SimulatorError, match="wrong_channel"):
+        bench.set_fault("wrong_channel", True, 0, 1)
+
+
 def test_a_fault_on_a_whole_board(bench: SimBench, host: Host):
     bench.set_fault("sensor_stuck_on", True, 1)
     assert host.status(1).item_bits == 0xFFFF

@@ -10,6 +10,7 @@ import pytest
 from locker.boards import kerong_protocol as kp
 from locker.boards.sim.control import COMMANDS
 from locker.boards.sim.faults import BOARD_FAULTS, LINK_FAULTS
+from locker.boards.sim.kerong_sim import false_release
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol-kerong.md").read_text("utf-8")
 BUILDERS = {
@@ -60,6 +61,17 @@ def test_the_documented_look_alike_noise_decodes_as_the_doc_says():
     (frame,) = kp.KerongDecoder().feed(bytes.fromhex("02 CA 33 03 02"))
     assert frame == kp.Command(kp.CMD_UNLOCK_ALL, 12, 11)
     assert "`02 CA 33 03`" in DOC and "board 12" in DOC
+
+
+def test_the_documented_false_release_keeps_its_sum_and_is_what_the_simulator_sends():
+    honest, spoiled = (
+        kp.encode_status_reply(0, 0xFFFF, 0),
+        bytes.fromhex("02 00 35 FB FF 04 00 03 38"),
+    )
+    assert false_release(honest, 3, locked_bit=1) == spoiled
+    (reply,) = kp.KerongDecoder().feed(spoiled)
+    assert not reply.locked(3) and reply.item_present(3)
+    assert "`02 00 35 FB FF 04 00 03 38`" in DOC
 
 
 @pytest.mark.parametrize("name", sorted(BOARD_FAULTS | LINK_FAULTS))

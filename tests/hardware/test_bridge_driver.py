@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 
 import pytest
 
-from locker.boards.bridge_driver import connect_bridge
+from firmware_bridge.firmware import payloads
+from firmware_bridge.firmware import protocol as bp
+from locker.boards.bridge_driver import BridgeDriver, connect_bridge
 from locker.boards.sim.bench import SimBench
 from locker.boards.sim.bridge_sim import BridgeSimulator
 from locker.domain.layout import BusSpec
@@ -45,6 +48,14 @@ def test_a_stuck_lock_fires_but_is_not_confirmed(bridge):
     bench.set_fault("stuck_lock", True, 1, 2)
     assert driver.open(0, 2) is UnlockOutcome.NOT_CONFIRMED
     assert fires(bench, 1, 2) == 1
+
+
+def test_an_unlock_reply_naming_another_channel_is_not_a_confirmation(bridge):
+    driver, bench = bridge
+    bench.set_fault("wrong_channel", True, 1, 4)
+    assert driver.open(0, 4) is UnlockOutcome.NOT_CONFIRMED
+    assert fires(bench, 1, 4) == 1, "a reply that makes no sense is not a reason to fire again"
+    assert driver.take_unlocked() == set()
 
 
 def test_lost_replies_are_retransmitted_without_firing_twice(bridge):
@@ -116,3 +127,28 @@ def test_the_locker_runs_on_a_bridge_bus_end_to_end(ctx, courier, clock, db_path
         clock.advance(minutes=5)
         assert collect_by_qr(ctx, receipt.qr).compartment == receipt.compartment
         assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.COLLECTED
+
+
+class ScriptedBus:
+    """A bus on which every board answers IDENTIFY, and UNLOCK with the payload given."""
+
+    url = "scripted"
+
+    def __init__(self, unlock_payload: bytes) -> None:
+        self.unlock_payload = unlock_payload
+
+    def exchange(self, request, accept, timeout_s):
+        (command,) = bp.Decoder().feed(request)
+        payload = {
+            bp.CMD_IDENTIFY: payloads.encode_identify(16, False, "scripted"),
+            bp.CMD_UNLOCK: self.unlock_payload,
+        }[command.code]
+        reply = bp.Frame(command.address, command.seq, command.code | bp.RESPONSE_BIT, payload)
+        future = Future()
+        future.set_result(reply if accept(reply) else None)
+        return future
+
+
+def test_a_malformed_unlock_reply_is_not_a_confirmation():
+    driver = BridgeDriver(ScriptedBus(b"\x01\x01"))  # two bytes where three belong
+    assert driver.open(0, 1) is UnlockOutcome.NOT_CONFIRMED

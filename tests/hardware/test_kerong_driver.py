@@ -42,6 +42,15 @@ def test_a_stuck_lock_is_not_confirmed(kerong, kerong_bench):
     assert kerong.status(0)[3].locked
 
 
+def test_one_status_read_that_says_released_is_not_a_confirmation(kerong, kerong_bench):
+    # Noise that keeps the 8-bit sum: one reply reads released while the latch holds.
+    kerong_bench.set_fault("stuck_lock", True, 0, 3)
+    kerong_bench.set_fault("false_release", True, 0, 3)
+    assert kerong.open(0, 3) is UnlockOutcome.NOT_CONFIRMED
+    assert "false_release" not in kerong_bench.state()["boards"][0]["channels"][2]["faults"]
+    assert kerong.take_unlocked() == set()
+
+
 def test_no_reply_gives_no_answer_within_three_seconds(kerong, kerong_bench):
     kerong_bench.set_fault("no_reply", True)
     started = time.monotonic()
@@ -60,8 +69,7 @@ def test_a_delayed_reply_within_the_timeout_is_confirmed_once(kerong, kerong_ben
     kerong_bench.set_fault("delay", True, value=100)
     before = kerong_bench.model.commands
     assert kerong.open(0, 2) is UnlockOutcome.CONFIRMED
-    unlocks = kerong_bench.model.commands - before
-    assert unlocks == 2  # one unlock, one status read
+    assert kerong_bench.model.commands - before == 3  # one unlock, two agreeing status reads
 
 
 def test_the_lock_polarity_is_a_setting(lock_dir):

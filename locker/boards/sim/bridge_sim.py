@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from firmware_bridge.firmware import protocol as bp
 from firmware_bridge.sim_board import SimBoard, SimBus
 from firmware_bridge.sim_hal import RealClock, SimulatedHal
 from locker.boards.sim.errors import SimulatorError
@@ -46,11 +47,15 @@ class BridgeSimulator:
         self._bus = SimBus(self.boards)
         self._held_open: set[tuple[int, int]] = set()
         self._stuck: set[tuple[int, int]] = set()
+        self._wrong_channel: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
 
     def __call__(self, data: bytes) -> bytes:
         """Take bytes off the bus (b"" just runs the boards) and return what they send."""
-        return self._bus(data)
+        out = self._bus(data)
+        with self._lock:
+            wrong = set(self._wrong_channel)
+        return _misname_unlocks(out, wrong) if wrong and out else out
 
     def close_door(self, board: int, channel: int) -> bool:
         """Shut a door; False if a door_left_open fault holds it open."""
@@ -76,9 +81,13 @@ class BridgeSimulator:
     def set_fault(
         self, name: str, on: bool, board: int | None = None, channel: int | None = None
     ) -> None:
-        """Switch stuck_lock or door_left_open; the bridge model has no broken item sensor."""
+        """Switch stuck_lock, door_left_open or wrong_channel; it has no broken item sensor."""
         fault = board_fault(name)
-        if fault not in (BoardFault.STUCK_LOCK, BoardFault.DOOR_LEFT_OPEN):
+        if fault not in (
+            BoardFault.STUCK_LOCK,
+            BoardFault.DOOR_LEFT_OPEN,
+            BoardFault.WRONG_CHANNEL,
+        ):
             raise SimulatorError(f"the bridge simulator does not model {name}")
         if board is None and channel is not None:
             raise SimulatorError("a channel needs a board")
@@ -88,7 +97,11 @@ class BridgeSimulator:
         for b, c in targets:
             self._hal(b, c)
         with self._lock:
-            chosen = self._stuck if fault is BoardFault.STUCK_LOCK else self._held_open
+            chosen = {
+                BoardFault.STUCK_LOCK: self._stuck,
+                BoardFault.DOOR_LEFT_OPEN: self._held_open,
+                BoardFault.WRONG_CHANNEL: self._wrong_channel,
+            }[fault]
             if on:
                 chosen.update(targets)
             else:
@@ -101,6 +114,7 @@ class BridgeSimulator:
         """Every board and channel as the bench sees it, JSON-able."""
         with self._lock:
             stuck, held_open = set(self._stuck), set(self._held_open)
+            wrong_channel = set(self._wrong_channel)
         return {
             "driver": "bridge",
             "boards": [
@@ -120,6 +134,7 @@ class BridgeSimulator:
                                 for fault, held in (
                                     ("door_left_open", held_open),
                                     ("stuck_lock", stuck),
+                                    ("wrong_channel", wrong_channel),
                                 )
                                 if (sim.address, c) in held
                             ),
@@ -137,3 +152,19 @@ class BridgeSimulator:
         if not 1 <= channel <= CHANNELS:
             raise SimulatorError(f"no channel {channel} (channels 1-{CHANNELS})")
         return self.boards[board - 1].hal
+
+
+def _misname_unlocks(out: bytes, wrong: set[tuple[int, int]]) -> bytes:
+    """The boards' bytes with each UNLOCK reply of a wrong_channel channel naming the next
+    channel instead, under a good CRC: what a firmware or wiring mix-up would send."""
+    decoder = bp.Decoder()
+    frames = decoder.feed(out)
+    if decoder.buffered or decoder.skipped or decoder.dropped:
+        return out  # not whole frames (a link fault's work): leave them be
+    spoiled = b""
+    for frame in frames:
+        payload = frame.payload
+        if frame.code == bp.RSP_UNLOCK and (frame.address, payload[0]) in wrong:
+            payload = bytes((payload[0] % CHANNELS + 1,)) + payload[1:]
+        spoiled += bp.encode_frame(frame.address, frame.seq, frame.code, payload)
+    return spoiled

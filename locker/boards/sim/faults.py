@@ -35,6 +35,11 @@ class BoardFault(Enum):
     SENSOR_STUCK_ON = "sensor_stuck_on"  # the item sensor always sees something
     SENSOR_STUCK_OFF = "sensor_stuck_off"  # the item sensor never sees anything
     SENSOR_RANDOM = "sensor_random"  # the item sensor reads noise
+    # Played by the model because only it knows the frame layout, though the line is to blame:
+    # the next status reply shows the channel released, spoiled so that its 8-bit sum still
+    # matches (Kerong only; it then switches itself off).
+    FALSE_RELEASE = "false_release"
+    WRONG_CHANNEL = "wrong_channel"  # the UNLOCK reply names another channel (bridge only)
 
 
 def board_fault(name: str) -> BoardFault:

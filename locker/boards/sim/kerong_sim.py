@@ -93,7 +93,12 @@ class KerongSimulator:
                 lock_bits |= 1 << index
             if self._item_seen(channel):
                 item_bits |= 1 << index
-        return kp.encode_status_reply(board, lock_bits, item_bits)
+        reply = kp.encode_status_reply(board, lock_bits, item_bits)
+        for number, channel in enumerate(self._channels[board], start=1):
+            if BoardFault.FALSE_RELEASE in channel.faults:
+                channel.faults.discard(BoardFault.FALSE_RELEASE)
+                reply = false_release(reply, number, self.locked_bit)
+        return reply
 
     def _item_seen(self, channel: _Channel) -> bool:
         if not self.item_sensors:
@@ -140,6 +145,8 @@ class KerongSimulator:
     ) -> None:
         """Switch a board fault on one channel; no board means every board, no channel every one."""
         fault = board_fault(name)
+        if fault is BoardFault.WRONG_CHANNEL:
+            raise SimulatorError("a Kerong unlock has no reply naming a channel: no wrong_channel")
         with self._lock:
             for state in self._select(board, channel):
                 if on:
@@ -192,3 +199,16 @@ class KerongSimulator:
             raise SimulatorError(f"no board {board} (boards 0-{self.boards - 1})")
         if not 1 <= channel <= kp.CHANNELS:
             raise SimulatorError(f"no channel {channel} (channels 1-{kp.CHANNELS})")
+
+
+def false_release(reply: bytes, channel: int, locked_bit: int) -> bytes:
+    """A status reply spoiled by noise that an 8-bit sum cannot see: the channel's lock bit
+    reads released, and its item byte moves by as much the other way, so SUM still matches."""
+    index = channel - 1
+    lock_at, item_at, bit = 3 + index // 8, 5 + index // 8, 1 << index % 8
+    spoiled = bytearray(reply)
+    released = spoiled[lock_at] & ~bit | (0 if locked_bit == 1 else bit)
+    delta = released - spoiled[lock_at]
+    spoiled[lock_at] = released
+    spoiled[item_at] = (spoiled[item_at] - delta) & 0xFF
+    return bytes(spoiled)
