@@ -11,8 +11,8 @@ from locker.boards.bus_drivers import BusConnection
 from locker.boards.kerong_driver import KerongDriver
 from locker.boards.router import BoardRouter
 from locker.boards.serial_bus import BusUnavailableError, SerialBus
+from locker.composition.hardware import Hardware
 from locker.domain.layout import BusSpec
-from locker.hardware import Hardware
 from locker.health import health_of
 from locker.ports import UnlockOutcome
 
