@@ -17,6 +17,8 @@ from locker.services.errors import CodeRejectedError, DoorDidNotOpenError
 from locker.services.failure_budgets import KEYPAD, attempts_left, refill, refuse_if_locked, spend
 
 RECIPIENT = "recipient"
+# The outcome of a pickup at a door out of order: no unlock was tried.
+NOT_TRIED = "not_tried"
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,25 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
         raise InvalidInputError(f"parcel {parcel.tracking} has no compartment")
     compartment = store.compartment(label)
     if compartment.state in CompartmentState.unusable():
+        # The door is not fired. The refusal is logged, so the helpline finds the door and why.
+        with store.transaction():
+            store.append_audit(
+                RECIPIENT,
+                "pickup.refused",
+                label,
+                {
+                    "door": label,
+                    "reason": compartment.state.value,
+                    "parcel_id": parcel.id,
+                    "method": method,
+                },
+                ctx.clock.now(),
+            )
         raise DoorDidNotOpenError(
-            f"door {label} is out of order. Your parcel is safe inside: "
-            "please contact support to collect it.",
+            f"door {label} is out of service. Your parcel is safe inside: "
+            f"please contact support and quote door {label}.",
             label,
-            "not_tried",
+            NOT_TRIED,
         )
     outcome = unlock(ctx, compartment, "collect", RECIPIENT, parcel.id)
     if outcome is not UnlockOutcome.CONFIRMED:

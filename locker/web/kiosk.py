@@ -10,6 +10,7 @@ from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
 from locker.scanner import preview
 from locker.services.collect_parcel import (
+    NOT_TRIED,
     PickupResult,
     collect_by_code,
     collect_by_qr,
@@ -18,6 +19,7 @@ from locker.services.collect_parcel import (
 from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
 from locker.web.cabinet_view import cabinet_columns, free_by_size
 from locker.web.courier import BULK
+from locker.web.i18n import end_visit
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("kiosk", __name__)
@@ -40,6 +42,12 @@ def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
     ), status
 
 
+def door_refusal(failure: DoorDidNotOpenError) -> dict[str, str]:
+    """The refusal screen for a door that did not open, or that is out of order and not tried."""
+    reason = "out_of_service" if failure.outcome == NOT_TRIED else "door"
+    return {"reason": reason, "door": failure.compartment}
+
+
 @bp.get("/camera.mjpg")
 def camera_preview() -> Response:
     """The live camera with a box around each code it sees, so people can aim."""
@@ -53,9 +61,11 @@ def camera_preview() -> Response:
 def home() -> tuple[str, int]:
     """Home screen: show the code to the camera, or type it on the keypad."""
     if request.args.get("idle"):
-        # The screen was left alone: nobody may walk up to a logged-in staff session.
+        # The visit is over: nobody may walk up to a logged-in staff session, and the next
+        # person starts in the locker's own language and text size.
         for staff_key in ("courier", "admin", BULK):
             session.pop(staff_key, None)
+        end_visit()
     return kiosk_page("kiosk/home.html")
 
 
