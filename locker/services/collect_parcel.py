@@ -16,6 +16,8 @@ from locker.services.errors import CodeRejectedError, DoorDidNotOpenError
 from locker.services.failure_budgets import KEYPAD, attempts_left, refill, refuse_if_locked, spend
 
 RECIPIENT = "recipient"
+# The outcome of a pickup at a door out of order: no unlock was tried.
+NOT_TRIED = "not_tried"
 
 
 @dataclass(frozen=True)
@@ -111,23 +113,44 @@ def _still_waiting(ctx: LockerContext, parcel_id: int) -> Parcel:
     return current
 
 
+def _out_of_order(label: str) -> DoorDidNotOpenError:
+    return DoorDidNotOpenError(
+        f"door {label} is out of service. Your parcel is safe inside: "
+        f"please contact support and quote door {label}.",
+        label,
+        NOT_TRIED,
+    )
+
+
 def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupResult:
     store = ctx.store
     label = parcel.compartment
     if label is None:
         raise InvalidInputError(f"parcel {parcel.tracking} has no compartment")
+    compartment = store.compartment(label)
+    if compartment.state in CompartmentState.unusable():
+        # The door is not fired. The refusal is logged, so the helpline finds the door and why.
+        with store.transaction():
+            store.append_audit(
+                RECIPIENT,
+                "pickup.refused",
+                label,
+                {
+                    "door": label,
+                    "reason": compartment.state.value,
+                    "parcel_id": parcel.id,
+                    "method": method,
+                },
+                ctx.clock.now(),
+            )
+        raise _out_of_order(label)
 
     def check(compartment: Compartment) -> None:
         # Judged again inside the claim: a second tap, the camera and the keypad may all be
         # after this parcel at once, and only one of them may open its door.
         _still_waiting(ctx, parcel.id)
         if compartment.state in CompartmentState.unusable():
-            raise DoorDidNotOpenError(
-                f"door {label} is out of order. Your parcel is safe inside: "
-                "please contact support to collect it.",
-                label,
-                "not_tried",
-            )
+            raise _out_of_order(label)
 
     def settle() -> None:
         now = ctx.clock.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from locker.domain.errors import InvalidInputError
+from locker.domain.models import Parcel
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
@@ -16,20 +17,31 @@ def _check_exists(ctx: LockerContext, label: str) -> None:
         raise NotFoundError(f"no compartment {label}") from None
 
 
-def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
-    """Stop allocating a compartment; a parcel inside stays recorded and collectable by staff."""
+def held_parcel(ctx: LockerContext, label: str) -> Parcel | None:
+    """The parcel inside a compartment, which an admin should know of before taking it out."""
+    _check_exists(ctx, label)
+    return ctx.store.parcel_in(label)
+
+
+def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) -> Parcel | None:
+    """Stop allocating a compartment; a parcel inside stays recorded and collectable by staff.
+
+    Returns that parcel. The audit record names it: its recipient's code is refused at this
+    door from now on, and the helpline looks it up in the log.
+    """
     if not reason.strip():
         raise InvalidInputError("say why the compartment is taken out of service")
     _check_exists(ctx, label)
     with ctx.store.transaction():
+        inside = ctx.store.parcel_in(label)
         move_compartment(ctx, label, CompartmentState.OUT_OF_SERVICE)
+        details: dict[str, object] = {"reason": reason.strip()}
+        if inside is not None:
+            details["parcel_inside"] = {"parcel_id": inside.id, "tracking": inside.tracking}
         ctx.store.append_audit(
-            f"admin:{admin}",
-            "compartment.out_of_service",
-            label,
-            {"reason": reason.strip()},
-            ctx.clock.now(),
+            f"admin:{admin}", "compartment.out_of_service", label, details, ctx.clock.now()
         )
+    return inside
 
 
 def return_to_service(ctx: LockerContext, admin: str, label: str) -> CompartmentState:

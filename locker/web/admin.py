@@ -35,7 +35,7 @@ from locker.services.errors import (
 )
 from locker.services.force_open import force_open
 from locker.services.reissue_code import reissue_code
-from locker.services.service_state import return_to_service, set_out_of_service
+from locker.services.service_state import held_parcel, return_to_service, set_out_of_service
 from locker.web.admin_doors import DoorFilter, filtered, parse_filter, rows_csv, short_time
 from locker.web.admin_session import (
     admin_page,
@@ -52,7 +52,13 @@ bp.before_request(require_admin)
 bp.after_request(no_store)
 
 ALARM_ACTIONS = frozenset(
-    {"alarm.door_opened_without_command", "alert.door_left_open", "sensor.fault", "door.fault"}
+    {
+        "alarm.door_opened_without_command",
+        "alert.door_left_open",
+        "sensor.fault",
+        "door.fault",
+        "pickup.refused",
+    }
 )
 RECENT_ALARMS = 20
 # The store gives the newest door commands first; the log filters within this many.
@@ -115,6 +121,8 @@ def _alarm_names() -> dict[str, str]:
         "alert.door_left_open": _("Door left open"),
         "sensor.fault": _("Item sensor disagrees"),
         "door.fault": _("Door did not open"),
+        # A code refused at a door out of order, or a forged or replaced QR.
+        "pickup.refused": _("Pickup refused"),
     }
 
 
@@ -141,13 +149,16 @@ def dashboard() -> tuple[str, int]:
     compartments = list(ctx.store.compartments())
     counts = Counter((c.size, c.state) for c in compartments)
     checked, broken = verify_audit(ctx)
+    attention = [c for c in compartments if c.state in CompartmentState.unusable()]
     return admin_page(
         "admin/dashboard.html",
         sizes=list(Size),
         states=list(CompartmentState),
         state_names=_state_names(),
         counts=counts,
-        attention=[c for c in compartments if c.state in CompartmentState.unusable()],
+        attention=attention,
+        # A parcel behind a door out of order waits for staff: the helpline asks for it here.
+        held={c.label: held_parcel(ctx, c.label) for c in attention},
         labels=[c.label for c in compartments],
         alarms=_alarms(list(ctx.store.audit_records())),
         audit_checked=checked,
@@ -218,12 +229,19 @@ def open_door() -> Redirect:
 
 @bp.post("/compartments/out-of-service")
 @once_per_tap()
-def take_out() -> Redirect:
-    """Stop using a compartment, with a reason."""
+def take_out() -> Redirect | tuple[str, int]:
+    """Stop using a compartment, with a reason; a door with a parcel inside asks first."""
     label = _label()
     ctx = locker_ctx()
+    reason = request.form.get("reason", "")
     try:
-        set_out_of_service(ctx, g.admin, label, request.form.get("reason", ""))
+        # Its recipient's code will be refused at this door: the admin says so knowingly.
+        inside = held_parcel(ctx, label) if reason.strip() else None
+        if inside is not None and request.form.get("confirmed") != "yes":
+            return admin_page(
+                "admin/take_out_confirm.html", label=label, reason=reason.strip(), parcel=inside
+            )
+        inside = set_out_of_service(ctx, g.admin, label, reason)
     except InvalidInputError:
         return _done(_("Say why the compartment is taken out of service."), ok=False)
     except NotFoundError:
@@ -237,6 +255,14 @@ def take_out() -> Redirect:
                 state=state,
             ),
             ok=False,
+        )
+    if inside is not None:
+        return _done(
+            _(
+                "Compartment %(label)s is out of service with parcel %(tracking)s inside.",
+                label=label,
+                tracking=inside.tracking,
+            )
         )
     return _done(_("Compartment %(label)s is out of service.", label=label))
 

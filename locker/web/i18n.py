@@ -1,12 +1,12 @@
 """Chinese and English, and large text, on every screen: `?lang=` and `?text=` switch them
-and a short-lived cookie keeps the choice for the visit."""
+and a short-lived cookie keeps the choice for the visit, until the screen goes back home."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, Response, request
-from flask_babel import Babel
+from flask import Flask, Response, g, request
+from flask_babel import Babel, refresh
 
 LANGUAGES = ("zh", "en")
 COOKIE = "lang"
@@ -14,14 +14,42 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # A kiosk's language choice lasts a visit, not a lifetime: the next person starts afresh.
 COOKIE_MAX_AGE_S = 600
 TEXT_COOKIE = "text"
+TEXT_SIZES = ("large", "normal")
+
+
+def end_visit() -> None:
+    """The screen went back home for the next person: forget this visitor's language and text."""
+    g.visit_over = True
+    refresh()  # a locale read earlier in this request came from the old cookie
+
+
+def _kept(cookie: str) -> str | None:
+    """The visitor's choice kept in a cookie, unless their visit is over."""
+    return None if g.get("visit_over") else request.cookies.get(cookie)
 
 
 def chosen_language(default: str) -> str:
     """The language of this request: `?lang=`, else the cookie, else the locker's default."""
-    for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
+    for candidate in (request.args.get("lang"), _kept(COOKIE)):
         if candidate in LANGUAGES:
             return str(candidate)
     return default
+
+
+def large_text() -> bool:
+    """The large-text, high-contrast mode: `?text=large` switches it on for this visit."""
+    choice = request.args.get("text") or _kept(TEXT_COOKIE)
+    return choice == "large"
+
+
+def visitor_choice() -> bool:
+    """True when this screen shows a language or text size the visitor chose."""
+    return bool(
+        request.args.get("lang") in LANGUAGES
+        or request.args.get("text") in TEXT_SIZES
+        or _kept(COOKIE)
+        or _kept(TEXT_COOKIE)
+    )
 
 
 def setup_i18n(app: Flask, default: str, idle_seconds: float) -> None:
@@ -34,10 +62,16 @@ def setup_i18n(app: Flask, default: str, idle_seconds: float) -> None:
     )
 
     @app.after_request
-    def _remember_language(response: Response) -> Response:
+    def _remember_choices(response: Response) -> Response:
+        if g.get("visit_over"):
+            response.delete_cookie(COOKIE, samesite="Lax")
+            response.delete_cookie(TEXT_COOKIE, samesite="Lax")
         lang = request.args.get("lang")
         if lang in LANGUAGES:
             response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE_S, samesite="Lax")
+        size = request.args.get("text")
+        if size in TEXT_SIZES:
+            response.set_cookie(TEXT_COOKIE, size, max_age=COOKIE_MAX_AGE_S, samesite="Lax")
         return response
 
     @app.context_processor
@@ -46,19 +80,8 @@ def setup_i18n(app: Flask, default: str, idle_seconds: float) -> None:
             "lang": chosen_language(default),
             "languages": LANGUAGES,
             "large_text": large_text(),
+            # A home screen in a visitor's language goes back to the locker's own when left alone.
+            "visitor_choice": visitor_choice(),
             # A screen left alone this long goes back home, which ends a staff session.
             "idle_ms": int(idle_seconds * 1000),
         }
-
-    @app.after_request
-    def _remember_text_size(response: Response) -> Response:
-        size = request.args.get("text")
-        if size in ("large", "normal"):
-            response.set_cookie(TEXT_COOKIE, size, max_age=COOKIE_MAX_AGE_S, samesite="Lax")
-        return response
-
-
-def large_text() -> bool:
-    """The large-text, high-contrast mode: `?text=large` switches it on for this visit."""
-    choice = request.args.get("text") or request.cookies.get(TEXT_COOKIE)
-    return choice == "large"

@@ -10,6 +10,7 @@ from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
 from locker.scanner import preview
 from locker.services.collect_parcel import (
+    NOT_TRIED,
     PickupResult,
     collect_by_code,
     collect_by_qr,
@@ -25,6 +26,7 @@ from locker.services.scan_tickets import MORE as MORE_TICKET
 from locker.services.scan_tickets import ScanTickets
 from locker.web.cabinet_view import cabinet_columns, free_by_size
 from locker.web.courier import BULK
+from locker.web.i18n import end_visit
 from locker.web.repeat_guard import once_per_tap
 from locker.web.request_context import locker_ctx
 
@@ -48,6 +50,12 @@ def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
     ), status
 
 
+def door_refusal(failure: DoorDidNotOpenError) -> dict[str, str]:
+    """The refusal screen for a door that did not open, or that is out of order and not tried."""
+    reason = "out_of_service" if failure.outcome == NOT_TRIED else "door"
+    return {"reason": reason, "door": failure.compartment}
+
+
 @bp.get("/camera.mjpg")
 def camera_preview() -> Response:
     """The live camera with a box around each code it sees, so people can aim."""
@@ -61,11 +69,13 @@ def camera_preview() -> Response:
 def home() -> tuple[str, int]:
     """Home screen: show the code to the camera, or type it on the keypad."""
     if request.args.get("idle"):
-        # The screen was left alone: nobody may walk up to a logged-in staff session, nor to
-        # the last recipient's offer to open their other doors.
+        # The visit is over: nobody may walk up to a logged-in staff session nor to the last
+        # recipient's offer to open their other doors, and the next person starts in the
+        # locker's own language and text size.
         for staff_key in ("courier", "admin", BULK):
             session.pop(staff_key, None)
         _drop_offer()
+        end_visit()
     return kiosk_page("kiosk/home.html")
 
 
@@ -124,7 +134,7 @@ def pickup() -> tuple[str, int]:
             attempts_left=refusal.attempts_left,
         )
     except DoorDidNotOpenError as failure:
-        return kiosk_page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+        return kiosk_page("kiosk/refused.html", 503, **door_refusal(failure))
     except DoorBusyError as busy:
         return kiosk_page("kiosk/refused.html", 409, reason="door_busy", door=busy.compartment)
     return _opened([result])
@@ -141,7 +151,7 @@ def pickup_more() -> tuple[str, int]:
     try:
         results = collect_siblings(locker_ctx(), pending["first"], pending["ids"])
     except DoorDidNotOpenError as failure:
-        return kiosk_page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+        return kiosk_page("kiosk/refused.html", 503, **door_refusal(failure))
     if not results:
         return home()
     return kiosk_page("kiosk/opened.html", doors=[r.compartment for r in results], more=0)

@@ -17,7 +17,7 @@ from locker.services.collect_parcel import collect_siblings
 from locker.services.errors import AuthenticationError, DoorDidNotOpenError
 from locker.services.scan_tickets import COURIER, MORE, ScanTickets
 from locker.web.courier import courier_page, start_session
-from locker.web.kiosk import kiosk_page
+from locker.web.kiosk import door_refusal, kiosk_page
 from locker.web.kiosk_screen import from_kiosk_screen
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
@@ -58,7 +58,7 @@ def pickup_more_scan() -> tuple[str, int]:
     try:
         results = collect_siblings(locker_ctx(), int(claim["first"]), list(claim["ids"]))
     except DoorDidNotOpenError as failure:
-        return kiosk_page("kiosk/refused.html", 503, reason="door", door=failure.compartment)
+        return kiosk_page("kiosk/refused.html", 503, **door_refusal(failure))
     if not results:
         return kiosk_page("kiosk/refused.html", 409, reason="offer_expired")
     return kiosk_page("kiosk/opened.html", doors=[r.compartment for r in results], more=0)

@@ -44,3 +44,23 @@ def test_touching_the_screen_keeps_it(page, courier):
         page.click('.keypad .key[data-key="1"]')
         page.wait_for_timeout(IDLE_S * 1000 / 3)
     expect(page).to_have_url(re.compile(r"/courier/deposit$"))
+
+
+@pytest.mark.parametrize("after", ["home", "pickup"])
+def test_the_next_person_gets_the_lockers_language_and_normal_text(page, courier, after):
+    page.goto("/?lang=en")
+    page.click("#text-size")
+    expect(page.locator("body")).to_have_class("large")
+    if after == "pickup":  # the recipient types their code and leaves the result on screen
+        receipt = courier.deposit()
+        for digit in receipt.code:
+            page.click(f'.keypad .key[data-key="{digit}"]')
+        page.click("#submit")
+        expect(page.locator("#result")).to_contain_text("is open")
+
+    expect(page).to_have_url(re.compile(r"/\?idle=1$"))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("body")).not_to_have_class("large")
+    page.goto("/courier/login")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("body")).not_to_have_class("large")

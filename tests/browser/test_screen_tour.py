@@ -169,7 +169,7 @@ def test_every_courier_screen(page, visit, courier, ctx, clock, lang):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_every_admin_screen(page, visit, courier, lang):
-    courier.deposit("SF0011")
+    receipt = courier.deposit("SF0011")
     page.goto(f"/admin/login?lang={lang}")
     visit("login")
     # The service screen has no keyboard plugged in: the admin taps the on-screen one.
@@ -180,5 +180,12 @@ def test_every_admin_screen(page, visit, courier, lang):
     page.click("#login")
     visit("dashboard")
     expect(page.locator("#logout")).to_be_visible()
+    page.select_option('#door-action select[name="label"]', receipt.compartment)
+    page.click('#door-action input[name="reason"]')
+    tap_keys(page, "hinge")
+    page.click("#take-out")
+    visit("take-out-confirm")
+    page.click("#confirm-take-out")
+    visit("dashboard-out-of-service")
     for screen in ("doors", "accounts", "reissue"):
         visit(screen, f"/admin/{screen}")

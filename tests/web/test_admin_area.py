@@ -12,7 +12,10 @@ import pytest
 from locker.config import Settings
 from locker.domain.door_watch import DoorWatch
 from locker.ports import DoorEvent, DoorEventKind
+from locker.services.collect_parcel import collect_by_code
 from locker.services.door_events import handle_door_event
+from locker.services.errors import DoorDidNotOpenError
+from locker.services.service_state import set_out_of_service
 from locker.web import create_app
 from tests.conftest import ADMIN_PASSWORD
 
@@ -320,3 +323,63 @@ def test_no_admin_page_shows_a_whole_phone_number(admin_user, courier):
 def test_pages_switch_to_chinese(admin_user):
     page = admin_user.page("/admin/?lang=zh")
     assert 'lang="zh-CN"' in page
+
+
+STAFF_SCREENS = ["/admin/", "/admin/doors", "/admin/reissue", "/admin/accounts"]
+
+
+@pytest.mark.parametrize("path", STAFF_SCREENS)
+def test_every_field_on_a_staff_screen_has_the_on_screen_keys(admin_user, courier, path):
+    courier.deposit()
+    page = admin_user.page(path)
+    fields = re.findall(r"<input\b[^>]*>", page)
+    typed = [f for f in fields if not re.search(r'type="(hidden|checkbox|radio)"', f)]
+    assert typed, "a staff screen with no field to type into"
+    # The keyboard types into the fields it serves; it serves every field of the page.
+    assert re.search(r'<div class="keys keyboard[^"]*" data-fields="every"', page)
+    dates = [f for f in typed if 'type="date"' in f]
+    assert not dates, f"the keys cannot type into a date picker: {dates}"
+
+
+def test_taking_an_occupied_door_out_of_service_asks_first(admin_user, courier, ctx):
+    receipt = courier.deposit(tracking="SF0001")
+    label = receipt.compartment
+
+    response = admin_user.post(
+        "/admin/compartments/out-of-service", label=label, reason="hinge broken"
+    )
+
+    page = text(response)
+    assert response.status_code == 200
+    assert ctx.store.compartment(label).state.value == "occupied"
+    assert f"Door {label} holds a parcel" in page and "SF0001" in page
+    assert 'name="confirmed" value="yes"' in page and 'value="hinge broken"' in page
+
+    response = admin_user.post(
+        "/admin/compartments/out-of-service", label=label, reason="hinge broken", confirmed="yes"
+    )
+
+    assert ctx.store.compartment(label).state.value == "out_of_service"
+    assert "SF0001" in admin_user.page(response.location)
+    record = [r for r in ctx.store.audit_records() if r.action == "compartment.out_of_service"][-1]
+    assert record.details["parcel_inside"] == {"parcel_id": receipt.parcel.id, "tracking": "SF0001"}
+    page = admin_user.page("/admin/")
+    row = re.search(rf'<tr data-label="{label}" data-state="out_of_service">(.*?)</tr>', page, re.S)
+    assert "SF0001" in row.group(1)
+
+
+def test_an_empty_door_goes_out_of_service_without_a_question(admin_user, ctx):
+    admin_user.post("/admin/compartments/out-of-service", label="A01", reason="broken hinge")
+    assert ctx.store.compartment("A01").state.value == "out_of_service"
+    record = [r for r in ctx.store.audit_records() if r.action == "compartment.out_of_service"][-1]
+    assert "parcel_inside" not in record.details
+
+
+def test_a_pickup_refused_at_an_out_of_service_door_is_on_the_dashboard(admin_user, courier, ctx):
+    receipt = courier.deposit()
+    set_out_of_service(ctx, "admin", receipt.compartment, "hinge broken")
+    with pytest.raises(DoorDidNotOpenError):
+        collect_by_code(ctx, receipt.code)
+    page = admin_user.page("/admin/")
+    assert 'data-action="pickup.refused"' in page
+    assert "Pickup refused" in page

@@ -239,3 +239,15 @@ def test_bulk_choices_do_not_carry_over_to_the_next_courier(screens, courier, ct
     form = text(screens.client.get("/courier/deposit"))
     assert 'id="bulk" checked' not in form
     assert re.search(r'name="size" value="auto"\s+checked', form)
+
+
+@pytest.mark.parametrize(
+    ("lang", "truth"),
+    [("en", "The pickup code is queued for the recipient"), ("zh", "取件码已进入待发送队列")],
+)
+def test_the_door_open_screen_promises_no_message_that_nobody_sends(screens, courier, lang, truth):
+    screens.client.get(f"/courier/login?lang={lang}")
+    screens.login(courier.id)
+    page = text(screens.deposit())
+    assert truth in page
+    assert "recipient gets the pickup code" not in page and "收件人将收到取件码" not in page

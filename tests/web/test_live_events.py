@@ -8,6 +8,7 @@ import pytest
 
 from locker.config import Settings
 from locker.services.scan_pickup import pickup_by_scan
+from locker.services.service_state import set_out_of_service
 from locker.web import create_app
 from locker.web.live_events import QUEUE_LIMIT, Broadcaster
 from locker.web.page_events import scan_event
@@ -80,3 +81,24 @@ def test_a_waybill_scan_reaches_only_the_lockers_own_screen(app, ctx):
 
     assert heard("127.0.0.1")["tracking"] == "SF2026111100001"
     assert "tracking" not in heard("10.0.0.7")
+
+
+def test_a_scan_for_an_out_of_service_door_says_so_and_is_logged(app, ctx, courier, board):
+    receipt = courier.deposit()
+    label = receipt.compartment
+    set_out_of_service(ctx, "admin", label, "hinge broken")
+    fired = len(board.opened)
+
+    outcome = pickup_by_scan(ctx, receipt.qr)
+
+    live = app.extensions["locker_live"]
+    event = read_events(app, "en", lambda: live.publish(scan_event(outcome)))
+    assert f"Door {label} is out of service" in event["html"]
+    assert f"quote door {label}" in event["html"]
+    assert "did not open" not in event["html"]
+    assert len(board.opened) == fired
+    refused = [r for r in ctx.store.audit_records() if r.action == "pickup.refused"][-1]
+    assert refused.subject == label
+    assert refused.details["door"] == label
+    assert refused.details["reason"] == "out_of_service"
+    assert refused.details["parcel_id"] == receipt.parcel.id

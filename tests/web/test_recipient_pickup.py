@@ -7,6 +7,7 @@ import re
 import pytest
 
 from locker.config import Settings
+from locker.services.service_state import set_out_of_service
 from locker.web import create_app
 
 SUPPORT = "400-555-0100"
@@ -167,3 +168,49 @@ def test_a_screen_left_alone_returns_home_and_ends_a_staff_session(kiosk, courie
     assert 'location.href = "/?idle=1"' in text(kiosk.client.get("/courier/"))
     kiosk.client.get("/?idle=1")
     assert kiosk.client.get("/courier/").status_code == 302
+
+
+def test_the_next_person_starts_in_the_lockers_language_and_normal_text(kiosk, courier):
+    kiosk.client.get("/?lang=zh")
+    assert 'class="large"' in text(kiosk.client.get("/?text=large"))
+    page = text(kiosk.client.get("/courier/login"))
+    assert 'lang="zh-CN"' in page and 'class="large"' in page
+
+    home = kiosk.client.get("/?idle=1")  # the screen went back home by itself
+
+    page = text(home)
+    assert 'lang="en"' in page and 'class="large"' not in page
+    cleared = [c for c in home.headers.getlist("Set-Cookie") if "Max-Age=0" in c]
+    assert sorted(c.split("=")[0] for c in cleared) == ["lang", "text"]
+    page = text(kiosk.client.get("/courier/login"))
+    assert 'lang="en"' in page and 'class="large"' not in page
+
+
+def test_a_home_screen_in_a_visitors_language_goes_back_home_by_itself(kiosk):
+    def has_idle_return(path: str) -> bool:
+        return "idleTimer = setTimeout" in text(kiosk.client.get(path))
+
+    assert not has_idle_return("/")
+    assert has_idle_return("/?lang=zh")
+    assert has_idle_return("/")  # the cookie keeps the visitor's choice
+    assert not has_idle_return("/?idle=1")
+    assert has_idle_return("/?text=large")
+
+
+def test_done_after_a_pickup_ends_the_visit(kiosk, courier):
+    receipt = courier.deposit()
+    page = text(kiosk.pickup(receipt.code))
+    assert re.search(r'href="/\?idle=1" id="done"', page)
+
+
+def test_a_valid_code_for_an_out_of_service_door_gets_its_own_screen(kiosk, courier, board):
+    receipt = courier.deposit()
+    set_out_of_service(courier.ctx, "admin", receipt.compartment, "hinge broken")
+    fired = len(board.opened)
+    response = kiosk.pickup(receipt.code)
+    page = text(response)
+    assert response.status_code == 503
+    assert f"Door {receipt.compartment} is out of service" in page
+    assert f"quote door {receipt.compartment}" in page and SUPPORT in page
+    assert "did not open" not in page
+    assert len(board.opened) == fired
