@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 from locker.store import SqliteStore
 from locker.store.connection import connect
@@ -39,7 +40,7 @@ def test_an_older_database_file_is_upgraded_in_place(tmp_path):
     assert "outbox" not in tables
 
     with SqliteStore(path) as store:
-        assert store.migrated == ["m002_outbox_and_failure_budgets", "m003_bus_lock_settings"]
+        assert store.migrated == [m.name for m in migrations.pending(connect(":memory:"))][1:]
         assert store.buses()[0].locked_bit == 1
         assert store.locker().locker_id == "OLD-1"
         assert store.parcel_by_tracking("SF1").compartment == "A01"
@@ -55,3 +56,25 @@ def test_the_store_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(tmp_pat
         assert pragma("journal_mode")["journal_mode"] == "wal"
         assert pragma("foreign_keys")["foreign_keys"] == 1
         assert pragma("busy_timeout")["timeout"] == 3000
+
+
+def test_staff_accounts_gain_session_versions_and_old_badges_a_full_validity(tmp_path):
+    path = tmp_path / "old.db"
+    old = connect(path)
+    apply_migrations(old, stop_before="m004_staff_sessions")
+    old.execute(
+        "INSERT INTO couriers (carrier, name, pin_hash, badge_token_hash, created_at) "
+        "VALUES ('SF', 'Li', 'x', 'badge-hash', '2020-01-01T00:00:00+00:00')"
+    )
+    old.execute(
+        "INSERT INTO admins (username, password_hash, created_at) "
+        "VALUES ('admin', 'x', '2020-01-01T00:00:00+00:00')"
+    )
+    old.close()
+    before = datetime.now(UTC)
+    with SqliteStore(path) as store:
+        assert "m004_staff_sessions" in store.migrated
+        assert store.courier_session_version(1) == 0
+        assert store.admin_session_version("admin") == 0
+        issued = store.courier_badge_issued_at(1)
+        assert issued is not None and issued >= before.replace(microsecond=0)
