@@ -16,8 +16,10 @@ from locker.services.collect_parcel import (
     collect_siblings,
 )
 from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, LockedOutError
+from locker.services.staff_sessions import IDLE
+from locker.web.admin_session import end_admin_session
 from locker.web.cabinet_view import cabinet_columns, free_by_size
-from locker.web.courier import BULK
+from locker.web.courier_session import end_session
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("kiosk", __name__)
@@ -54,8 +56,8 @@ def home() -> tuple[str, int]:
     """Home screen: show the code to the camera, or type it on the keypad."""
     if request.args.get("idle"):
         # The screen was left alone: nobody may walk up to a logged-in staff session.
-        for staff_key in ("courier", "admin", BULK):
-            session.pop(staff_key, None)
+        end_session(IDLE)
+        end_admin_session(IDLE)
     return kiosk_page("kiosk/home.html")
 
 
