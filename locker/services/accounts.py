@@ -45,6 +45,11 @@ def _clean_name(text: str, what: str) -> str:
     return text
 
 
+def _courier(ctx: LockerContext, courier_id: int) -> Courier | None:
+    """A courier account; an id out of range (typed, or from a form) names none."""
+    return ctx.store.courier(courier_id) if 0 < courier_id <= MAX_COURIER_ID else None
+
+
 def add_courier(ctx: LockerContext, carrier: str, name: str, pin: str, actor: str) -> Courier:
     """Create an active courier; returns it with the id they log in with."""
     carrier = _clean_name(carrier, "the carrier")
@@ -64,7 +69,7 @@ def add_courier(ctx: LockerContext, carrier: str, name: str, pin: str, actor: st
 
 def issue_badge(ctx: LockerContext, courier_id: int, actor: str) -> str:
     """A new badge QR text for a courier; any earlier badge, and its sessions, stop working."""
-    if ctx.store.courier(courier_id) is None:
+    if _courier(ctx, courier_id) is None:
         raise NotFoundError(f"no courier {courier_id}")
     new = badge.issue(ctx.store.locker().secret, courier_id)
     now = ctx.clock.now()
@@ -122,7 +127,7 @@ def login_courier(
     ctx: LockerContext, courier_id: int, pin: str, origin: LoginOrigin = LoginOrigin.SCREEN
 ) -> Courier:
     """The courier, when the id and PIN match an active account, within the login budgets."""
-    known = ctx.store.courier(courier_id) if 0 < courier_id <= MAX_COURIER_ID else None
+    known = _courier(ctx, courier_id)
     stored = ctx.store.courier_pin_hash(courier_id) if known else None
     subject = str(courier_id) if known else UNKNOWN
     budget = f"courier:{courier_id}" if known else _unknown_budget(ctx, "courier", str(courier_id))
@@ -174,7 +179,7 @@ def _read_badge(ctx: LockerContext, text: str) -> tuple[int, str]:
 
 def _holder(ctx: LockerContext, courier_id: int, token_hash: str) -> tuple[Courier | None, str]:
     """The courier whose current badge this is, or None and why not."""
-    courier = ctx.store.courier(courier_id)
+    courier = _courier(ctx, courier_id)
     if courier is None or not courier.active:
         return None, "disabled"
     if ctx.store.courier_badge_hash(courier_id) != token_hash:
@@ -231,7 +236,7 @@ def _badge_login(
 
 def set_courier_active(ctx: LockerContext, courier_id: int, active: bool, actor: str) -> None:
     """Enable or disable a courier account; disabling ends the courier's sessions."""
-    if ctx.store.courier(courier_id) is None:
+    if _courier(ctx, courier_id) is None:
         raise NotFoundError(f"no courier {courier_id}")
     with ctx.store.transaction():
         ctx.store.set_courier_active(courier_id, active)
@@ -248,7 +253,7 @@ def set_courier_active(ctx: LockerContext, courier_id: int, active: bool, actor:
 
 def reset_courier_pin(ctx: LockerContext, courier_id: int, pin: str, actor: str) -> None:
     """Give a courier a new PIN (an admin's or the CLI's doing); the courier's sessions end."""
-    if ctx.store.courier(courier_id) is None:
+    if _courier(ctx, courier_id) is None:
         raise NotFoundError(f"no courier {courier_id}")
     pin_hash = hash_secret(validate_pin(pin))
     with ctx.store.transaction():

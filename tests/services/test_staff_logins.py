@@ -33,6 +33,7 @@ from locker.services.errors import (
     AuthenticationError,
     LockedOutError,
     LoginWaitError,
+    NotFoundError,
     TooManyLoginsError,
 )
 from locker.services.login_budget import LoginOrigin, locker_wide_wait
@@ -111,6 +112,19 @@ def test_a_courier_s_own_new_pin_replaces_the_old_one(ctx, courier):
         login_courier(ctx, courier.id, COURIER_PIN)
     assert login_courier(ctx, courier.id, "975310").id == courier.id
     assert [r.subject for r in audit(ctx, "courier.pin_changed")] == [str(courier.id)]
+
+
+@pytest.mark.parametrize("courier_id", [0, -1, 10**9, 10**20])
+def test_an_id_out_of_range_names_no_courier(ctx, courier_id):
+    for change in (
+        lambda: set_courier_active(ctx, courier_id, False, "admin:admin"),
+        lambda: reset_courier_pin(ctx, courier_id, "975310", "admin:admin"),
+        lambda: issue_badge(ctx, courier_id, "admin:admin"),
+    ):
+        with pytest.raises(NotFoundError):
+            change()
+    with pytest.raises(AuthenticationError):
+        badge_claim_login(ctx, courier_id, "0" * 64)
 
 
 # --- Who exists is never told ----------------------------------------------------------------
