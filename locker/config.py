@@ -46,6 +46,7 @@ class Settings:
     language: str = "zh"
     support_contact: str = "400-000-0000"
     screen_idle_seconds: float = 90.0
+    badge_valid_days: float = 365.0
 
 
 ENV_PREFIX = "LOCKER_"
@@ -124,10 +125,13 @@ def _check(settings: Settings) -> None:
         "scan_debounce_seconds",
         "scanner_baud",
         "screen_idle_seconds",
+        "badge_valid_days",
     ]
     for name in positive:
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be greater than zero")
+    if settings.badge_valid_days > 3650:
+        raise SettingsError("badge_valid_days must be at most 3650 (ten years)")
     if not 0 <= settings.board_retries <= 5:
         raise SettingsError("board_retries must be 0 to 5")
     if not 6 <= settings.code_length <= 12:

@@ -16,7 +16,7 @@ from locker.services.errors import NotAllowedError
 from locker.services.expire_overdue import expire_overdue
 from locker.services.setup_locker import load_layout, parse_layout_toml
 
-DEMO_COURIERS = (("SF Express", "Li Wei", "1234"), ("JD Logistics", "Zhang Min", "5678"))
+DEMO_COURIERS = (("SF Express", "Li Wei", "314159"), ("JD Logistics", "Zhang Min", "271828"))
 # (carrier index, tracking, phone, size, needs low door, hours ago)
 DEMO_PARCELS = (
     (0, "SF1000000001", "13800138001", Size.S, False, 1),

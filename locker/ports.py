@@ -229,8 +229,20 @@ class ParcelStore(Protocol):
         """Create an active courier account."""
         ...
 
-    def set_courier_badge(self, courier_id: int, token_hash: str) -> None:
-        """Store a courier's new badge, revoking the old one."""
+    def courier_badge_issued_at(self, courier_id: int) -> datetime | None:
+        """When an active courier's current badge was issued."""
+        ...
+
+    def set_courier_badge(self, courier_id: int, token_hash: str, at: datetime) -> None:
+        """Store a courier's new badge, issued at `at`, revoking the old one."""
+        ...
+
+    def courier_session_version(self, courier_id: int) -> int | None:
+        """The session version of an active courier; None for an unknown or disabled one."""
+        ...
+
+    def bump_courier_session(self, courier_id: int) -> None:
+        """End every session of a courier."""
         ...
 
     def set_courier_pin(self, courier_id: int, pin_hash: str) -> None:
@@ -251,6 +263,14 @@ class ParcelStore(Protocol):
 
     def set_admin_password(self, username: str, password_hash: str) -> None:
         """Store an admin's new password hash."""
+        ...
+
+    def admin_session_version(self, username: str) -> int | None:
+        """The session version of an admin; None when there is no such admin."""
+        ...
+
+    def bump_admin_session(self, username: str) -> None:
+        """End every session of an admin."""
         ...
 
     # journal, outbox, keypad, audit

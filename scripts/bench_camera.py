@@ -126,7 +126,7 @@ def scan_to_unlock(trials: int, tmp: Path) -> list[float]:
         for n in range(16)
     )
     load_layout(ctx, parse_layout_toml(layout), "bench")
-    courier = add_courier(ctx, "SF Express", "Bench", "1234", "bench").id
+    courier = add_courier(ctx, "SF Express", "Bench", "246813", "bench").id
     holder: dict[str, Any] = {}
     dispatcher = EventDispatcher(
         lambda: LockerContext(SqliteStore(db), holder["hw"].board, Clock(), ctx.rules)

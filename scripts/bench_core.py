@@ -78,7 +78,7 @@ def main() -> None:
         ctx = LockerContext(store=store, board=board, clock=Clock())
         init_locker(ctx, "BENCH-1", "Bench", "", "admin", "bench-password")
         load_layout(ctx, parse_layout_toml(layout(240)), "bench")
-        courier = add_courier(ctx, "SF Express", "Bench", "1234", "bench").id
+        courier = add_courier(ctx, "SF Express", "Bench", "246813", "bench").id
 
         deposit_ms, receipts = [], []
         for i in range(n):
@@ -121,7 +121,7 @@ def main() -> None:
             c2 = LockerContext(store=s2, board=InMemoryBoard(), clock=Clock())
             init_locker(c2, "BENCH-2", "Race", "", "admin", "bench-password")
             load_layout(c2, parse_layout_toml(layout(240)), "bench")
-            courier2 = add_courier(c2, "SF Express", "Bench", "1234", "bench").id
+            courier2 = add_courier(c2, "SF Express", "Bench", "246813", "bench").id
         threads, per_thread, barrier = 16, 15, threading.Barrier(16)
         race_board = InMemoryBoard()
 

@@ -20,7 +20,7 @@ from tests.support.layouts import SMALL_LAYOUT
 
 LOCKER_ID = "TEST-01"
 ADMIN_PASSWORD = "correct-horse"
-COURIER_PIN = "2468"
+COURIER_PIN = "246813"
 
 
 @pytest.fixture

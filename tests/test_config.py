@@ -36,6 +36,8 @@ def test_the_file_then_the_environment_then_options_win(tmp_path):
         ("port = 8000\n[broken\n", {}, "not valid TOML"),
         ("", {"LOCKER_KEYPAD_MAX_FAILURES": "many"}, "LOCKER_KEYPAD_MAX_FAILURES"),
         ('language = "fr"\n', {}, "language must be zh or en"),
+        ("badge_valid_days = 0\n", {}, "badge_valid_days must be greater than zero"),
+        ("badge_valid_days = 1e9\n", {}, "badge_valid_days must be at most 3650"),
     ],
 )
 def test_a_wrong_setting_is_named(tmp_path, content, environ, message):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from locker.cli.runtime import Runtime, pass_runtime, read_secret
-from locker.services.accounts import add_admin, add_courier, change_admin_password, issue_badge
+from locker.services.accounts import add_admin, add_courier, issue_badge, reset_admin_password
 
 
 @click.group()
@@ -18,7 +18,7 @@ def courier() -> None:
 @click.option("--name", required=True, help="The courier's name.")
 @pass_runtime
 def courier_add(runtime: Runtime, carrier: str, name: str) -> None:
-    """Add a courier; the PIN (4-12 digits) comes from stdin. Prints the courier id."""
+    """Add a courier; the PIN (6-12 digits) comes from stdin. Prints the courier id."""
     pin = read_secret(True, "PIN")
     with runtime.context() as ctx:
         added = add_courier(ctx, carrier, name, pin, "cli")
@@ -68,7 +68,7 @@ def admin_passwd(runtime: Runtime, username: str, password_stdin: bool) -> None:
     """Set an admin's password."""
     password = read_secret(password_stdin, "New password")
     with runtime.context() as ctx:
-        change_admin_password(ctx, username, password, "cli")
+        reset_admin_password(ctx, username, password, "cli")
     click.echo(f"Password of {username} changed")
 
 

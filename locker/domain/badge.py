@@ -1,7 +1,7 @@
 """Courier badge QR codes: a signed token naming the courier, revocable by reissuing it.
 
 Layout: ``CB1:<courier id>:<nonce>:<signature>``. The store keeps only a hash of the nonce,
-so a lost badge is revoked by issuing a new one.
+so a lost badge is revoked by issuing a new one; a badge also expires (`badge_valid_days`).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from locker.domain.errors import DomainError
 from locker.domain.signing import SIGNATURE_CHARS, sign, signature_matches
@@ -55,3 +56,8 @@ def read(secret: bytes, text: str) -> tuple[int, str]:
     if not signature_matches(secret, f"{PREFIX}:{courier}:{nonce}", signature):
         raise BadgeError("this badge was not issued by this locker")
     return int(courier), token_hash(nonce)
+
+
+def still_valid(issued_at: datetime | None, now: datetime, valid_for: timedelta) -> bool:
+    """True while a badge issued at `issued_at` is young enough to log in."""
+    return issued_at is not None and now < issued_at + valid_for

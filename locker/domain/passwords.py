@@ -12,7 +12,11 @@ from locker.domain.errors import InvalidInputError
 # scrypt parameters: n=2**14, r=8, p=1 costs ~16 MiB and ~50 ms, fine for a login screen.
 _N, _R, _P = 2**14, 8, 1
 _SCHEME = "scrypt"
-MIN_PIN_DIGITS = 4
+# An account that does not exist is checked against this salt, at the same cost.
+_NO_ACCOUNT_SALT = b"no such account!"
+# Six digits: a million PINs, against an account budget of five wrong ones a quarter hour.
+MIN_PIN_DIGITS = 6
+MAX_PIN_DIGITS = 12
 MIN_PASSWORD_CHARS = 8
 
 
@@ -28,8 +32,15 @@ def hash_secret(secret: str) -> str:
     return f"{_SCHEME}${_N}${_R}${_P}${encode(salt).decode()}${encode(digest).decode()}"
 
 
-def verify_secret(secret: str, stored: str) -> bool:
-    """True when `secret` matches a hash made by hash_secret."""
+def verify_secret(secret: str, stored: str | None) -> bool:
+    """True when `secret` matches a hash made by hash_secret.
+
+    `None` (no such account, or a disabled one) runs scrypt all the same and is False, so the
+    time a login takes never tells who exists.
+    """
+    if stored is None:
+        _derive(secret, _NO_ACCOUNT_SALT, _N, _R, _P)
+        return False
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != _SCHEME:
@@ -45,10 +56,15 @@ def verify_secret(secret: str, stored: str) -> bool:
 
 
 def validate_pin(pin: str) -> str:
-    """A courier PIN is 4 to 12 digits."""
-    if not (pin.isascii() and pin.isdigit() and MIN_PIN_DIGITS <= len(pin) <= 12):
-        raise InvalidInputError(f"a PIN is {MIN_PIN_DIGITS} to 12 digits")
+    """A new courier PIN is 6 to 12 digits."""
+    if not (pin.isascii() and pin.isdigit() and MIN_PIN_DIGITS <= len(pin) <= MAX_PIN_DIGITS):
+        raise InvalidInputError(f"a PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits")
     return pin
+
+
+def new_pin_due(pin: str) -> bool:
+    """True for a PIN set under the old, shorter rule: it logs in, then must be replaced."""
+    return len(pin) < MIN_PIN_DIGITS
 
 
 def validate_password(password: str) -> str:

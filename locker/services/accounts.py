@@ -1,7 +1,14 @@
-"""Courier and admin accounts: creation, login by PIN, badge or password, and changes."""
+"""Courier and admin accounts: creation, login by PIN, badge or password, and changes.
+
+Every staff login, let in or refused, is audited with the account and the method, never the
+PIN, password or badge. A refusal never tells whether an account exists: an unknown id costs
+the same scrypt run and spends a budget of its own, as a real one does (decision 0005).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 from locker.domain import badge
@@ -9,8 +16,26 @@ from locker.domain.errors import InvalidInputError
 from locker.domain.models import Courier
 from locker.domain.passwords import hash_secret, validate_password, validate_pin, verify_secret
 from locker.services.context import LockerContext
-from locker.services.errors import AuthenticationError, NotFoundError
-from locker.services.failure_budgets import refill, refuse_if_locked, spend
+from locker.services.errors import (
+    AuthenticationError,
+    LockedOutError,
+    LoginWaitError,
+    NotFoundError,
+    TooManyLoginsError,
+)
+from locker.services.login_budget import LoginOrigin, judge_login
+
+# Courier ids are 1 to 9 digits, as on badges; anything else is no account.
+MAX_COURIER_ID = 999_999_999
+# The audit's subject when the account named does not exist: what was typed may be a secret.
+UNKNOWN = "unknown"
+WRONG_PIN = "courier id or PIN is wrong"
+WRONG_PASSWORD = "username or password is wrong"
+_BADGE_REFUSALS = {
+    "disabled": "this badge was replaced or the account is disabled",
+    "replaced": "this badge was replaced or the account is disabled",
+    "expired": "this badge has expired: ask for a new one",
+}
 
 
 def _clean_name(text: str, what: str) -> str:
@@ -18,6 +43,11 @@ def _clean_name(text: str, what: str) -> str:
     if not 1 <= len(text) <= 64:
         raise InvalidInputError(f"{what} must be 1 to 64 characters")
     return text
+
+
+def _courier(ctx: LockerContext, courier_id: int) -> Courier | None:
+    """A courier account; an id out of range (typed, or from a form) names none."""
+    return ctx.store.courier(courier_id) if 0 < courier_id <= MAX_COURIER_ID else None
 
 
 def add_courier(ctx: LockerContext, carrier: str, name: str, pin: str, actor: str) -> Courier:
@@ -38,67 +68,180 @@ def add_courier(ctx: LockerContext, carrier: str, name: str, pin: str, actor: st
 
 
 def issue_badge(ctx: LockerContext, courier_id: int, actor: str) -> str:
-    """A new badge QR text for a courier; any earlier badge stops working."""
-    if ctx.store.courier(courier_id) is None:
+    """A new badge QR text for a courier; any earlier badge, and its sessions, stop working."""
+    if _courier(ctx, courier_id) is None:
         raise NotFoundError(f"no courier {courier_id}")
     new = badge.issue(ctx.store.locker().secret, courier_id)
+    now = ctx.clock.now()
     with ctx.store.transaction():
-        ctx.store.set_courier_badge(courier_id, new.token_hash)
-        ctx.store.append_audit(actor, "courier.badge_issued", str(courier_id), {}, ctx.clock.now())
+        ctx.store.set_courier_badge(courier_id, new.token_hash, now)
+        # A badge is replaced when it is lost: whoever found it may have logged in with it.
+        ctx.store.bump_courier_session(courier_id)
+        ctx.store.append_audit(actor, "courier.badge_issued", str(courier_id), {}, now)
     return new.text
 
 
-def login_courier(ctx: LockerContext, courier_id: int, pin: str) -> Courier:
-    """The courier, when the id and PIN match an active account, within its failure budget."""
-    stored = ctx.store.courier_pin_hash(courier_id)
-    courier = ctx.store.courier(courier_id)
-    if stored is None or courier is None:
-        raise AuthenticationError("courier id or PIN is wrong")
-    _check_secret(ctx, f"courier:{courier_id}", pin, stored, "courier id or PIN is wrong", "PINs")
-    return courier
+# --- Logins ------------------------------------------------------------------------------------
 
 
-def _check_secret(
-    ctx: LockerContext, key: str, secret: str, stored: str, wrong: str, what: str
-) -> None:
-    """Check a PIN or password within the account's two budgets.
+def _unknown_budget(ctx: LockerContext, role: str, typed: str) -> str:
+    """The budget of an account that does not exist, named by a keyed hash of what was typed.
 
-    Wrong secrets spend the failure budget; every attempt, right or wrong, spends the rate
-    budget of a few logins a minute, so a stolen secret cannot be used in a tight loop either.
+    Its failures count as a real account's do, so a lockout never tells who exists; the
+    typed text (perhaps a PIN typed into the id field) is never stored.
     """
-    rate = f"rate:{key}"
-    refuse_if_locked(ctx, key, f"too many wrong {what} for this account")
-    refuse_if_locked(ctx, rate, "too many logins for this account in a minute")
-    spend(ctx, rate, ctx.rules.login_rate, key)
-    if not verify_secret(secret, stored):
-        spend(ctx, key, ctx.rules.login, key)
-        raise AuthenticationError(wrong)
-    refill(ctx, key)
+    key = ctx.store.locker().secret
+    digest = hmac.new(key, f"{role}:{typed}".encode(), hashlib.sha256).hexdigest()[:16]
+    return f"{role}:unknown:{digest}"
 
 
-def login_by_badge(ctx: LockerContext, text: str) -> Courier:
-    """The courier a genuine, current badge names."""
+def _audit_login(
+    ctx: LockerContext,
+    role: str,
+    subject: str,
+    method: str,
+    origin: LoginOrigin,
+    reason: str | None = None,
+) -> None:
+    """One login record: `<role>.login`, or `<role>.login_failed` with the reason."""
+    details = {"method": method, "origin": origin.value}
+    now = ctx.clock.now()
+    with ctx.store.transaction():
+        if reason is None:
+            ctx.store.append_audit(f"{role}:{subject}", f"{role}.login", subject, details, now)
+        else:
+            ctx.store.append_audit(
+                origin.value, f"{role}.login_failed", subject, {**details, "reason": reason}, now
+            )
+
+
+def _refusal(error: LockedOutError) -> str:
+    if isinstance(error, LoginWaitError):
+        return "wait"
+    if isinstance(error, TooManyLoginsError):
+        return "too many logins"
+    return "locked"
+
+
+def login_courier(
+    ctx: LockerContext, courier_id: int, pin: str, origin: LoginOrigin = LoginOrigin.SCREEN
+) -> Courier:
+    """The courier, when the id and PIN match an active account, within the login budgets."""
+    known = _courier(ctx, courier_id)
+    stored = ctx.store.courier_pin_hash(courier_id) if known else None
+    subject = str(courier_id) if known else UNKNOWN
+    budget = f"courier:{courier_id}" if known else _unknown_budget(ctx, "courier", str(courier_id))
     try:
-        courier_id, token_hash = badge.read(ctx.store.locker().secret, text)
+        judge_login(ctx, budget, origin, lambda: verify_secret(pin, stored), WRONG_PIN, "PINs")
+    except LockedOutError as refused:
+        _audit_login(ctx, "courier", subject, "pin", origin, _refusal(refused))
+        raise
+    except AuthenticationError:
+        reason = "wrong" if stored else "disabled" if known else "unknown account"
+        _audit_login(ctx, "courier", subject, "pin", origin, reason)
+        raise
+    assert known is not None  # a PIN matched, so the account is there
+    _audit_login(ctx, "courier", subject, "pin", origin)
+    return known
+
+
+def check_admin(
+    ctx: LockerContext, username: str, password: str, origin: LoginOrigin = LoginOrigin.SCREEN
+) -> None:
+    """Raise unless the username and password match, within the login budgets; audited."""
+    stored = ctx.store.admin_password_hash(username)
+    subject = username if stored else UNKNOWN
+    budget = f"admin:{username}" if stored else _unknown_budget(ctx, "admin", username)
+    try:
+        judge_login(
+            ctx,
+            budget,
+            origin,
+            lambda: verify_secret(password, stored),
+            WRONG_PASSWORD,
+            "passwords",
+        )
+    except LockedOutError as refused:
+        _audit_login(ctx, "admin", subject, "password", origin, _refusal(refused))
+        raise
+    except AuthenticationError:
+        _audit_login(ctx, "admin", subject, "password", origin, "wrong" if stored else UNKNOWN)
+        raise
+    _audit_login(ctx, "admin", subject, "password", origin)
+
+
+def _read_badge(ctx: LockerContext, text: str) -> tuple[int, str]:
+    try:
+        return badge.read(ctx.store.locker().secret, text)
     except badge.BadgeError as error:
         raise AuthenticationError(str(error)) from None
-    return badge_holder(ctx, courier_id, token_hash)
+
+
+def _holder(ctx: LockerContext, courier_id: int, token_hash: str) -> tuple[Courier | None, str]:
+    """The courier whose current badge this is, or None and why not."""
+    courier = _courier(ctx, courier_id)
+    if courier is None or not courier.active:
+        return None, "disabled"
+    if ctx.store.courier_badge_hash(courier_id) != token_hash:
+        return None, "replaced"
+    issued_at = ctx.store.courier_badge_issued_at(courier_id)
+    if not badge.still_valid(issued_at, ctx.clock.now(), ctx.rules.badge_valid):
+        return None, "expired"
+    return courier, ""
 
 
 def badge_holder(ctx: LockerContext, courier_id: int, token_hash: str) -> Courier:
-    """The courier whose current badge has this nonce hash, while the account is active."""
-    courier = ctx.store.courier(courier_id)
-    if courier is None or ctx.store.courier_badge_hash(courier_id) != token_hash:
-        raise AuthenticationError("this badge was replaced or the account is disabled")
+    """The courier whose current, unexpired badge has this nonce hash, while active."""
+    courier, why = _holder(ctx, courier_id, token_hash)
+    if courier is None:
+        raise AuthenticationError(_BADGE_REFUSALS[why])
     return courier
 
 
+def login_by_badge(ctx: LockerContext, text: str) -> Courier:
+    """The courier a genuine, current badge names: a check, not a login (`badge_login` is)."""
+    return badge_holder(ctx, *_read_badge(ctx, text))
+
+
+def badge_login(ctx: LockerContext, text: str, origin: LoginOrigin = LoginOrigin.SCREEN) -> Courier:
+    """Log in by a badge a keyboard-wedge scanner typed; audited, and never made to wait.
+
+    A badge is signed, so it cannot be guessed: no failure budget guards it.
+    """
+    try:
+        courier_id, token_hash = _read_badge(ctx, text)
+    except AuthenticationError:
+        _audit_login(ctx, "courier", UNKNOWN, "badge", origin, "not a badge of this locker")
+        raise
+    return _badge_login(ctx, courier_id, token_hash, "badge", origin)
+
+
+def badge_claim_login(ctx: LockerContext, courier_id: int, token_hash: str) -> Courier:
+    """Log in the courier whose badge the camera saw, as the screen claims the scan's ticket."""
+    return _badge_login(ctx, courier_id, token_hash, "camera badge", LoginOrigin.SCREEN)
+
+
+def _badge_login(
+    ctx: LockerContext, courier_id: int, token_hash: str, method: str, origin: LoginOrigin
+) -> Courier:
+    courier, why = _holder(ctx, courier_id, token_hash)
+    _audit_login(ctx, "courier", str(courier_id), method, origin, why or None)
+    if courier is None:
+        raise AuthenticationError(_BADGE_REFUSALS[why])
+    return courier
+
+
+# --- Changes -----------------------------------------------------------------------------------
+
+
 def set_courier_active(ctx: LockerContext, courier_id: int, active: bool, actor: str) -> None:
-    """Enable or disable a courier account."""
-    if ctx.store.courier(courier_id) is None:
+    """Enable or disable a courier account; disabling ends the courier's sessions."""
+    if _courier(ctx, courier_id) is None:
         raise NotFoundError(f"no courier {courier_id}")
     with ctx.store.transaction():
         ctx.store.set_courier_active(courier_id, active)
+        if not active:
+            ctx.store.bump_courier_session(courier_id)
         ctx.store.append_audit(
             actor,
             "courier.enabled" if active else "courier.disabled",
@@ -109,13 +252,33 @@ def set_courier_active(ctx: LockerContext, courier_id: int, active: bool, actor:
 
 
 def reset_courier_pin(ctx: LockerContext, courier_id: int, pin: str, actor: str) -> None:
-    """Give a courier a new PIN."""
-    if ctx.store.courier(courier_id) is None:
+    """Give a courier a new PIN (an admin's or the CLI's doing); the courier's sessions end."""
+    if _courier(ctx, courier_id) is None:
         raise NotFoundError(f"no courier {courier_id}")
     pin_hash = hash_secret(validate_pin(pin))
     with ctx.store.transaction():
         ctx.store.set_courier_pin(courier_id, pin_hash)
+        ctx.store.bump_courier_session(courier_id)
         ctx.store.append_audit(actor, "courier.pin_reset", str(courier_id), {}, ctx.clock.now())
+
+
+def change_courier_pin(ctx: LockerContext, courier_id: int, pin: str) -> int:
+    """The logged-in courier sets a new PIN; returns the new session version for their session.
+
+    Every other session of the courier ends. The caller has just checked the old PIN.
+    """
+    pin_hash = hash_secret(validate_pin(pin))
+    with ctx.store.transaction():
+        if ctx.store.courier_session_version(courier_id) is None:
+            raise NotFoundError(f"no active courier {courier_id}")
+        ctx.store.set_courier_pin(courier_id, pin_hash)
+        ctx.store.bump_courier_session(courier_id)
+        ctx.store.append_audit(
+            f"courier:{courier_id}", "courier.pin_changed", str(courier_id), {}, ctx.clock.now()
+        )
+        version = ctx.store.courier_session_version(courier_id)
+    assert version is not None
+    return version
 
 
 def validate_username(username: str) -> str:
@@ -133,19 +296,52 @@ def add_admin(ctx: LockerContext, username: str, password: str, actor: str) -> N
         ctx.store.append_audit(actor, "admin.added", username, {}, ctx.clock.now())
 
 
-def check_admin(ctx: LockerContext, username: str, password: str) -> None:
-    """Raise AuthenticationError unless the username and password match, within the budget."""
+def change_admin_password(
+    ctx: LockerContext,
+    username: str,
+    current: str,
+    new_password: str,
+    origin: LoginOrigin = LoginOrigin.SCREEN,
+) -> int:
+    """An admin changes their own password, giving the current one within the login budgets.
+
+    Returns the new session version for the session that made the change; every other
+    session of the admin ends.
+    """
+    validate_password(new_password)
     stored = ctx.store.admin_password_hash(username)
     if stored is None:
-        raise AuthenticationError("username or password is wrong")
-    _check_secret(
-        ctx, f"admin:{username}", password, stored, "username or password is wrong", "passwords"
-    )
+        raise NotFoundError(f"there is no admin called {username!r}")
+    try:
+        judge_login(
+            ctx,
+            f"admin:{username}",
+            origin,
+            lambda: verify_secret(current, stored),
+            "the current password is wrong",
+            "passwords",
+        )
+    except (AuthenticationError, LockedOutError) as refused:
+        reason = _refusal(refused) if isinstance(refused, LockedOutError) else "wrong"
+        with ctx.store.transaction():
+            ctx.store.append_audit(
+                f"admin:{username}",
+                "admin.password_change_failed",
+                username,
+                {"reason": reason},
+                ctx.clock.now(),
+            )
+        raise
+    reset_admin_password(ctx, username, new_password, f"admin:{username}")
+    version = ctx.store.admin_session_version(username)
+    assert version is not None
+    return version
 
 
-def change_admin_password(ctx: LockerContext, username: str, new_password: str, actor: str) -> None:
-    """Set an admin's password."""
+def reset_admin_password(ctx: LockerContext, username: str, new_password: str, actor: str) -> None:
+    """Set an admin's password (the CLI's doing, for a forgotten one); their sessions end."""
     password_hash = hash_secret(validate_password(new_password))
     with ctx.store.transaction():
         ctx.store.set_admin_password(username, password_hash)
+        ctx.store.bump_admin_session(username)
         ctx.store.append_audit(actor, "admin.password_changed", username, {}, ctx.clock.now())

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from locker.domain.failure_budget import FailurePolicy
+from locker.domain.login_delay import DelayPolicy
 from locker.domain.pickup_code import DEFAULT_LENGTH, CodeSource, random_digits
 from locker.ports import Clock, LockBoard, ParcelStore
 
@@ -37,6 +38,9 @@ class Rules:
     )
     retention: timedelta = timedelta(days=30)
     unlock_timeout_s: float = 2.0
+    # Failed staff logins across the locker make the next ones wait (decision 0005).
+    staff_delay: DelayPolicy = field(default_factory=DelayPolicy)
+    badge_valid: timedelta = timedelta(days=365)
 
 
 class SystemClock:

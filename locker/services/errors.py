@@ -66,3 +66,11 @@ class LockedOutError(ServiceError):
     def __init__(self, message: str, until: datetime) -> None:
         super().__init__(message)
         self.until = until
+
+
+class TooManyLoginsError(LockedOutError):
+    """More logins to one account in a minute than allowed, right or wrong."""
+
+
+class LoginWaitError(LockedOutError):
+    """Failed staff logins across the locker: every staff login waits until `until`."""

@@ -163,6 +163,24 @@ def m003_bus_lock_settings(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m004_staff_sessions(db: sqlite_utils.Database) -> None:
+    """A session version per staff account, so that a session can be ended; badge issue dates.
+
+    Badges issued before this upgrade count as issued now: they get a full validity, not none.
+    """
+    _run_script(
+        db,
+        """
+        ALTER TABLE couriers ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE couriers ADD COLUMN badge_issued_at TEXT;
+        UPDATE couriers SET badge_issued_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+            WHERE badge_token_hash IS NOT NULL;
+        ALTER TABLE admins ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
+@migrations()
 def m006_door_claims(db: sqlite_utils.Database) -> None:
     """One door command in flight per door, parcel and deposit; door reports; pending undos."""
     _run_script(

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlite_utils
 
 from locker.domain.models import Courier
-from locker.store.codec import courier_from_row, time_text
+from locker.store.codec import courier_from_row, parse_time, time_text
 from locker.store.errors import StoreError
 
 
@@ -52,10 +52,26 @@ class PeopleRows:
         """The stored badge-token hash of an active courier."""
         return self._active_courier_column(courier_id, "badge_token_hash")
 
-    def set_courier_badge(self, courier_id: int, token_hash: str) -> None:
-        """Store a courier's new badge, revoking the old one."""
+    def courier_badge_issued_at(self, courier_id: int) -> datetime | None:
+        """When an active courier's current badge was issued."""
+        return parse_time(self._active_courier_column(courier_id, "badge_issued_at"))
+
+    def set_courier_badge(self, courier_id: int, token_hash: str, at: datetime) -> None:
+        """Store a courier's new badge, issued at `at`, revoking the old one."""
         self.db.execute(
-            "UPDATE couriers SET badge_token_hash = ? WHERE id = ?", [token_hash, courier_id]
+            "UPDATE couriers SET badge_token_hash = ?, badge_issued_at = ? WHERE id = ?",
+            [token_hash, time_text(at), courier_id],
+        )
+
+    def courier_session_version(self, courier_id: int) -> int | None:
+        """The session version of an active courier; None for an unknown or disabled one."""
+        version = self._active_courier_column(courier_id, "session_version")
+        return None if version is None else int(version)
+
+    def bump_courier_session(self, courier_id: int) -> None:
+        """End every session of a courier: the sessions hold the version before this."""
+        self.db.execute(
+            "UPDATE couriers SET session_version = session_version + 1 WHERE id = ?", [courier_id]
         )
 
     def set_courier_pin(self, courier_id: int, pin_hash: str) -> None:
@@ -80,6 +96,21 @@ class PeopleRows:
         for row in self.db.query("SELECT password_hash FROM admins WHERE username = ?", [username]):
             return str(row["password_hash"])
         return None
+
+    def admin_session_version(self, username: str) -> int | None:
+        """The session version of an admin; None when there is no such admin."""
+        for row in self.db.query(
+            "SELECT session_version FROM admins WHERE username = ?", [username]
+        ):
+            return int(row["session_version"])
+        return None
+
+    def bump_admin_session(self, username: str) -> None:
+        """End every session of an admin: the sessions hold the version before this."""
+        self.db.execute(
+            "UPDATE admins SET session_version = session_version + 1 WHERE username = ?",
+            [username],
+        )
 
     def set_admin_password(self, username: str, password_hash: str) -> None:
         """Store an admin's new password hash; an unknown admin raises StoreError."""

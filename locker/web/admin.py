@@ -36,6 +36,7 @@ from locker.services.errors import (
 from locker.services.force_open import force_open
 from locker.services.reissue_code import reissue_code
 from locker.services.service_state import held_parcel, return_to_service, set_out_of_service
+from locker.services.staff_sessions import LOGOUT
 from locker.web.admin_doors import DoorFilter, filtered, parse_filter, rows_csv, short_time
 from locker.web.admin_session import (
     admin_page,
@@ -46,6 +47,7 @@ from locker.web.admin_session import (
 )
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
+from locker.web.staff_login import login_origin, refusal_values
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_admin)
@@ -83,13 +85,11 @@ def login() -> Redirect | tuple[str, int]:
     }
     if request.method == "GET":
         return admin_page("admin/login.html", **values)
-    ctx = locker_ctx()
     username = request.form.get("username", "").strip()
     try:
-        check_admin(ctx, username, request.form.get("password", ""))
-    except LockedOutError as locked:
-        seconds = max(1, int((locked.until - ctx.clock.now()).total_seconds()))
-        return admin_page("admin/login.html", 429, error="locked", seconds=seconds, **values)
+        check_admin(locker_ctx(), username, request.form.get("password", ""), login_origin())
+    except LockedOutError as refused:
+        return admin_page("admin/login.html", 429, **refusal_values(refused), **values)
     except AuthenticationError:
         return admin_page("admin/login.html", 401, error="wrong", username=username, **values)
     start_admin_session(username)
@@ -99,8 +99,8 @@ def login() -> Redirect | tuple[str, int]:
 @bp.post("/logout")
 @once_per_tap(hold_s=REFUSAL_HOLD_S)
 def logout() -> Redirect:
-    """End the admin session."""
-    end_admin_session()
+    """End the admin session, and every copy of its cookie."""
+    end_admin_session(LOGOUT)
     return redirect(url_for("admin.login"), 303)
 
 

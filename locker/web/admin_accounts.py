@@ -16,11 +16,12 @@ from locker.services.accounts import (
     reset_courier_pin,
     set_courier_active,
 )
-from locker.services.errors import ServiceError
+from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
 from locker.store import StoreError
-from locker.web.admin_session import admin_page, no_store, require_admin
+from locker.web.admin_session import admin_page, no_store, renew_admin_session, require_admin
 from locker.web.repeat_guard import once_per_tap
 from locker.web.request_context import locker_ctx
+from locker.web.staff_login import login_origin, refusal_values
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
 bp.before_request(require_admin)
@@ -107,14 +108,37 @@ def new_admin() -> Any:
     return _back(_("Admin %(name)s added.", name=request.form.get("username", "")))
 
 
+def _waiting(refused: LockedOutError) -> str:
+    """Why a password change must wait, and for how long."""
+    values = refusal_values(refused)
+    error, seconds = values["error"], values["seconds"]
+    if error == "wait":
+        return _(
+            "Too many failed logins at this locker. Wait %(seconds)s seconds.",
+            seconds=seconds,
+        )
+    if error == "rate":
+        return _("Too many logins in a minute. Wait %(seconds)s seconds.", seconds=seconds)
+    return _("Too many wrong passwords. Try again in %(seconds)s seconds.", seconds=seconds)
+
+
 @bp.post("/password")
 @once_per_tap()
 def own_password() -> Any:
-    """Change the logged-in admin's own password."""
+    """Change the logged-in admin's own password, given the current one; other sessions end."""
     try:
-        change_admin_password(
-            locker_ctx(), g.admin, request.form.get("password", ""), f"admin:{g.admin}"
+        version = change_admin_password(
+            locker_ctx(),
+            g.admin,
+            request.form.get("current", ""),
+            request.form.get("password", ""),
+            login_origin(),
         )
+    except LockedOutError as refused:
+        return _back(_waiting(refused), ok=False)
+    except AuthenticationError:
+        return _back(_("The current password is wrong."), ok=False)
     except REFUSALS as refusal:
         return _back(str(refusal), ok=False)
+    renew_admin_session(version)
     return _back(_("Your password was changed."))

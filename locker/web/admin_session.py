@@ -8,6 +8,8 @@ from typing import Any
 from flask import Response, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as Redirect
 
+from locker.services.staff_sessions import IDLE, admin_session
+from locker.services.staff_sessions import end_admin_session as end_every_admin_session
 from locker.web.request_context import locker_ctx
 
 SESSION_KEY = "admin"
@@ -21,12 +23,14 @@ def now() -> datetime:
     return locker_ctx().clock.now()
 
 
-def _session_admin(value: Any) -> tuple[str, datetime] | None:
-    """(name, last seen) of a session's admin, or None for anything that is not one."""
+def _session_admin(value: Any) -> tuple[str, datetime, int] | None:
+    """(name, last seen, session version) of a session's admin, or None for anything else."""
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         return None
+    if not isinstance(value.get("v"), int):
+        return None
     try:
-        return value["name"], datetime.fromisoformat(str(value.get("seen")))
+        return value["name"], datetime.fromisoformat(str(value.get("seen"))), value["v"]
     except ValueError:
         return None
 
@@ -40,19 +44,27 @@ def to_login(expired: bool = False) -> Redirect:
 
 
 def require_admin() -> Redirect | None:
-    """The role check: no admin session, a courier's, or an idle one goes to the login."""
+    """The role check: no admin session, a courier's, an ended or an idle one goes to the login.
+
+    The session must hold its admin's current session version: logout, a new password or a
+    removed account end every copy of the cookie.
+    """
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     admin = _session_admin(session.get(SESSION_KEY))
     if admin is None:
         session.pop(SESSION_KEY, None)
         return to_login()
-    name, seen = admin
-    current = now()
-    if current - seen > IDLE_TIMEOUT or locker_ctx().store.admin_password_hash(name) is None:
+    name, seen, version = admin
+    ctx = locker_ctx()
+    if admin_session(ctx, name) != version:
         session.pop(SESSION_KEY, None)
+        return to_login()
+    current = now()
+    if current - seen > IDLE_TIMEOUT:
+        end_admin_session(IDLE)
         return to_login(expired=True)
-    session[SESSION_KEY] = {"name": name, "seen": current.isoformat()}
+    session[SESSION_KEY] = {"name": name, "seen": current.isoformat(), "v": version}
     g.admin = name
     return None
 
@@ -60,11 +72,22 @@ def require_admin() -> Redirect | None:
 def start_admin_session(username: str) -> None:
     """A fresh session for the admin: nothing a courier or an earlier visitor left carries over."""
     session.clear()
-    session[SESSION_KEY] = {"name": username, "seen": now().isoformat()}
+    version = admin_session(locker_ctx(), username)
+    session[SESSION_KEY] = {"name": username, "seen": now().isoformat(), "v": version}
 
 
-def end_admin_session() -> None:
-    """Log the admin out of this screen."""
+def renew_admin_session(version: int) -> None:
+    """Keep this session after the admin's own password change moved the version on."""
+    admin = _session_admin(session.get(SESSION_KEY))
+    if admin is not None:
+        session[SESSION_KEY] = {"name": admin[0], "seen": now().isoformat(), "v": version}
+
+
+def end_admin_session(reason: str) -> None:
+    """Log the admin out of this screen and end every copy of the session, audited."""
+    admin = _session_admin(session.get(SESSION_KEY))
+    if admin is not None and admin_session(locker_ctx(), admin[0]) == admin[2]:
+        end_every_admin_session(locker_ctx(), admin[0], reason)
     session.pop(SESSION_KEY, None)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf import CSRFProtect
 
 from locker.boards.detached import DetachedBoard
@@ -52,7 +52,11 @@ def create_app(
     app = Flask(__name__, template_folder=str(template_folder()))
     app.config["LOCKER_SETTINGS"] = settings
     app.secret_key = _session_key(settings)
+    # The session cookie never rides along with a request another site starts, and no script
+    # reads it.
+    app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True)
     CSRFProtect(app)
+    app.after_request(refuse_framing)
     setup_i18n(app, settings.language, settings.screen_idle_seconds)
     app.extensions["locker_board"] = board or DetachedBoard()
     app.extensions["locker_camera"] = camera
@@ -91,6 +95,16 @@ def create_app(
         app.extensions["locker_demo"] = demo
         app.register_blueprint(demo_page.bp)
     return app
+
+
+def refuse_framing(response: Response) -> Response:
+    """No page of the locker may be shown inside another site's frame (clickjacking)."""
+    response.headers["X-Frame-Options"] = "DENY"
+    policy = response.headers.get("Content-Security-Policy", "")
+    if "frame-ancestors" not in policy:
+        policy = f"{policy}; frame-ancestors 'none'" if policy else "frame-ancestors 'none'"
+        response.headers["Content-Security-Policy"] = policy
+    return response
 
 
 def _session_key(settings: Settings) -> bytes:

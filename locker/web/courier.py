@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import ngettext
@@ -12,50 +10,34 @@ from werkzeug.wrappers import Response
 
 from locker.domain import badge
 from locker.domain.errors import DomainError
-from locker.domain.models import Courier, Parcel, Size
+from locker.domain.models import Parcel, Size
+from locker.domain.passwords import new_pin_due
 from locker.domain.phone import mask_phone
 from locker.domain.states import ParcelState
-from locker.services.accounts import login_by_badge, login_courier
+from locker.services.accounts import badge_login, change_courier_pin, login_courier
 from locker.services.cancel_deposit import cancel_deposit
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
 from locker.services.report_door_problem import door_problem_refusal, report_door_not_opened
 from locker.services.retrieve_expired import expired_for, retrieve_expired
+from locker.services.staff_sessions import LOGOUT
 from locker.web.cabinet_view import cabinet_columns, fitting_by_size, free_by_size
+from locker.web.courier_session import (
+    BULK,
+    courier_required,
+    end_session,
+    forget_courier,
+    renew_session,
+    session_courier,
+    start_session,
+)
+from locker.web.courier_session import courier_id as _courier_id
 from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
+from locker.web.staff_login import login_origin, refusal_values
 
 bp = Blueprint("courier", __name__, url_prefix="/courier")
-F = TypeVar("F", bound=Callable[..., Any])
-# An unattended courier screen logs out by itself.
-IDLE_TIMEOUT_S = 300
-# The session key of bulk mode: the size and low-door choice kept between parcels.
-BULK = "bulk"
-
-
-def _now_s() -> float:
-    return locker_ctx().clock.now().timestamp()
-
-
-def courier_required(view: F) -> F:
-    """The role check: only a logged-in, recently active courier gets past."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        who = session.get("courier")
-        if not who or _now_s() - who.get("seen", 0) > IDLE_TIMEOUT_S:
-            session.pop("courier", None)
-            return redirect(url_for("courier.login"))
-        who["seen"] = _now_s()
-        session["courier"] = who
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _courier_id() -> int:
-    return int(session["courier"]["id"])
 
 
 def courier_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
@@ -83,36 +65,59 @@ def login() -> Any:
         return courier_page("courier/login.html")
     ctx = locker_ctx()
     typed = request.form.get("courier_id", "").strip()
+    if typed.startswith(badge.PREFIX + ":"):
+        try:
+            courier = badge_login(ctx, typed, login_origin())
+        except AuthenticationError:
+            return courier_page("courier/login.html", 403, error="badge")
+        start_session(courier)
+        return redirect(url_for("courier.menu"))
+    pin = request.form.get("pin", "")
     try:
-        if typed.startswith(badge.PREFIX + ":"):
-            try:
-                courier = login_by_badge(ctx, typed)
-            except AuthenticationError:
-                return courier_page("courier/login.html", 403, error="badge")
-        else:
-            courier = login_courier(ctx, int(typed or 0), request.form.get("pin", ""))
-    except LockedOutError as locked:
-        seconds = max(1, int((locked.until - ctx.clock.now()).total_seconds()))
-        return courier_page("courier/login.html", 429, error="locked", seconds=seconds)
-    except (ServiceError, ValueError):
+        courier = login_courier(ctx, _typed_id(typed), pin, login_origin())
+    except LockedOutError as refused:
+        return courier_page("courier/login.html", 429, **refusal_values(refused))
+    except ServiceError:
         return courier_page("courier/login.html", 403, error="wrong")
-    start_session(courier)
-    return redirect(url_for("courier.menu"))
+    # A PIN from before the 6-digit rule logs in once more, to be replaced at once.
+    start_session(courier, new_pin=new_pin_due(pin))
+    return redirect(url_for("courier.new_pin" if new_pin_due(pin) else "courier.menu"))
 
 
-def start_session(courier: Courier) -> None:
-    """Log the courier in on this screen, with none of an earlier courier's bulk choices."""
-    session.pop(BULK, None)
-    session["courier"] = {"id": courier.id, "name": courier.name, "seen": _now_s()}
+def _typed_id(typed: str) -> int:
+    """The typed courier id; anything but 1 to 9 digits names no account (id 0)."""
+    return int(typed) if typed.isascii() and typed.isdigit() and len(typed) <= 9 else 0
 
 
 @bp.post("/logout")
 @once_per_tap(hold_s=REFUSAL_HOLD_S)
 def logout() -> Response:
-    """Leave the courier screens."""
-    session.pop("courier", None)
-    session.pop(BULK, None)
+    """Leave the courier screens; a copy of this session's cookie stops working too."""
+    end_session(LOGOUT)
     return redirect(url_for("kiosk.home"))
+
+
+@bp.route("/pin", methods=["GET", "POST"])
+@courier_required
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
+def new_pin() -> Any:
+    """A new PIN of 6 to 12 digits, for a courier whose PIN was set under the old rule."""
+    who = session_courier()
+    if who is None or not who.get("new_pin"):
+        return redirect(url_for("courier.menu"))
+    if request.method == "GET":
+        return courier_page("courier/new_pin.html")
+    pin = request.form.get("new_pin", "").strip()
+    if pin != request.form.get("repeat", "").strip():
+        return courier_page("courier/new_pin.html", 400, error="differ")
+    try:
+        renew_session(change_courier_pin(locker_ctx(), _courier_id(), pin))
+    except DomainError:
+        return courier_page("courier/new_pin.html", 400, error="rule")
+    except ServiceError:  # disabled meanwhile
+        forget_courier()
+        return redirect(url_for("courier.login"))
+    return redirect(url_for("courier.menu"))
 
 
 @bp.get("/")

@@ -24,10 +24,12 @@ from locker.services.errors import (
 )
 from locker.services.scan_tickets import MORE as MORE_TICKET
 from locker.services.scan_tickets import ScanTickets
+from locker.services.staff_sessions import IDLE
+from locker.web.admin_session import end_admin_session
 from locker.web.cabinet_view import cabinet_columns, free_by_size
-from locker.web.courier import BULK
+from locker.web.courier_session import end_session
 from locker.web.i18n import end_visit
-from locker.web.repeat_guard import once_per_tap
+from locker.web.repeat_guard import end_of_visit, once_per_tap
 from locker.web.request_context import locker_ctx
 
 bp = Blueprint("kiosk", __name__)
@@ -72,10 +74,11 @@ def home() -> tuple[str, int]:
         # The visit is over: nobody may walk up to a logged-in staff session nor to the last
         # recipient's offer to open their other doors, and the next person starts in the
         # locker's own language and text size.
-        for staff_key in ("courier", "admin", BULK):
-            session.pop(staff_key, None)
+        end_session(IDLE)
+        end_admin_session(IDLE)
         _drop_offer()
         end_visit()
+        end_of_visit()
     return kiosk_page("kiosk/home.html")
 
 

@@ -105,6 +105,13 @@ class RepeatGuard:
         entry.finished_at = self._clock()
         entry.done.set()
 
+    def forget(self, owner: str) -> None:
+        """The browser's visit ended: nothing it did before can be repeated any more."""
+        with self._lock:
+            for key, entry in list(self._by_key.items()):
+                if entry.owner == owner and entry.finished_at is not None:
+                    del self._by_key[key]
+
     def entry(self, token: str) -> _Entry | None:
         """The entry a repeat was sent to."""
         with self._lock:
@@ -141,6 +148,12 @@ def owner() -> str:
     same browser has done something newer, and only the latest action can be repeated.
     """
     return f"{session.get(VISITOR)}@{request.remote_addr or ''}"
+
+
+def end_of_visit() -> None:
+    """Nothing this browser did can be repeated now (the screen went back home)."""
+    guard: RepeatGuard = current_app.extensions["locker_repeats"]
+    guard.forget(owner())
 
 
 def once_per_tap(

@@ -12,11 +12,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, redirect, request, url_for
 
-from locker.services.accounts import badge_holder
+from locker.services.accounts import badge_claim_login
 from locker.services.collect_parcel import collect_siblings
 from locker.services.errors import AuthenticationError, DoorDidNotOpenError
 from locker.services.scan_tickets import COURIER, MORE, ScanTickets
-from locker.web.courier import courier_page, start_session
+from locker.web.courier import courier_page
+from locker.web.courier_session import start_session
 from locker.web.kiosk import door_refusal, kiosk_page
 from locker.web.kiosk_screen import from_kiosk_screen
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
@@ -40,8 +41,9 @@ def courier_badge() -> Any:
     if claim is None:
         return courier_page("courier/login.html", 403, error="badge")
     try:
-        # Checked again: the badge may have been replaced or the account disabled since.
-        courier = badge_holder(locker_ctx(), int(claim["courier"]), str(claim["badge"]))
+        # Checked again (and audited): the badge may have been replaced, or expired, or the
+        # account disabled since.
+        courier = badge_claim_login(locker_ctx(), int(claim["courier"]), str(claim["badge"]))
     except AuthenticationError:
         return courier_page("courier/login.html", 403, error="badge")
     start_session(courier)  # the same session as a login with id and PIN

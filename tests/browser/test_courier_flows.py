@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from locker.domain.models import Size
+from locker.domain.passwords import hash_secret
 from locker.services.expire_overdue import expire_overdue
 from locker.services.scan_pickup import pickup_by_scan
 from locker.web.page_events import scan_event
@@ -144,3 +145,23 @@ def test_each_expired_parcel_taken_back_is_confirmed_when_its_door_shuts(
     page.wait_for_function("window.kioskEvents && window.kioskEvents.readyState === 1")
     live_events.publish({"kind": "door", "label": receipt.compartment, "closed": True})
     expect(page.locator("#step")).to_have_attribute("data-closed", "yes")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_a_short_pin_is_replaced_on_the_keypad_before_the_menu(page, courier, ctx, screenshot):
+    ctx.store.set_courier_pin(courier.id, hash_secret("2468"))  # set before the 6-digit rule
+    page.goto("/courier/login?lang=en")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", "2468")
+    page.click("#login")
+    expect(page.locator("#why")).to_contain_text("6 to 12 digits")
+    box = page.locator("#save-pin").bounding_box()
+    assert box and box["y"] + box["height"] <= page.viewport_size["height"]
+    screenshot("new-pin")
+    hands = Touchscreen(page)
+    page.click("#new_pin")
+    hands.type_phone("975310")
+    page.click("#repeat")
+    hands.type_phone("975310")
+    page.click("#save-pin")
+    expect(page.locator("#go-deposit")).to_be_visible()

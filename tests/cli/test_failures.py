@@ -14,7 +14,7 @@ from tests.cli.conftest import LockerCli, assert_clean_failure, leaf_command_pat
 NEEDS_A_LOCKER: dict[str, tuple[list[str], str | None]] = {
     "layout load": (["layout", "load", "{tmp}/cab.toml"], None),
     "demo": (["demo"], None),
-    "courier add": (["courier", "add", "--carrier", "SF", "--name", "Li"], "2468\n"),
+    "courier add": (["courier", "add", "--carrier", "SF", "--name", "Li"], "246813\n"),
     "courier list": (["courier", "list"], None),
     "courier badge": (["courier", "badge", "1"], None),
     "admin add": (["admin", "add", "ops", "--password-stdin"], "long-enough\n"),

@@ -113,7 +113,7 @@ def test_scripts_kiosk_creates_the_demo_locker_and_serves_its_home_page(tmp_path
         assert status == 200
         assert json.loads(body) == {"status": "ok", "locker": "DEMO-001"}
         # The first run printed the demo logins, as the README promises.
-        assert "PIN 1234" in log.read_text(encoding="utf-8")
+        assert "PIN 314159" in log.read_text(encoding="utf-8")
     finally:
         stop(process)
 

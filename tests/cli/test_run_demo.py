@@ -28,6 +28,6 @@ def test_a_missing_demo_database_is_made_and_seeded_once(tmp_path, capsys):
         parcels = len(store.parcels())
     ensure_demo_locker(settings)  # a second start keeps the locker, and shows the logins again
     again = capsys.readouterr().out
-    assert "PIN 1234" in again and "Admin login: admin / locker-demo" in again
+    assert "PIN 314159" in again and "Admin login: admin / locker-demo" in again
     with SqliteStore(settings.db) as store:
         assert len(store.parcels()) == parcels

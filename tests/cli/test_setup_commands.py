@@ -351,7 +351,7 @@ def test_any_layout_file_either_loads_whole_or_changes_nothing(
 def test_demo_prints_the_couriers_logins_and_a_code_and_qr_for_every_parcel(
     ready: LockerCli, demo: DemoOutput
 ):
-    assert sorted(demo.couriers.values()) == ["1234", "5678"]
+    assert sorted(demo.couriers.values()) == ["271828", "314159"]
     assert len(demo.parcels) == 5
     assert [p.state for p in demo.parcels].count("expired") == 1
     for parcel in demo.parcels:
@@ -400,4 +400,4 @@ def test_a_second_demo_is_refused_and_changes_nothing(ready: LockerCli, demo: De
     assert ready.query("SELECT * FROM parcels ORDER BY id") == parcels_before
     assert ready.query("SELECT * FROM couriers ORDER BY id") == couriers_before
     with ready.context() as ctx, pytest.raises(AuthenticationError):
-        login_courier(ctx, 3, "1234")
+        login_courier(ctx, 3, "314159")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from locker.domain.badge import BadgeError, issue, read, token_hash
+from locker.domain.badge import BadgeError, issue, read, still_valid, token_hash
 from locker.domain.signing import sign
 
 SECRET = b"this locker's secret"
@@ -99,3 +100,20 @@ def test_text_that_is_not_a_badge_is_refused(text: str) -> None:
 def test_reading_any_text_refuses_it_with_a_badge_error(text: str) -> None:
     with pytest.raises(BadgeError):
         read(SECRET, text)
+
+
+ISSUED = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("issued", "now", "valid"),
+    [
+        (ISSUED, ISSUED, True),
+        (ISSUED, ISSUED + timedelta(days=364, hours=23), True),
+        (ISSUED, ISSUED + timedelta(days=365), False),
+        (ISSUED, ISSUED + timedelta(days=900), False),
+        (None, ISSUED, False),  # a badge with no issue date was never issued here
+    ],
+)
+def test_a_badge_is_current_until_its_validity_runs_out(issued, now, valid) -> None:
+    assert still_valid(issued, now, timedelta(days=365)) is valid

@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from locker.domain import passwords
 from locker.domain.errors import InvalidInputError
-from locker.domain.passwords import hash_secret, validate_password, validate_pin, verify_secret
+from locker.domain.passwords import (
+    hash_secret,
+    new_pin_due,
+    validate_password,
+    validate_pin,
+    verify_secret,
+)
 
 # scrypt costs ~50 ms a call on purpose, so the tests hash once and share it.
 PASSWORD = "correct-horse"
@@ -83,15 +90,36 @@ def test_no_stored_text_makes_verify_raise(garbage: str) -> None:
     assert verify_secret(PASSWORD, garbage) is False
 
 
-@pytest.mark.parametrize("pin", ["0000", "2468", "123456789012"])
-def test_a_pin_of_4_to_12_digits_is_accepted(pin: str) -> None:
+@pytest.mark.parametrize("pin", ["000000", "246813", "123456789012"])
+def test_a_pin_of_6_to_12_digits_is_accepted(pin: str) -> None:
     assert validate_pin(pin) == pin
 
 
-@pytest.mark.parametrize("pin", ["", "123", "1234567890123", "12a4", "12 34", "١٢٣٤", "-123"])
-def test_a_pin_that_is_not_4_to_12_ascii_digits_is_refused(pin: str) -> None:
-    with pytest.raises(InvalidInputError, match="4 to 12 digits"):
+@pytest.mark.parametrize(
+    "pin", ["", "123", "2468", "12345", "1234567890123", "12a456", "12 345", "١٢٣٤٥٦", "-12345"]
+)
+def test_a_pin_that_is_not_6_to_12_ascii_digits_is_refused(pin: str) -> None:
+    with pytest.raises(InvalidInputError, match="6 to 12 digits"):
         validate_pin(pin)
+
+
+@pytest.mark.parametrize(("pin", "due"), [("2468", True), ("12345", True), ("246813", False)])
+def test_a_pin_shorter_than_today_s_rule_must_be_replaced(pin: str, due: bool) -> None:
+    assert new_pin_due(pin) is due
+
+
+def test_no_account_costs_one_scrypt_like_a_real_one(monkeypatch, stored: str) -> None:
+    calls: list[tuple[int, int, int]] = []
+    real = passwords._derive
+
+    def counting(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+        calls.append((n, r, p))
+        return real(secret, salt, n, r, p)
+
+    monkeypatch.setattr(passwords, "_derive", counting)
+    assert verify_secret(PASSWORD, stored)
+    assert verify_secret(PASSWORD, None) is False
+    assert len(calls) == 2 and calls[0] == calls[1]
 
 
 @pytest.mark.parametrize("password", ["12345678", "correct-horse", "密码密码密码密码"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 from locker.store import SqliteStore
 from locker.store.connection import connect
@@ -39,9 +40,7 @@ def test_an_older_database_file_is_upgraded_in_place(tmp_path):
     assert "outbox" not in tables
 
     with SqliteStore(path) as store:
-        # Every migration after the first, in order; later ones follow these two.
-        assert store.migrated[:2] == ["m002_outbox_and_failure_budgets", "m003_bus_lock_settings"]
-        assert "m006_door_claims" in store.migrated
+        assert store.migrated == [m.name for m in migrations.pending(connect(":memory:"))][1:]
         assert store.buses()[0].locked_bit == 1
         assert store.locker().locker_id == "OLD-1"
         assert store.parcel_by_tracking("SF1").compartment == "A01"
@@ -63,3 +62,25 @@ def test_every_commit_is_on_disk_before_the_store_says_so(tmp_path):
     """synchronous=FULL: in WAL mode a commit fsyncs the log, so a power cut keeps it."""
     with SqliteStore(tmp_path / "x.db") as store:
         assert next(store.db.query("PRAGMA synchronous"))["synchronous"] == 2  # FULL
+
+
+def test_staff_accounts_gain_session_versions_and_old_badges_a_full_validity(tmp_path):
+    path = tmp_path / "old.db"
+    old = connect(path)
+    apply_migrations(old, stop_before="m004_staff_sessions")
+    old.execute(
+        "INSERT INTO couriers (carrier, name, pin_hash, badge_token_hash, created_at) "
+        "VALUES ('SF', 'Li', 'x', 'badge-hash', '2020-01-01T00:00:00+00:00')"
+    )
+    old.execute(
+        "INSERT INTO admins (username, password_hash, created_at) "
+        "VALUES ('admin', 'x', '2020-01-01T00:00:00+00:00')"
+    )
+    old.close()
+    before = datetime.now(UTC)
+    with SqliteStore(path) as store:
+        assert "m004_staff_sessions" in store.migrated
+        assert store.courier_session_version(1) == 0
+        assert store.admin_session_version("admin") == 0
+        issued = store.courier_badge_issued_at(1)
+        assert issued is not None and issued >= before.replace(microsecond=0)

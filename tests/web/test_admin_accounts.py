@@ -10,7 +10,7 @@ from locker.config import Settings
 from locker.services.accounts import check_admin, login_courier
 from locker.services.errors import AuthenticationError
 from locker.web import create_app
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
 
 
 def token(page: str) -> str:
@@ -44,30 +44,30 @@ def test_anonymous_visitors_get_the_login_not_the_accounts(ctx, db_path):
 
 
 def test_an_admin_adds_a_courier_who_can_then_log_in(admin, ctx):
-    page = admin.post_form("/admin/couriers", carrier="ZTO", name="Wang Fang", pin="8642")
+    page = admin.post_form("/admin/couriers", carrier="ZTO", name="Wang Fang", pin="864213")
     found = re.search(r"log in with id (\d+)", page.get_data(as_text=True))
     assert found
-    assert login_courier(ctx, int(found.group(1)), "8642").name == "Wang Fang"
+    assert login_courier(ctx, int(found.group(1)), "864213").name == "Wang Fang"
 
 
 def test_a_disabled_courier_cannot_log_in_and_a_new_pin_works(admin, ctx, courier):
     admin.post_form("/admin/couriers/active", courier_id=str(courier.id), active="no")
     with pytest.raises(AuthenticationError):
-        login_courier(ctx, courier.id, "2468")
+        login_courier(ctx, courier.id, COURIER_PIN)
     admin.post_form("/admin/couriers/active", courier_id=str(courier.id), active="yes")
-    admin.post_form("/admin/couriers/pin", courier_id=str(courier.id), pin="97531")
-    assert login_courier(ctx, courier.id, "97531").id == courier.id
+    admin.post_form("/admin/couriers/pin", courier_id=str(courier.id), pin="975310")
+    assert login_courier(ctx, courier.id, "975310").id == courier.id
 
 
 def test_a_bad_pin_is_refused_with_a_message(admin, courier):
-    page = admin.post_form("/admin/couriers/pin", courier_id=str(courier.id), pin="12")
-    assert "PIN is 4 to 12 digits" in page.get_data(as_text=True)
+    page = admin.post_form("/admin/couriers/pin", courier_id=str(courier.id), pin="2468")
+    assert "PIN is 6 to 12 digits" in page.get_data(as_text=True)
 
 
 def test_admins_add_admins_and_change_their_own_password(admin, ctx):
     admin.post_form("/admin/admins", username="ops", password="another-long-one")
     check_admin(ctx, "ops", "another-long-one")
-    admin.post_form("/admin/password", password="brand-new-secret")
+    admin.post_form("/admin/password", current=ADMIN_PASSWORD, password="brand-new-secret")
     check_admin(ctx, "admin", "brand-new-secret")
     with pytest.raises(AuthenticationError):
         check_admin(ctx, "admin", ADMIN_PASSWORD)

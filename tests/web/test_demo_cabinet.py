@@ -58,7 +58,7 @@ def test_the_cabinet_page_exists_only_in_demo_mode(ctx, db_path):
 def test_the_cabinet_page_holds_a_couriers_new_badge_up_to_the_camera(
     ctx, courier, clock, db_path, lock_dir
 ):
-    other = add_courier(ctx, "ZTO", "Paused Courier", "1357", "test")
+    other = add_courier(ctx, "ZTO", "Paused Courier", "135791", "test")
     set_courier_active(ctx, other.id, False, "test")
     earlier = issue_badge(ctx, courier.id, "test")
     with running_locker(ctx, db_path, clock) as (bench, _, _):

@@ -63,8 +63,8 @@ from tests.web.live_pages import scan_seen_by_page
 PHONE = "13812345678"
 OTHER_PHONE = "13900001111"
 MASKED = "138****5678"
-NEW_COURIER_PIN = "8642"
-RESET_PIN = "97531"
+NEW_COURIER_PIN = "864213"
+RESET_PIN = "975310"
 NEW_ADMIN_PASSWORD = "another-long-one"
 CHANGED_PASSWORD = "brand-new-secret"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -424,7 +424,11 @@ def test_the_admin_area_logs_no_secret(logs, ctx, courier, board, clock, db_path
         ("/admin/couriers", {"carrier": "ZTO", "name": "Wang Fang", "pin": NEW_COURIER_PIN}, "id"),
         ("/admin/couriers/pin", {"courier_id": str(courier.id), "pin": RESET_PIN}, "PIN was"),
         ("/admin/admins", {"username": "ops", "password": NEW_ADMIN_PASSWORD}, "Admin ops"),
-        ("/admin/password", {"password": CHANGED_PASSWORD}, "password was changed"),
+        (
+            "/admin/password",
+            {"current": ADMIN_PASSWORD, "password": CHANGED_PASSWORD},
+            "password was changed",
+        ),
     ]:
         response = admin.admin(path, **data)
         assert done in text(admin.client.get(response.location)), path

@@ -9,6 +9,7 @@ import pytest
 from locker.config import Settings
 from locker.services.service_state import set_out_of_service
 from locker.web import create_app
+from tests.conftest import COURIER_PIN
 
 SUPPORT = "400-555-0100"
 
@@ -162,7 +163,7 @@ def test_a_screen_left_alone_returns_home_and_ends_a_staff_session(kiosk, courie
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     kiosk.client.post(
         "/courier/login",
-        data={"courier_id": str(courier.id), "pin": "2468", "csrf_token": token},
+        data={"courier_id": str(courier.id), "pin": COURIER_PIN, "csrf_token": token},
     )
     assert kiosk.client.get("/courier/").status_code == 200
     assert 'location.href = "/?idle=1"' in text(kiosk.client.get("/courier/"))
