@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, render_template
-from flask_wtf import CSRFProtect
 
 from locker.boards.detached import DetachedBoard
 from locker.composition import open_store
@@ -20,6 +19,7 @@ from locker.ports import Clock, LockBoard
 from locker.scanner.camera_service import CameraService
 from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
+from locker.web.form_tokens import protect_forms
 from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
 from locker.web.request_context import close_request_context
@@ -51,7 +51,7 @@ def create_app(
     app = Flask(__name__, template_folder=str(template_folder()))
     app.config["LOCKER_SETTINGS"] = settings
     app.secret_key = _session_key(settings)
-    CSRFProtect(app)
+    protect_forms(app)
     setup_i18n(app, settings.language, settings.screen_idle_seconds)
     app.extensions["locker_board"] = board or DetachedBoard()
     app.extensions["locker_camera"] = camera
