@@ -19,6 +19,7 @@ from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, Locke
 from locker.web.cabinet_view import cabinet_columns, free_by_size
 from locker.web.courier import BULK
 from locker.web.request_context import locker_ctx
+from locker.web.stream_slots import claim_stream, stream_response
 
 bp = Blueprint("kiosk", __name__)
 MORE = "more_parcels"
@@ -46,7 +47,11 @@ def camera_preview() -> Response:
     camera = current_app.extensions.get("locker_camera")
     if camera is None:
         return Response("this locker has no camera\n", status=404, mimetype="text/plain")
-    return Response(camera.preview(), mimetype=preview.CONTENT_TYPE)
+    claimed = claim_stream()
+    if isinstance(claimed, Response):
+        return claimed
+    parts = preview.until_ended(camera.preview(), claimed.ended)
+    return stream_response(claimed, parts, mimetype=preview.CONTENT_TYPE)
 
 
 @bp.get("/")
