@@ -162,6 +162,27 @@ def m003_bus_lock_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m005_outbox_erasure(db: sqlite_utils.Database) -> None:
+    """Plain codes and QRs leave the outbox once sent or once their parcel leaves `deposited`."""
+    _run_script(
+        db,
+        """
+        UPDATE outbox SET payload = json_remove(payload, '$.code', '$.qr')
+            WHERE status != 'pending'
+            OR parcel_id IN (SELECT id FROM parcels WHERE state != 'deposited');
+        -- Whatever moves a parcel on (collect, cancel, expiry, a dispute, a crash's repair),
+        -- the codes that opened its door go with it.
+        CREATE TRIGGER outbox_erases_codes_of_parcels_gone AFTER UPDATE OF state ON parcels
+            WHEN OLD.state = 'deposited' AND NEW.state != 'deposited'
+            BEGIN
+                UPDATE outbox SET payload = json_remove(payload, '$.code', '$.qr')
+                    WHERE parcel_id = NEW.id;
+            END;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) -> list[str]:
     """Apply what is pending; returns the names applied."""
     pending = [m.name for m in migrations.pending(db)]
