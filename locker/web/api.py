@@ -46,15 +46,16 @@ def _render_event(event: dict[str, Any], code_length: int) -> str:
 @bp.get("/events")
 def events() -> Response:
     """Server-Sent Events: scan results and door notices, as they happen. No polling."""
-    claimed = claim_stream()
-    if isinstance(claimed, Response):
-        return claimed
-    slot = claimed
     live: Broadcaster = current_app.extensions["locker_live"]
     code_length = locker_ctx().rules.code_length
     # A scan's one-time ticket, and a waybill the courier holds up, are for the locker's own
     # screen; other listeners never see them.
     screen = from_kiosk_screen()
+    # Last, so that nothing between the claim and the response can fail and keep the slot.
+    claimed = claim_stream()
+    if isinstance(claimed, Response):
+        return claimed
+    slot = claimed
 
     def stream() -> Iterator[str]:
         inbox = live.subscribe()

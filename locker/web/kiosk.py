@@ -47,10 +47,11 @@ def camera_preview() -> Response:
     camera = current_app.extensions.get("locker_camera")
     if camera is None:
         return Response("this locker has no camera\n", status=404, mimetype="text/plain")
+    frames = camera.preview()  # a generator: nothing runs until the response is read
     claimed = claim_stream()
     if isinstance(claimed, Response):
         return claimed
-    parts = preview.until_ended(camera.preview(), claimed.ended)
+    parts = preview.until_ended(frames, claimed.ended)
     return stream_response(claimed, parts, mimetype=preview.CONTENT_TYPE)
 
 

@@ -28,6 +28,8 @@ from locker.web import create_app
 from locker.web.stream_slots import EXTENSION, STREAM_SLOTS
 
 ANSWER_TIMEOUT_S = 5
+# The server learns that a client went away only when a write to it fails: a heartbeat or two.
+CLOSED_NOTICED_S = 15
 PAGES = ("/healthz", "/", "/courier/login")
 # What each kind of stream sends when it works: an event, or the next camera frame.
 NEXT_PART = {"/events": b"data: ", "/camera.mjpg": f"--{BOUNDARY}".encode()}
@@ -104,7 +106,7 @@ def test_pages_answer_while_more_streams_than_threads_are_open(served, path, cou
         for response in held:
             response.close()
     # Once they are closed the server frees every slot, and serves streams and pages again.
-    assert served.app.extensions[EXTENSION].wait_idle(ANSWER_TIMEOUT_S)
+    assert served.app.extensions[EXTENSION].wait_idle(CLOSED_NOTICED_S)
     again = served.open(path)
     try:
         served.pages_answer()
