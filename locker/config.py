@@ -47,13 +47,24 @@ class Settings:
     support_contact: str = "400-000-0000"
     screen_idle_seconds: float = 90.0
     badge_valid_days: float = 365.0
+    remote_streams: bool = False
 
 
 ENV_PREFIX = "LOCKER_"
 
 
+# How a yes or no may be written in the environment (TOML has true and false of its own).
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
 def _coerce(name: str, kind: type, value: Any, source: str) -> Any:
     """The value as `kind`, accepting text from the environment; else SettingsError."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+            return _BOOLEANS[value.strip().lower()]
+        raise SettingsError(f"{source}: {name} must be true or false, not {value!r}")
     if kind is Path and isinstance(value, str | Path):
         return Path(value)
     if kind is str and isinstance(value, str):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
@@ -80,7 +80,8 @@ class LockerInfo:
     locker_id: str
     name: str
     address: str
-    secret: bytes
+    # Pages get the whole record, and a traceback prints it: the secret stays out of its repr.
+    secret: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,11 @@ class ParcelStore(Protocol):
         ...
 
     def cancel_notifications(self, parcel_id: int) -> None:
-        """Withdraw a parcel's unsent messages."""
+        """Withdraw a parcel's unsent messages, and erase its codes from every message."""
+        ...
+
+    def mark_notification_sent(self, message_id: int, at: datetime) -> None:
+        """Record a message as delivered, erasing the plain code and QR it carried."""
         ...
 
     def failure_record(self, key: str) -> FailureRecord:

@@ -50,3 +50,20 @@ def test_a_wrong_setting_is_named(tmp_path, content, environ, message):
 def test_a_missing_config_file_is_named(tmp_path):
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"), [("true", True), ("1", True), ("no", False), ("False", False)]
+)
+def test_a_yes_or_no_setting_reads_the_usual_words_from_the_environment(written, expected):
+    settings = load_settings(environ={"LOCKER_REMOTE_STREAMS": written})
+    assert settings.remote_streams is expected
+
+
+def test_a_yes_or_no_setting_takes_toml_booleans_and_names_anything_else(tmp_path):
+    config = tmp_path / "locker.toml"
+    config.write_text("remote_streams = true\n")
+    assert load_settings(config, environ={}).remote_streams is True
+    config.write_text("remote_streams = 1\n")
+    with pytest.raises(SettingsError, match="remote_streams must be true or false"):
+        load_settings(config, environ={})

@@ -19,7 +19,9 @@ def test_every_setting_is_documented_with_its_default():
         assert field.name in rows, f"docs/settings.md does not document {field.name}"
         default = field.default
         shown = rows[field.name]
-        if isinstance(default, float) and default.is_integer():
+        if isinstance(default, bool):
+            default = str(default).lower()  # as TOML writes it
+        elif isinstance(default, float) and default.is_integer():
             default = int(default)
         if default == "":
             default = '""'

@@ -12,9 +12,13 @@ from locker.composition import build_context, open_store
 from locker.config import Settings
 from locker.demo_seed import DEMO_COURIERS, DemoSeed, seed_demo
 from locker.services.setup_locker import init_locker
+from locker.store import StoreError
 
 DEMO_DB = Settings().db.with_name("demo.db")
-DEMO_LOCKER = ("DEMO-001", "Demo locker 演示柜", "1 Demo Road")
+# A demo database is one whose locker id starts with this: `--demo` serves no other, because
+# /demo shows any parcel's QR, signed with the locker's secret.
+DEMO_ID_PREFIX = "DEMO-"
+DEMO_LOCKER = (f"{DEMO_ID_PREFIX}001", "Demo locker 演示柜", "1 Demo Road")
 DEMO_ADMIN = ("admin", "locker-demo")
 
 
@@ -33,8 +37,12 @@ def echo_seed(seed: DemoSeed, locker_id: str) -> None:
 
 
 def demo_settings(runtime: Runtime) -> Settings:
-    """The demo's own database, var/demo.db, unless --db, LOCKER_DB or the config names one."""
-    settings = runtime.settings
+    """The demo's own database, var/demo.db, unless --db, LOCKER_DB or the config names one.
+
+    A demo may be tried from another machine (`--host 0.0.0.0`), so its pages' live streams are
+    served to any browser: a demo database holds nothing real.
+    """
+    settings = dataclasses.replace(runtime.settings, remote_streams=True)
     named = runtime.db is not None or "LOCKER_DB" in os.environ or settings.db != Settings().db
     return settings if named else dataclasses.replace(settings, db=DEMO_DB)
 
@@ -46,6 +54,7 @@ def ensure_demo_locker(settings: Settings) -> None:
     hashed), but /demo holds any parcel's QR up to the camera.
     """
     if settings.db.exists():
+        refuse_unless_demo(settings)
         echo_logins(settings)
         return
     settings.db.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +64,21 @@ def ensure_demo_locker(settings: Settings) -> None:
         init_locker(ctx, locker_id, name, address, *DEMO_ADMIN)
         echo_seed(seed_demo(ctx), locker_id)
     click.echo(f"Admin login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
+
+
+def refuse_unless_demo(settings: Settings) -> None:
+    """Stop, in one line, unless the database was made by the demo."""
+    try:
+        with open_store(settings) as store:
+            locker_id = store.locker().locker_id
+    except StoreError:
+        locker_id = None
+    if locker_id is None or not locker_id.startswith(DEMO_ID_PREFIX):
+        holds = f"locker {locker_id}" if locker_id else "no locker"
+        raise click.ClickException(
+            f"{settings.db} holds {holds}, not a demo locker: --demo serves only a database "
+            "it made itself (name a new file with --db, or run without --demo)"
+        )
 
 
 def echo_logins(settings: Settings) -> None:

@@ -28,6 +28,7 @@ from locker.services.expire_overdue import expire_overdue
 from locker.services.reconcile import reconcile
 from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
+from locker.store.file_modes import secure_database_files
 from locker.web.live_events import Broadcaster
 from locker.web.page_events import notice_to_pages, scan_to_pages
 
@@ -122,6 +123,8 @@ def _start_parts(
     if not settings.db.exists():
         raise LockerStartError(f"no database at {settings.db}: run `locker init` first")
     try:
+        # The file holds the locker's secret: nobody else may read it, its log or its folder.
+        secure_database_files(settings.db)
         with open_store(settings) as store:
             store.locker()
             buses, compartments = store.buses(), store.compartments()

@@ -66,6 +66,22 @@ def draw_boxes(image: np.ndarray, codes: Sequence[_Code], scale: float) -> None:
         cv2.polylines(image, [points.astype(np.int32)], True, BOX_COLOUR, BOX_THICKNESS)
 
 
+def until_ended(parts: Iterator[bytes], ended: threading.Event) -> Iterator[bytes]:
+    """`parts` until `ended` is set, then closes them.
+
+    It is checked as each part comes, which a stream sends at least every RESEND_AFTER_S.
+    """
+    try:
+        for part in parts:
+            if ended.is_set():
+                return
+            yield part
+    finally:
+        close = getattr(parts, "close", None)
+        if close is not None:
+            close()
+
+
 class MjpegPreview:
     """One preview client's stream; make one per request."""
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import sqlite_utils
+
+from locker.store.file_modes import make_private, make_private_folder, private_umask
 
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
@@ -18,12 +20,16 @@ def connect(
 ) -> sqlite_utils.Database:
     """Open (creating if need be) the database in WAL mode with foreign keys enforced."""
     path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+    creating = str(path) != ":memory:" and not path.exists()
+    if creating:
+        make_private_folder(path.parent)
     # isolation_level=None: no implicit transactions; every write goes through immediate().
-    conn = sqlite3.connect(
-        str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-    )
+    with private_umask() if creating else nullcontext():
+        conn = sqlite3.connect(
+            str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+    if creating:
+        make_private(path)  # whatever the umask was; the WAL and SHM files copy this mode
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")

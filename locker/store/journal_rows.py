@@ -13,6 +13,11 @@ from locker.domain.failure_budget import FailureRecord
 from locker.ports import DoorOperation
 from locker.store.codec import parse_time, time_text
 
+# A message's plain pickup code and QR open a door: they are kept only until the message is
+# sent, or until the parcel leaves `deposited` (m005_outbox_erasure also erases them then).
+ERASE_CODES = "json_remove(payload, '$.code', '$.qr')"
+HOLDS_CODES = "(json_type(payload, '$.code') IS NOT NULL OR json_type(payload, '$.qr') IS NOT NULL)"
+
 
 def _operation(row: dict[str, Any]) -> DoorOperation:
     return DoorOperation(
@@ -99,10 +104,21 @@ class JournalRows:
         )
 
     def cancel_notifications(self, parcel_id: int) -> None:
-        """Withdraw a parcel's unsent messages."""
+        """Withdraw a parcel's unsent messages, and erase its codes from every message."""
         self.db.execute(
             "UPDATE outbox SET status = 'cancelled' WHERE parcel_id = ? AND status = 'pending'",
             [parcel_id],
+        )
+        self.db.execute(
+            f"UPDATE outbox SET payload = {ERASE_CODES} WHERE parcel_id = ? AND {HOLDS_CODES}",
+            [parcel_id],
+        )
+
+    def mark_notification_sent(self, message_id: int, at: datetime) -> None:
+        """A message was delivered: the plain code and QR it carried are no longer kept."""
+        self.db.execute(
+            f"UPDATE outbox SET status = 'sent', sent_at = ?, payload = {ERASE_CODES} WHERE id = ?",
+            [time_text(at), message_id],
         )
 
     def outbox(self) -> list[dict[str, Any]]:

@@ -181,6 +181,27 @@ def m004_staff_sessions(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m005_outbox_erasure(db: sqlite_utils.Database) -> None:
+    """Plain codes and QRs leave the outbox once sent or once their parcel leaves `deposited`."""
+    _run_script(
+        db,
+        """
+        UPDATE outbox SET payload = json_remove(payload, '$.code', '$.qr')
+            WHERE status != 'pending'
+            OR parcel_id IN (SELECT id FROM parcels WHERE state != 'deposited');
+        -- Whatever moves a parcel on (collect, cancel, expiry, a dispute, a crash's repair),
+        -- the codes that opened its door go with it.
+        CREATE TRIGGER outbox_erases_codes_of_parcels_gone AFTER UPDATE OF state ON parcels
+            WHEN OLD.state = 'deposited' AND NEW.state != 'deposited'
+            BEGIN
+                UPDATE outbox SET payload = json_remove(payload, '$.code', '$.qr')
+                    WHERE parcel_id = NEW.id;
+            END;
+        """,
+    )
+
+
+@migrations()
 def m006_door_claims(db: sqlite_utils.Database) -> None:
     """One door command in flight per door, parcel and deposit; door reports; pending undos."""
     _run_script(

@@ -17,6 +17,7 @@ from locker.store.connection import (
     write_lock_for,
 )
 from locker.store.errors import StoreError
+from locker.store.file_modes import make_private, make_private_folder, private_umask
 from locker.store.journal_rows import JournalRows
 from locker.store.layout_rows import LayoutRows
 from locker.store.migrations import apply_migrations
@@ -86,9 +87,12 @@ class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, AuditRows):
         destination = Path(destination)
         if destination.exists():
             raise StoreError(f"{destination} exists already: choose a new file")
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        target = sqlite3.connect(str(destination))
+        make_private_folder(destination.parent)
+        # The copy holds the locker's secret like the database itself.
+        with private_umask():
+            target = sqlite3.connect(str(destination))
         try:
+            make_private(destination)
             self.db.conn.backup(target)
         finally:
             target.close()

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from locker.domain.spreadsheet import spreadsheet_cell
+
 CSV_COLUMNS = (
     "id",
     "started_at",
@@ -19,8 +21,6 @@ CSV_COLUMNS = (
     "parcel_id",
     "outcome",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -95,18 +95,13 @@ def filtered(rows: Iterable[Mapping[str, Any]], wanted: DoorFilter) -> list[Mapp
     return [row for row in rows if wanted.matches(row)]
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """The rows as CSV text with a header line."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([spreadsheet_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()
 
 

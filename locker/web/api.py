@@ -9,13 +9,17 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
 
+from locker.web import stream_slots
 from locker.web.cabinet_view import cabinet_columns
 from locker.web.kiosk_screen import from_kiosk_screen
-from locker.web.live_events import HEARTBEAT_S, Broadcaster
+from locker.web.live_events import HEARTBEAT_S, WAKE, Broadcaster
 from locker.web.request_context import locker_ctx
+from locker.web.stream_slots import claim_stream, stream_response
 
 bp = Blueprint("api", __name__)
 SCREEN_ONLY = ("ticket", "ticket_kind", "tracking")
+# The app's stream slots, shared by /events and the kiosk's /camera.mjpg, come with this blueprint.
+bp.record_once(lambda state: stream_slots.install(state.app))
 
 
 @bp.get("/healthz")
@@ -47,24 +51,34 @@ def events() -> Response:
     # A scan's one-time ticket, and a waybill the courier holds up, are for the locker's own
     # screen; other listeners never see them.
     screen = from_kiosk_screen()
+    # Last, so that nothing between the claim and the response can fail and keep the slot.
+    claimed = claim_stream()
+    if isinstance(claimed, Response):
+        return claimed
+    slot = claimed
 
     def stream() -> Iterator[str]:
         inbox = live.subscribe()
+        slot.on_end(lambda: live.wake(inbox))
         try:
             yield ": connected\n\n"
-            while True:
+            while not slot.ended.is_set():
                 try:
                     event = inbox.get(timeout=HEARTBEAT_S)
                 except queue.Empty:
                     yield ": still here\n\n"
+                    continue
+                if event is WAKE:
                     continue
                 if not screen:
                     event = {k: v for k, v in event.items() if k not in SCREEN_ONLY}
                 yield _render_event(event, code_length)
         finally:
             live.unsubscribe(inbox)
+            slot.release()
 
-    return Response(
+    return stream_response(
+        slot,
         stream_with_context(stream()),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

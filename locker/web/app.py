@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, render_template
-from flask_wtf import CSRFProtect
 
 from locker.boards.detached import DetachedBoard
 from locker.composition.context import open_store
@@ -20,6 +19,7 @@ from locker.ports import Clock, LockBoard
 from locker.scanner.camera_service import CameraService
 from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
+from locker.web.form_tokens import protect_forms
 from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
 from locker.web.repeat_guard import RepeatGuard
@@ -55,7 +55,7 @@ def create_app(
     # The session cookie never rides along with a request another site starts, and no script
     # reads it.
     app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True)
-    CSRFProtect(app)
+    protect_forms(app)
     app.after_request(refuse_framing)
     setup_i18n(app, settings.language, settings.screen_idle_seconds)
     app.extensions["locker_board"] = board or DetachedBoard()

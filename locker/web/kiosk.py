@@ -31,6 +31,7 @@ from locker.web.courier_session import end_session
 from locker.web.i18n import end_visit
 from locker.web.repeat_guard import end_of_visit, once_per_tap
 from locker.web.request_context import locker_ctx
+from locker.web.stream_slots import claim_stream, stream_response
 
 bp = Blueprint("kiosk", __name__)
 MORE = "more_parcels"
@@ -64,7 +65,12 @@ def camera_preview() -> Response:
     camera = current_app.extensions.get("locker_camera")
     if camera is None:
         return Response("this locker has no camera\n", status=404, mimetype="text/plain")
-    return Response(camera.preview(), mimetype=preview.CONTENT_TYPE)
+    frames = camera.preview()  # a generator: nothing runs until the response is read
+    claimed = claim_stream()
+    if isinstance(claimed, Response):
+        return claimed
+    parts = preview.until_ended(frames, claimed.ended)
+    return stream_response(claimed, parts, mimetype=preview.CONTENT_TYPE)
 
 
 @bp.get("/")

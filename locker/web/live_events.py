@@ -13,6 +13,8 @@ QUEUE_LIMIT = 32
 # It is also how soon a page that went away frees its server thread: a kiosk moves from page
 # to page every few seconds, and each page holds a stream, so it is a second.
 HEARTBEAT_S = 1.0
+# Put in one page's queue to make its stream look up from waiting; it carries no event.
+WAKE: dict[str, Any] = {}
 
 
 class Broadcaster:
@@ -39,16 +41,25 @@ class Broadcaster:
         with self._lock:
             inboxes = list(self._subscribers)
         for inbox in inboxes:
-            while True:
-                try:
-                    inbox.put_nowait(event)
-                    break
-                except queue.Full:
-                    with contextlib.suppress(queue.Empty):
-                        inbox.get_nowait()
+            _put_dropping_oldest(inbox, event)
+
+    @staticmethod
+    def wake(inbox: queue.Queue[dict[str, Any]]) -> None:
+        """Make the stream waiting on `inbox` return from its wait now (it gets `WAKE`)."""
+        _put_dropping_oldest(inbox, WAKE)
 
     @property
     def subscribers(self) -> int:
         """How many pages are listening."""
         with self._lock:
             return len(self._subscribers)
+
+
+def _put_dropping_oldest(inbox: queue.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
+    while True:
+        try:
+            inbox.put_nowait(event)
+            return
+        except queue.Full:
+            with contextlib.suppress(queue.Empty):
+                inbox.get_nowait()

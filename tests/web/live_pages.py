@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 
@@ -25,3 +26,9 @@ def scan_seen_by_page(
     finally:
         response.close()
     raise AssertionError("the page heard nothing of the scan")
+
+
+def allow_remote_streams(app) -> None:
+    """Set `remote_streams`, as a locker whose pages are also watched from elsewhere does."""
+    settings = app.config["LOCKER_SETTINGS"]
+    app.config["LOCKER_SETTINGS"] = dataclasses.replace(settings, remote_streams=True)

@@ -12,6 +12,7 @@ from locker.services.service_state import set_out_of_service
 from locker.web import create_app
 from locker.web.live_events import QUEUE_LIMIT, Broadcaster
 from locker.web.page_events import scan_event
+from tests.web.live_pages import allow_remote_streams
 
 
 def test_every_page_gets_every_event_and_a_slow_page_loses_only_its_oldest():
@@ -65,6 +66,7 @@ def test_a_refused_scan_is_explained_in_the_pages_language(app, ctx, courier):
 
 
 def test_a_waybill_scan_reaches_only_the_lockers_own_screen(app, ctx):
+    allow_remote_streams(app)
     live = app.extensions["locker_live"]
     outcome = pickup_by_scan(ctx, "SF2026111100001")
 

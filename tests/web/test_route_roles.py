@@ -375,7 +375,7 @@ def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(locker, wh
     before, staff = locker.state(), staff_in(client)
     response = client.post(locker.url(route), data=locker.form())
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    assert 'data-reason="stale-form"' in response.get_data(as_text=True)
     assert locker.state() == before
     assert staff_in(client) == staff
 

@@ -20,7 +20,7 @@ from locker.services.scan_tickets import ScanTickets
 from locker.store import SqliteStore
 from locker.web import create_app
 from locker.web.page_events import scan_to_pages
-from tests.web.live_pages import scan_seen_by_page
+from tests.web.live_pages import allow_remote_streams, scan_seen_by_page
 
 PHONE = "13812345678"
 BADGE_REFUSED = "This badge is not valid here"
@@ -221,6 +221,7 @@ def test_the_pages_open_them_too_button_opens_the_other_parcels(
 
 
 def test_a_page_on_another_machine_hears_the_scan_but_gets_no_ticket(app, ctx, courier, dispatcher):
+    allow_remote_streams(app)
     client = app.test_client()
     raw, event = scan_seen_by_page(
         client, dispatcher, issue_badge(ctx, courier.id, "test"), address="192.168.1.50"

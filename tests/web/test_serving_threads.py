@@ -2,7 +2,7 @@
 
 The kiosk's pages each hold an event stream, and the camera preview is another endless
 response; waitress gives each its own thread. This serves the real app with the thread count
-`locker run` uses, holds streams open, and checks that pages still answer.
+`locker run` uses, opens more streams than it has threads, and checks that pages still answer.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 import waitress
+from flask import Flask
 from waitress import wasyncore
 
 from locker.composition.running import THREADS
@@ -20,17 +22,38 @@ from locker.config import Settings
 from locker.scanner.camera_service import CameraService
 from locker.scanner.decoding import FrameDecoder
 from locker.scanner.demo_camera import DemoCamera
+from locker.scanner.preview import BOUNDARY
 from locker.scanner.scan_events import Debouncer
 from locker.web import create_app
+from locker.web.stream_slots import EXTENSION, STREAM_SLOTS
 
-# A kiosk screen, its camera preview, an admin's laptop and a courier's second look.
-STREAMS = 6
-PREVIEWS = 2
 ANSWER_TIMEOUT_S = 5
+# The server learns that a client went away only when a write to it fails: a heartbeat or two.
+CLOSED_NOTICED_S = 15
+PAGES = ("/healthz", "/", "/courier/login")
+# What each kind of stream sends when it works: an event, or the next camera frame.
+NEXT_PART = {"/events": b"data: ", "/camera.mjpg": f"--{BOUNDARY}".encode()}
+
+
+@dataclass
+class Served:
+    url: str
+    app: Flask
+
+    def open(self, path: str):
+        response = urllib.request.urlopen(self.url + path, timeout=ANSWER_TIMEOUT_S)
+        assert response.status == 200
+        response.readline()  # the stream has started: its thread is taken
+        return response
+
+    def pages_answer(self) -> None:
+        for path in PAGES:
+            with urllib.request.urlopen(self.url + path, timeout=ANSWER_TIMEOUT_S) as page:
+                assert page.status == 200, path
 
 
 @pytest.fixture
-def served(ctx, db_path, board, clock) -> Iterator[str]:
+def served(ctx, db_path, board, clock) -> Iterator[Served]:
     camera = DemoCamera()
     service = CameraService(
         "demo", FrameDecoder(), Debouncer(lambda event: None), source=lambda: camera
@@ -40,24 +63,66 @@ def served(ctx, db_path, board, clock) -> Iterator[str]:
     server = waitress.create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=THREADS)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
+    yield Served(f"http://127.0.0.1:{server.effective_port}", app)
     server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
     thread.join(5)
     server.task_dispatcher.shutdown(timeout=5)
     service.stop()
 
 
-def test_pages_answer_while_streams_and_previews_are_open(served):
+def read_until(response, wanted: bytes) -> None:
+    """Read the stream until a line starts with `wanted` (the socket timeout bounds it)."""
+    while not (line := response.readline()).startswith(wanted):
+        assert line, f"the stream ended before {wanted!r}"
+
+
+def read_to_end(response) -> None:
+    """Read until the server ends the stream (the socket timeout bounds it)."""
+    while response.readline():
+        pass
+
+
+def test_the_stream_slots_leave_most_threads_to_pages():
+    assert STREAM_SLOTS <= THREADS // 2
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("count", [THREADS, 2 * THREADS])
+@pytest.mark.parametrize("path", ["/events", "/camera.mjpg"])
+def test_pages_answer_while_more_streams_than_threads_are_open(served, path, count):
     held = []
     try:
-        for path in ["/events"] * STREAMS + ["/camera.mjpg"] * PREVIEWS:
-            response = urllib.request.urlopen(served + path, timeout=ANSWER_TIMEOUT_S)
-            response.readline()  # the stream has started: its thread is taken
-            held.append(response)
-        for path in ("/", "/courier/login", "/healthz"):
-            with urllib.request.urlopen(served + path, timeout=ANSWER_TIMEOUT_S) as page:
-                assert page.status == 200
+        for _ in range(count):
+            held.append(served.open(path))
+        served.pages_answer()
+        # The newest stream works; the oldest was ended to make room for it.
+        if path == "/events":
+            served.app.extensions["locker_live"].publish(
+                {"kind": "notice", "notice": "A01", "notice_kind": "reminder"}
+            )
+        read_until(held[-1], NEXT_PART[path])
+        read_to_end(held[0])
     finally:
         for response in held:
             response.close()
-    assert len(held) == STREAMS + PREVIEWS < THREADS
+    # Once they are closed the server frees every slot, and serves streams and pages again.
+    assert served.app.extensions[EXTENSION].wait_idle(CLOSED_NOTICED_S)
+    again = served.open(path)
+    try:
+        served.pages_answer()
+    finally:
+        again.close()
+
+
+@pytest.mark.timeout(60)
+def test_the_home_pages_two_kinds_of_stream_share_the_slots(served):
+    held = []
+    try:
+        for _ in range(THREADS):
+            held.append(served.open("/events"))
+            held.append(served.open("/camera.mjpg"))
+        served.pages_answer()
+        assert served.app.extensions[EXTENSION].live == STREAM_SLOTS
+    finally:
+        for response in held:
+            response.close()
