@@ -78,16 +78,19 @@ def collect_by_qr(ctx: LockerContext, text: bytes | str) -> PickupResult:
 def collect_by_code(ctx: LockerContext, typed: str) -> PickupResult:
     """Open the door of the parcel a typed code belongs to, within the keypad's budget."""
     store = ctx.store
-    refuse_if_locked(ctx, KEYPAD, "too many wrong codes", "scan your QR code")
-    code = normalise_typed_code(typed, ctx.rules.code_length)
-    info = store.locker()
-    parcel = store.parcel_by_code_hash(hash_code(info.secret, code))
+    # The lockout check, the look-up and the failure count are one write transaction: a burst
+    # of wrong codes at once is judged one by one, and no more of them than the budget allows.
+    with store.transaction():
+        refuse_if_locked(ctx, KEYPAD, "too many wrong codes", "scan your QR code")
+        code = normalise_typed_code(typed, ctx.rules.code_length)
+        info = store.locker()
+        parcel = store.parcel_by_code_hash(hash_code(info.secret, code))
+        if parcel is None:
+            spend(ctx, KEYPAD, ctx.rules.keypad, RECIPIENT)
+            left = attempts_left(ctx, KEYPAD, ctx.rules.keypad)
     if parcel is None:
-        spend(ctx, KEYPAD, ctx.rules.keypad, RECIPIENT)
         raise CodeRejectedError(
-            refusal_message(QrCheck(QrVerdict.UNKNOWN)),
-            QrVerdict.UNKNOWN,
-            attempts_left=attempts_left(ctx, KEYPAD, ctx.rules.keypad),
+            refusal_message(QrCheck(QrVerdict.UNKNOWN)), QrVerdict.UNKNOWN, attempts_left=left
         )
     # A typed code carries no signature: it stands for the parcel's current code.
     claim = qr_payload.QrClaim(info.locker_id, parcel.id, parcel.code_serial, "")

@@ -19,7 +19,12 @@ from locker.services.cancel_deposit import cancel_deposit
 from locker.services.collect_parcel import collect_by_code, collect_by_qr
 from locker.services.context import LockerContext
 from locker.services.deposit_parcel import deposit_parcel
-from locker.services.errors import CodeRejectedError, DoorBusyError, NotAllowedError
+from locker.services.errors import (
+    CodeRejectedError,
+    DoorBusyError,
+    LockedOutError,
+    NotAllowedError,
+)
 from locker.services.expire_overdue import expire_overdue
 from locker.services.force_open import force_open
 from locker.services.retrieve_expired import retrieve_expired
@@ -160,3 +165,22 @@ def test_a_service_opening_tapped_three_times_fires_the_lock_once(ctx, board, db
     )
     assert len(board.opened) == 1
     assert all(isinstance(r, DoorBusyError) for r in refusals)
+
+
+def test_a_burst_of_wrong_codes_at_once_is_judged_within_the_keypads_budget(ctx, db_path):
+    """Twelve wrong codes at once: five are judged, the rest find the keypad paused."""
+
+    def guess(n: int):
+        with SqliteStore(db_path) as store:
+            try:
+                collect_by_code(LockerContext(store, ctx.board, ctx.clock, ctx.rules), f"{n:08d}")
+            except CodeRejectedError:
+                return "judged"
+            except LockedOutError:
+                return "paused"
+        return "opened"
+
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(guess, range(12)))
+    assert answers.count("judged") == ctx.rules.keypad.max_failures
+    assert answers.count("paused") == 12 - ctx.rules.keypad.max_failures
