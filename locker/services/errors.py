@@ -74,3 +74,16 @@ class TooManyLoginsError(LockedOutError):
 
 class LoginWaitError(LockedOutError):
     """Failed staff logins across the locker: every staff login waits until `until`."""
+
+
+class LookInsideError(ServiceError):
+    """A door is not put back as free on the records alone: someone must see it empty first.
+
+    `why` is "item_present" (the item sensor sees something), "door_open" (it stands open),
+    or "unseen" (no item sensor, or its board did not answer).
+    """
+
+    def __init__(self, message: str, compartment: str, why: str) -> None:
+        super().__init__(message)
+        self.compartment = compartment
+        self.why = why

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from locker.domain.errors import InvalidInputError
+from locker.domain.errors import IllegalTransitionError, InvalidInputError
 from locker.domain.models import Parcel
 from locker.domain.states import CompartmentState
+from locker.ports import ChannelStatus
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
-from locker.services.errors import NotFoundError
+from locker.services.errors import LookInsideError, NotFoundError
 
 
 def _check_exists(ctx: LockerContext, label: str) -> None:
@@ -44,21 +45,66 @@ def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) 
     return inside
 
 
-def return_to_service(ctx: LockerContext, admin: str, label: str) -> CompartmentState:
-    """Put a faulty or out-of-service compartment back: occupied if a parcel is in, else free."""
+def _channel(ctx: LockerContext, label: str) -> ChannelStatus | None:
+    """The door's channel as its board reads it now, or None when the board does not answer."""
+    address = ctx.store.compartment(label).address
+    try:
+        status = ctx.board.status(address.bus, address.board, timeout=ctx.rules.unlock_timeout_s)
+    except Exception:
+        return None
+    return status.get(address.channel)
+
+
+def return_to_service(
+    ctx: LockerContext, admin: str, label: str, looked_inside: bool = False
+) -> CompartmentState:
+    """Put a faulty or out-of-service compartment back: occupied if a parcel is in, else free.
+
+    A door the records call empty is given to the next courier, so it must be empty: its item
+    sensor has to say so, or, where there is none or its board does not answer, the admin has
+    to have looked (`looked_inside`). A door standing open or with something inside that no
+    record explains stays out until someone has dealt with it (LookInsideError).
+    """
     _check_exists(ctx, label)
+    channel = _channel(ctx, label)
     with ctx.store.transaction():
-        target = (
-            CompartmentState.OCCUPIED
-            if ctx.store.parcel_in(label) is not None
-            else CompartmentState.FREE
-        )
+        state = ctx.store.compartment(label).state
+        if state not in CompartmentState.unusable():
+            raise IllegalTransitionError(f"compartment {label} is already in service")
+        holds_parcel = ctx.store.parcel_in(label) is not None
+        if not holds_parcel:
+            _check_empty(label, channel, looked_inside)
+        target = CompartmentState.OCCUPIED if holds_parcel else CompartmentState.FREE
         move_compartment(ctx, label, target)
         ctx.store.append_audit(
             f"admin:{admin}",
             "compartment.in_service",
             label,
-            {"state": target.value},
+            {
+                "state": target.value,
+                "item_present": channel.item_present if channel else None,
+                "looked_inside": looked_inside,
+            },
             ctx.clock.now(),
         )
     return target
+
+
+def _check_empty(label: str, channel: ChannelStatus | None, looked_inside: bool) -> None:
+    if channel is not None and channel.door_closed is False:
+        raise LookInsideError(
+            f"door {label} stands open: look inside, then close it", label, "door_open"
+        )
+    if channel is not None and channel.item_present:
+        raise LookInsideError(
+            f"the item sensor sees something in door {label}, which no parcel record explains: "
+            "open it and take it out first",
+            label,
+            "item_present",
+        )
+    if (channel is None or channel.item_present is None) and not looked_inside:
+        raise LookInsideError(
+            f"door {label} has no item sensor to tell it is empty: open it and look first",
+            label,
+            "unseen",
+        )

@@ -30,6 +30,7 @@ from locker.services.errors import (
     AuthenticationError,
     DoorDidNotOpenError,
     LockedOutError,
+    LookInsideError,
     NotAllowedError,
     NotFoundError,
 )
@@ -269,11 +270,14 @@ def take_out() -> Redirect | tuple[str, int]:
 
 @bp.post("/compartments/in-service")
 @once_per_tap()
-def put_back() -> Redirect:
-    """Put a faulty or out-of-service compartment back into use."""
+def put_back() -> Redirect | tuple[str, int]:
+    """Put a faulty or out-of-service compartment back into use, once it is known to be empty."""
     label = _label()
+    looked = request.form.get("looked") == "yes"
     try:
-        state = return_to_service(locker_ctx(), g.admin, label)
+        state = return_to_service(locker_ctx(), g.admin, label, looked_inside=looked)
+    except LookInsideError as look:
+        return admin_page("admin/put_back_confirm.html", 409, label=label, why=look.why)
     except NotFoundError:
         return _done(_("There is no door %(label)s.", label=label), ok=False)
     except IllegalTransitionError:

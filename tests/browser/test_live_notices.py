@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from locker.cli.serve import notice_to_pages
+from locker.web.page_events import notice_to_pages
 from locker.services.door_events import DoorNotice
 from tests.scanner_runtime.support import wait_until
 

@@ -11,7 +11,13 @@ from locker.domain.models import Size
 from locker.domain.states import CompartmentState, ParcelState
 from locker.log_masking import PhoneMaskingFilter
 from locker.services.cancel_deposit import cancel_deposit
-from locker.services.errors import DoorDidNotOpenError, NoCompartmentError, NotAllowedError
+from locker.services.door_commands import move_compartment
+from locker.services.errors import (
+    DoorDidNotOpenError,
+    LookInsideError,
+    NoCompartmentError,
+    NotAllowedError,
+)
 from locker.services.expire_overdue import expire_overdue
 from locker.services.force_open import force_open
 from locker.services.purge_personal_data import purge_personal_data
@@ -245,3 +251,50 @@ def test_more_than_five_logins_a_minute_are_refused_even_with_the_right_pin(ctx,
         login_courier(ctx, courier.id, COURIER_PIN)
     clock.advance(seconds=61)
     assert login_courier(ctx, courier.id, COURIER_PIN).id == courier.id
+
+
+def test_a_door_is_put_back_as_free_only_when_its_sensor_sees_it_empty(ctx, board):
+    set_out_of_service(ctx, "admin", "A01", "lock replaced")
+    board.close_door(ctx.store.compartment("A01").address, item_present=True)
+    with pytest.raises(LookInsideError) as seen:
+        return_to_service(ctx, "admin", "A01")
+    assert seen.value.why == "item_present"
+    assert state_of(ctx, "A01") is CompartmentState.OUT_OF_SERVICE
+    board.close_door(ctx.store.compartment("A01").address, item_present=False)
+    assert return_to_service(ctx, "admin", "A01") is CompartmentState.FREE
+
+
+def test_a_door_without_a_sensor_is_put_back_only_once_someone_looked(ctx, board):
+    board.sensors = False
+    set_out_of_service(ctx, "admin", "A01", "lock replaced")
+    with pytest.raises(LookInsideError) as unseen:
+        return_to_service(ctx, "admin", "A01")
+    assert unseen.value.why == "unseen"
+    assert return_to_service(ctx, "admin", "A01", looked_inside=True) is CompartmentState.FREE
+    record = list(ctx.store.audit_records())[-1]
+    assert record.details["looked_inside"] is True
+
+
+def test_a_door_standing_open_is_not_put_back(ctx, board):
+    force_open(ctx, "admin", "A01", "look at the hinge")  # a free door stays free, but open
+    with ctx.store.transaction():
+        move_compartment(ctx, "A01", CompartmentState.FAULT)
+    with pytest.raises(LookInsideError) as standing:
+        return_to_service(ctx, "admin", "A01")
+    assert standing.value.why == "door_open"
+
+
+def test_the_parcel_left_by_a_false_door_report_keeps_its_door_out_of_use(ctx, courier, board):
+    """The issue's case: a parcel shut in, then "the door didn't open" tapped anyway."""
+    from locker.services.deposit_parcel import deposit_parcel
+    from locker.services.report_door_problem import report_door_not_opened
+
+    receipt = deposit_parcel(ctx, courier.id, "SF0000000001", "13812345678", Size.S)
+    courier.close(receipt.compartment, item_present=True)
+    with pytest.raises(NotAllowedError):
+        report_door_not_opened(ctx, courier.id, "SF0000000001")
+    assert ctx.store.parcel(receipt.parcel.id).state is ParcelState.DEPOSITED
+    # A door flagged some other way with the parcel inside comes back holding it.
+    with ctx.store.transaction():
+        move_compartment(ctx, receipt.compartment, CompartmentState.FAULT)
+    assert return_to_service(ctx, "admin", receipt.compartment) is CompartmentState.OCCUPIED

@@ -383,3 +383,22 @@ def test_a_pickup_refused_at_an_out_of_service_door_is_on_the_dashboard(admin_us
     page = admin_user.page("/admin/")
     assert 'data-action="pickup.refused"' in page
     assert "Pickup refused" in page
+
+
+def test_putting_back_a_door_no_sensor_can_see_asks_the_admin_to_look(admin_user, ctx, board):
+    board.sensors = False
+    admin_user.post("/admin/compartments/out-of-service", label="A01", reason="broken hinge")
+    response = admin_user.post("/admin/compartments/in-service", label="A01")
+    assert response.status_code == 409
+    assert 'data-why="unseen"' in text(response) and "Open the door to look" in text(response)
+    assert ctx.store.compartment("A01").state.value == "out_of_service"
+    response = admin_user.post("/admin/compartments/in-service", label="A01", looked="yes")
+    assert "A01 is back in service (Free)" in admin_user.page(response.location)
+
+
+def test_a_door_whose_sensor_sees_an_unrecorded_item_stays_out(admin_user, ctx, board):
+    admin_user.post("/admin/compartments/out-of-service", label="A01", reason="broken hinge")
+    board.close_door(ctx.store.compartment("A01").address, item_present=True)
+    response = admin_user.post("/admin/compartments/in-service", label="A01", looked="yes")
+    assert response.status_code == 409 and 'data-why="item_present"' in text(response)
+    assert ctx.store.compartment("A01").state.value == "out_of_service"
