@@ -34,6 +34,9 @@ class Hardware:
     connections: list[BusConnection] = field(default_factory=list)
     pollers: list[StatusPoller] = field(default_factory=list)
     simulators: dict[str, Any] = field(default_factory=dict)
+    # Only the simulators started here are stopped here: boards brought by the caller outlive
+    # the locker, as real boards do.
+    owns_simulators: bool = True
 
     def stop(self) -> None:
         """Stop polling, close the ports, stop the simulators."""
@@ -41,8 +44,9 @@ class Hardware:
             poller.stop()
         for connection in self.connections:
             connection.bus.stop()
-        for bench in self.simulators.values():
-            bench.stop()
+        if self.owns_simulators:
+            for bench in self.simulators.values():
+                bench.stop()
 
 
 def expected_doors(compartments: Sequence[Compartment], bus: str) -> dict[tuple[int, int], bool]:
@@ -104,6 +108,7 @@ def start_hardware(
     caller bring its own, e.g. one that watches the wire. The reply timeout and retries apply
     to every bus; None keeps each transport's own.
     """
+    brought = simulators is not None
     if simulators is not None:
         demo = True
     elif demo:
@@ -115,7 +120,7 @@ def start_hardware(
         if demo
         else {spec.name: spec.port for spec in buses}
     )
-    hardware = Hardware(BoardRouter({}), simulators=dict(simulators))
+    hardware = Hardware(BoardRouter({}), simulators=dict(simulators), owns_simulators=not brought)
     used = boards_by_bus(compartments)
     try:
         for spec in buses:

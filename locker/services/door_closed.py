@@ -14,8 +14,9 @@ def door_closed(
 
     A deposit the courier asked to undo is undone now, unless the item sensor says the parcel
     is still inside. An item sensor that disagrees with the records is reported as a sensor
-    fault for an admin to check, but does not take the door out of use: a broken sensor must
-    not stop a recipient's legitimate unlock (decision 0006).
+    fault for an admin to check. A sensor that misses a recorded parcel does not take the door
+    out of use: a broken sensor must not stop a recipient's legitimate unlock. A sensor that
+    sees an item no record explains keeps the door from the next courier (decision 0006).
     """
     store = ctx.store
     with store.transaction():
@@ -58,6 +59,11 @@ def door_closed(
             )
         if state is not CompartmentState.OPEN:
             return state
+        if item_present and not holds_parcel:
+            # Something no record explains (a parcel left behind, a stray item): the door is not
+            # handed to the next courier until someone has looked (decision 0006).
+            move_compartment(ctx, label, CompartmentState.FAULT)
+            return CompartmentState.FAULT
         target = CompartmentState.OCCUPIED if holds_parcel else CompartmentState.FREE
         move_compartment(ctx, label, target)
     return target

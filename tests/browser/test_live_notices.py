@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from locker.web.page_events import notice_to_pages
 from locker.services.door_events import DoorNotice
+from locker.web.page_events import notice_to_pages
 from tests.scanner_runtime.support import wait_until
 
 expect = pytest.importorskip("playwright.sync_api", reason="needs Playwright").expect
