@@ -7,14 +7,16 @@ from locker.domain.models import Parcel
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
-from locker.services.errors import NotFoundError
+from locker.services.errors import NotFoundError, ServiceRefusal
 
 
 def _check_exists(ctx: LockerContext, label: str) -> None:
     try:
         ctx.store.compartment(label)
     except KeyError:
-        raise NotFoundError(f"no compartment {label}") from None
+        raise NotFoundError(
+            f"no compartment {label}", code=ServiceRefusal.DOOR_UNKNOWN, door=label
+        ) from None
 
 
 def held_parcel(ctx: LockerContext, label: str) -> Parcel | None:
@@ -30,7 +32,10 @@ def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) 
     door from now on, and the helpline looks it up in the log.
     """
     if not reason.strip():
-        raise InvalidInputError("say why the compartment is taken out of service")
+        raise InvalidInputError(
+            "say why the compartment is taken out of service",
+            code=ServiceRefusal.OUT_OF_SERVICE_REASON_REQUIRED,
+        )
     _check_exists(ctx, label)
     with ctx.store.transaction():
         inside = ctx.store.parcel_in(label)
