@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from locker.domain.errors import DomainError
+from locker.domain.errors import DomainError, DomainRefusal
 from locker.domain.signing import SIGNATURE_CHARS, sign, signature_matches
 
 PREFIX = "CB1"
@@ -41,7 +41,9 @@ def token_hash(nonce: str) -> str:
 def issue(secret: bytes, courier_id: int) -> Badge:
     """A new badge for a courier; it replaces any earlier one once stored."""
     if not 0 < courier_id < 10**9:
-        raise BadgeError("courier ids on badges are 1 to 9 digits")
+        raise BadgeError(
+            "courier ids on badges are 1 to 9 digits", code=DomainRefusal.BADGE_COURIER_ID
+        )
     nonce = secrets.token_urlsafe(12)
     unsigned = f"{PREFIX}:{courier_id}:{nonce}"
     return Badge(f"{unsigned}:{sign(secret, unsigned)}", token_hash(nonce))
@@ -51,10 +53,12 @@ def read(secret: bytes, text: str) -> tuple[int, str]:
     """Return (courier id, nonce hash) of a genuine badge, else raise BadgeError."""
     match = _PATTERN.fullmatch(text.strip())
     if not match:
-        raise BadgeError("this is not a courier badge")
+        raise BadgeError("this is not a courier badge", code=DomainRefusal.BADGE_UNREADABLE)
     courier, nonce, signature = match.groups()
     if not signature_matches(secret, f"{PREFIX}:{courier}:{nonce}", signature):
-        raise BadgeError("this badge was not issued by this locker")
+        raise BadgeError(
+            "this badge was not issued by this locker", code=DomainRefusal.BADGE_FOREIGN
+        )
     return int(courier), token_hash(nonce)
 
 

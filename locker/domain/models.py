@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from locker.domain.errors import InvalidInputError
+from locker.domain.errors import DomainRefusal, InvalidInputError
 from locker.domain.states import CompartmentState, ParcelState
 
 
@@ -29,7 +29,11 @@ class Size(Enum):
         try:
             return cls(text.strip().upper())
         except ValueError:
-            raise InvalidInputError(f"size must be one of S, M, L, XL, not {text!r}") from None
+            raise InvalidInputError(
+                f"size must be one of S, M, L, XL, not {text!r}",
+                code=DomainRefusal.SIZE_UNKNOWN,
+                size=text,
+            ) from None
 
 
 _SIZE_RANKS = {"S": 0, "M": 1, "L": 2, "XL": 3}

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 
-from locker.domain.errors import InvalidInputError
+from locker.domain.errors import DomainRefusal, InvalidInputError
 
 # scrypt parameters: n=2**14, r=8, p=1 costs ~16 MiB and ~50 ms, fine for a login screen.
 _N, _R, _P = 2**14, 8, 1
@@ -58,7 +58,12 @@ def verify_secret(secret: str, stored: str | None) -> bool:
 def validate_pin(pin: str) -> str:
     """A new courier PIN is 6 to 12 digits."""
     if not (pin.isascii() and pin.isdigit() and MIN_PIN_DIGITS <= len(pin) <= MAX_PIN_DIGITS):
-        raise InvalidInputError(f"a PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits")
+        raise InvalidInputError(
+            f"a PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits",
+            code=DomainRefusal.PIN_FORMAT,
+            least=MIN_PIN_DIGITS,
+            most=MAX_PIN_DIGITS,
+        )
     return pin
 
 
@@ -70,5 +75,9 @@ def new_pin_due(pin: str) -> bool:
 def validate_password(password: str) -> str:
     """An admin password has at least 8 characters."""
     if len(password) < MIN_PASSWORD_CHARS:
-        raise InvalidInputError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+        raise InvalidInputError(
+            f"a password needs at least {MIN_PASSWORD_CHARS} characters",
+            code=DomainRefusal.PASSWORD_TOO_SHORT,
+            least=MIN_PASSWORD_CHARS,
+        )
     return password

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from locker.domain.errors import InvalidInputError
+from locker.domain.errors import DomainRefusal, InvalidInputError
 
 # Mainland mobile numbers are 11 digits; the pattern also admits international numbers.
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
@@ -19,7 +19,7 @@ def normalise_phone(text: str) -> str:
     """Digits of a typed phone number (spaces and dashes dropped), or InvalidInputError."""
     compact = re.sub(r"[\s-]", "", text)
     if not _PHONE.fullmatch(compact):
-        raise InvalidInputError("a phone number is 8 to 15 digits")
+        raise InvalidInputError("a phone number is 8 to 15 digits", code=DomainRefusal.PHONE_FORMAT)
     return compact
 
 

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Container
 
-from locker.domain.errors import DomainError, InvalidInputError
+from locker.domain.errors import DomainError, DomainRefusal, InvalidInputError
 
 DEFAULT_LENGTH = 8
 MIN_LENGTH = 6
@@ -36,7 +36,11 @@ def normalise_typed_code(text: str, length: int) -> str:
     """Strip the spaces and dashes people type, and insist on exactly `length` digits."""
     digits = "".join(ch for ch in text if ch not in " -\t")
     if not digits.isdigit() or not digits.isascii() or len(digits) != length:
-        raise InvalidInputError(f"a pickup code is {length} digits")
+        raise InvalidInputError(
+            f"a pickup code is {length} digits",
+            code=DomainRefusal.PICKUP_CODE_FORMAT,
+            length=length,
+        )
     return digits
 
 
@@ -48,10 +52,17 @@ def issue_code(
 ) -> tuple[str, str]:
     """Draw a code whose hash no live parcel holds; return (code, hash)."""
     if not MIN_LENGTH <= length <= MAX_LENGTH:
-        raise InvalidInputError(f"code length must be {MIN_LENGTH} to {MAX_LENGTH} digits")
+        raise InvalidInputError(
+            f"code length must be {MIN_LENGTH} to {MAX_LENGTH} digits",
+            code=DomainRefusal.PICKUP_CODE_LENGTH,
+            least=MIN_LENGTH,
+            most=MAX_LENGTH,
+        )
     for _ in range(MAX_DRAWS):
         code = source(length)
         digest = hash_code(site_key, code)
         if digest not in taken_hashes:
             return code, digest
-    raise CodeSpaceExhaustedError(f"no free pickup code after {MAX_DRAWS} draws")
+    raise CodeSpaceExhaustedError(
+        f"no free pickup code after {MAX_DRAWS} draws", code=DomainRefusal.PICKUP_CODES_EXHAUSTED
+    )

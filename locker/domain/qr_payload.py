@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from locker.domain.errors import DomainError, InvalidInputError
+from locker.domain.errors import DomainError, DomainRefusal, InvalidInputError
 from locker.domain.signing import SIGNATURE_CHARS, sign, signature_matches
 from locker.domain.states import ParcelState
 
@@ -81,7 +81,9 @@ class QrCheck:
 def to_base36(number: int) -> str:
     """Upper-case base-36 digits of a non-negative integer."""
     if number < 0:
-        raise InvalidInputError("base 36 takes non-negative numbers")
+        raise InvalidInputError(
+            "base 36 takes non-negative numbers", code=DomainRefusal.QR_NUMBER_RANGE
+        )
     digits = ""
     while True:
         number, rest = divmod(number, 36)
@@ -93,7 +95,9 @@ def to_base36(number: int) -> str:
 def validate_locker_id(locker_id: str) -> str:
     """Return the id when it is 1-32 letters, digits or '-', else raise InvalidInputError."""
     if not LOCKER_ID_PATTERN.fullmatch(locker_id):
-        raise InvalidInputError("a locker id is 1 to 32 letters, digits or '-'")
+        raise InvalidInputError(
+            "a locker id is 1 to 32 letters, digits or '-'", code=DomainRefusal.LOCKER_ID_FORMAT
+        )
     return locker_id
 
 
@@ -101,7 +105,10 @@ def encode(secret: bytes, locker_id: str, parcel_id: int, serial: int) -> str:
     """Signed payload for one parcel's current code."""
     validate_locker_id(locker_id)
     if not 0 <= parcel_id < 36**PARCEL_DIGITS or not 0 <= serial < 36**SERIAL_DIGITS:
-        raise InvalidInputError("parcel id or code serial out of range for a QR payload")
+        raise InvalidInputError(
+            "parcel id or code serial out of range for a QR payload",
+            code=DomainRefusal.QR_NUMBER_RANGE,
+        )
     unsigned = QrClaim(locker_id, parcel_id, serial, "").signed_text
     payload = f"{unsigned}:{sign(secret, unsigned)}"
     assert len(payload.encode("ascii")) <= MAX_PAYLOAD_BYTES
@@ -113,19 +120,21 @@ def parse(data: bytes | str) -> QrClaim:
     if isinstance(data, bytes):
         data = data.strip()
         if len(data) > MAX_PAYLOAD_BYTES:
-            raise QrFormatError("too long to be a pickup QR")
+            raise QrFormatError("too long to be a pickup QR", code=DomainRefusal.QR_FORMAT)
         try:
             text = data.decode("ascii")
         except UnicodeDecodeError:
-            raise QrFormatError("not a pickup QR: it holds non-ASCII bytes") from None
+            raise QrFormatError(
+                "not a pickup QR: it holds non-ASCII bytes", code=DomainRefusal.QR_FORMAT
+            ) from None
     else:
         text = data
     text = text.strip()
     if len(text) > MAX_PAYLOAD_BYTES or not text.isascii():
-        raise QrFormatError("not a pickup QR")
+        raise QrFormatError("not a pickup QR", code=DomainRefusal.QR_FORMAT)
     fields = text.split(":")
     if len(fields) != 5 or fields[0] != PREFIX:
-        raise QrFormatError("not a pickup QR")
+        raise QrFormatError("not a pickup QR", code=DomainRefusal.QR_FORMAT)
     _, locker_id, parcel_field, serial_field, signature = fields
     if not (
         LOCKER_ID_PATTERN.fullmatch(locker_id)
@@ -133,10 +142,12 @@ def parse(data: bytes | str) -> QrClaim:
         and _SERIAL_FIELD.fullmatch(serial_field)
         and _SIGNATURE.fullmatch(signature)
     ):
-        raise QrFormatError("not a pickup QR: a field is malformed")
+        raise QrFormatError("not a pickup QR: a field is malformed", code=DomainRefusal.QR_FORMAT)
     if any(len(f) > 1 and f.startswith("0") for f in (parcel_field, serial_field)):
         # Only the canonical spelling is accepted, so the signature covers the exact text.
-        raise QrFormatError("not a pickup QR: a number is zero-padded")
+        raise QrFormatError(
+            "not a pickup QR: a number is zero-padded", code=DomainRefusal.QR_FORMAT
+        )
     return QrClaim(locker_id, int(parcel_field, 36), int(serial_field, 36), signature)
 
 

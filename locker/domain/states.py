@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from locker.domain.errors import IllegalTransitionError
+from locker.domain.errors import DomainRefusal, IllegalTransitionError
 
 
 class ParcelState(Enum):
@@ -88,7 +88,12 @@ def next_parcel_state(current: ParcelState | None, target: ParcelState) -> Parce
     """Return `target` when the parcel table allows the move, else raise IllegalTransitionError."""
     if (current, target) not in PARCEL_TRANSITIONS:
         origin = "a new parcel" if current is None else f"a parcel that is {current.value}"
-        raise IllegalTransitionError(f"{origin} cannot become {target.value}")
+        raise IllegalTransitionError(
+            f"{origin} cannot become {target.value}",
+            code=DomainRefusal.PARCEL_MOVE,
+            state=current.value if current else None,
+            target=target.value,
+        )
     return target
 
 
@@ -96,6 +101,9 @@ def next_compartment_state(current: CompartmentState, target: CompartmentState) 
     """Return `target` when the compartment table allows the move, else raise."""
     if (current, target) not in COMPARTMENT_TRANSITIONS:
         raise IllegalTransitionError(
-            f"a compartment that is {current.value} cannot become {target.value}"
+            f"a compartment that is {current.value} cannot become {target.value}",
+            code=DomainRefusal.COMPARTMENT_MOVE,
+            state=current.value,
+            target=target.value,
         )
     return target

@@ -20,28 +20,52 @@ from locker.services.errors import (
     AuthenticationError,
     LockedOutError,
     LoginWaitError,
+    NotAllowedError,
     NotFoundError,
+    ServiceRefusal,
     TooManyLoginsError,
 )
-from locker.services.login_budget import LoginOrigin, judge_login
+from locker.services.login_budget import LoginOrigin, Secret, judge_login
 
 # Courier ids are 1 to 9 digits, as on badges; anything else is no account.
 MAX_COURIER_ID = 999_999_999
 # The audit's subject when the account named does not exist: what was typed may be a secret.
 UNKNOWN = "unknown"
-WRONG_PIN = "courier id or PIN is wrong"
-WRONG_PASSWORD = "username or password is wrong"
-_BADGE_REFUSALS = {
-    "disabled": "this badge was replaced or the account is disabled",
-    "replaced": "this badge was replaced or the account is disabled",
-    "expired": "this badge has expired: ask for a new one",
-}
+PIN = Secret(
+    "PINs", "courier id or PIN is wrong", ServiceRefusal.PIN_WRONG, ServiceRefusal.PINS_LOCKED
+)
+PASSWORD = Secret(
+    "passwords",
+    "username or password is wrong",
+    ServiceRefusal.PASSWORD_WRONG,
+    ServiceRefusal.PASSWORDS_LOCKED,
+)
+CURRENT_PASSWORD = Secret(
+    "passwords",
+    "the current password is wrong",
+    ServiceRefusal.CURRENT_PASSWORD_WRONG,
+    ServiceRefusal.PASSWORDS_LOCKED,
+)
+MAX_NAME_CHARS = 64
 
 
-def _clean_name(text: str, what: str) -> str:
+def _badge_refused(why: str) -> AuthenticationError:
+    """The refusal of a badge that is genuine but no longer current (`why`, from `_holder`)."""
+    if why == "expired":
+        return AuthenticationError(
+            "this badge has expired: ask for a new one", code=ServiceRefusal.BADGE_EXPIRED
+        )
+    return AuthenticationError(
+        "this badge was replaced or the account is disabled", code=ServiceRefusal.BADGE_REPLACED
+    )
+
+
+def _clean_name(text: str, what: str, code: ServiceRefusal) -> str:
     text = text.strip()
-    if not 1 <= len(text) <= 64:
-        raise InvalidInputError(f"{what} must be 1 to 64 characters")
+    if not 1 <= len(text) <= MAX_NAME_CHARS:
+        raise InvalidInputError(
+            f"{what} must be 1 to {MAX_NAME_CHARS} characters", code=code, most=MAX_NAME_CHARS
+        )
     return text
 
 
@@ -52,8 +76,8 @@ def _courier(ctx: LockerContext, courier_id: int) -> Courier | None:
 
 def add_courier(ctx: LockerContext, carrier: str, name: str, pin: str, actor: str) -> Courier:
     """Create an active courier; returns it with the id they log in with."""
-    carrier = _clean_name(carrier, "the carrier")
-    name = _clean_name(name, "the courier's name")
+    carrier = _clean_name(carrier, "the carrier", ServiceRefusal.CARRIER_LENGTH)
+    name = _clean_name(name, "the courier's name", ServiceRefusal.COURIER_NAME_LENGTH)
     pin_hash = hash_secret(validate_pin(pin))
     with ctx.store.transaction():
         courier = ctx.store.add_courier(carrier, name, pin_hash, ctx.clock.now())
@@ -67,10 +91,16 @@ def add_courier(ctx: LockerContext, carrier: str, name: str, pin: str, actor: st
     return courier
 
 
+def _no_courier(courier_id: int) -> NotFoundError:
+    return NotFoundError(
+        f"no courier {courier_id}", code=ServiceRefusal.COURIER_UNKNOWN, courier=courier_id
+    )
+
+
 def issue_badge(ctx: LockerContext, courier_id: int, actor: str) -> str:
     """A new badge QR text for a courier; any earlier badge, and its sessions, stop working."""
     if _courier(ctx, courier_id) is None:
-        raise NotFoundError(f"no courier {courier_id}")
+        raise _no_courier(courier_id)
     new = badge.issue(ctx.store.locker().secret, courier_id)
     now = ctx.clock.now()
     with ctx.store.transaction():
@@ -132,7 +162,7 @@ def login_courier(
     subject = str(courier_id) if known else UNKNOWN
     budget = f"courier:{courier_id}" if known else _unknown_budget(ctx, "courier", str(courier_id))
     try:
-        judge_login(ctx, budget, origin, lambda: verify_secret(pin, stored), WRONG_PIN, "PINs")
+        judge_login(ctx, budget, origin, lambda: verify_secret(pin, stored), PIN)
     except LockedOutError as refused:
         _audit_login(ctx, "courier", subject, "pin", origin, _refusal(refused))
         raise
@@ -153,14 +183,7 @@ def check_admin(
     subject = username if stored else UNKNOWN
     budget = f"admin:{username}" if stored else _unknown_budget(ctx, "admin", username)
     try:
-        judge_login(
-            ctx,
-            budget,
-            origin,
-            lambda: verify_secret(password, stored),
-            WRONG_PASSWORD,
-            "passwords",
-        )
+        judge_login(ctx, budget, origin, lambda: verify_secret(password, stored), PASSWORD)
     except LockedOutError as refused:
         _audit_login(ctx, "admin", subject, "password", origin, _refusal(refused))
         raise
@@ -174,7 +197,7 @@ def _read_badge(ctx: LockerContext, text: str) -> tuple[int, str]:
     try:
         return badge.read(ctx.store.locker().secret, text)
     except badge.BadgeError as error:
-        raise AuthenticationError(str(error)) from None
+        raise AuthenticationError(str(error), code=error.code) from None
 
 
 def _holder(ctx: LockerContext, courier_id: int, token_hash: str) -> tuple[Courier | None, str]:
@@ -194,7 +217,7 @@ def badge_holder(ctx: LockerContext, courier_id: int, token_hash: str) -> Courie
     """The courier whose current, unexpired badge has this nonce hash, while active."""
     courier, why = _holder(ctx, courier_id, token_hash)
     if courier is None:
-        raise AuthenticationError(_BADGE_REFUSALS[why])
+        raise _badge_refused(why)
     return courier
 
 
@@ -227,7 +250,7 @@ def _badge_login(
     courier, why = _holder(ctx, courier_id, token_hash)
     _audit_login(ctx, "courier", str(courier_id), method, origin, why or None)
     if courier is None:
-        raise AuthenticationError(_BADGE_REFUSALS[why])
+        raise _badge_refused(why)
     return courier
 
 
@@ -237,7 +260,7 @@ def _badge_login(
 def set_courier_active(ctx: LockerContext, courier_id: int, active: bool, actor: str) -> None:
     """Enable or disable a courier account; disabling ends the courier's sessions."""
     if _courier(ctx, courier_id) is None:
-        raise NotFoundError(f"no courier {courier_id}")
+        raise _no_courier(courier_id)
     with ctx.store.transaction():
         ctx.store.set_courier_active(courier_id, active)
         if not active:
@@ -254,7 +277,7 @@ def set_courier_active(ctx: LockerContext, courier_id: int, active: bool, actor:
 def reset_courier_pin(ctx: LockerContext, courier_id: int, pin: str, actor: str) -> None:
     """Give a courier a new PIN (an admin's or the CLI's doing); the courier's sessions end."""
     if _courier(ctx, courier_id) is None:
-        raise NotFoundError(f"no courier {courier_id}")
+        raise _no_courier(courier_id)
     pin_hash = hash_secret(validate_pin(pin))
     with ctx.store.transaction():
         ctx.store.set_courier_pin(courier_id, pin_hash)
@@ -270,7 +293,9 @@ def change_courier_pin(ctx: LockerContext, courier_id: int, pin: str) -> int:
     pin_hash = hash_secret(validate_pin(pin))
     with ctx.store.transaction():
         if ctx.store.courier_session_version(courier_id) is None:
-            raise NotFoundError(f"no active courier {courier_id}")
+            raise NotFoundError(
+                f"no active courier {courier_id}", code=ServiceRefusal.COURIER_INACTIVE
+            )
         ctx.store.set_courier_pin(courier_id, pin_hash)
         ctx.store.bump_courier_session(courier_id)
         ctx.store.append_audit(
@@ -284,7 +309,10 @@ def change_courier_pin(ctx: LockerContext, courier_id: int, pin: str) -> int:
 def validate_username(username: str) -> str:
     """An admin username is 1-32 letters, digits, '.', '_' or '-'."""
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,32}", username):
-        raise InvalidInputError("a username is 1 to 32 letters, digits, '.', '_' or '-'")
+        raise InvalidInputError(
+            "a username is 1 to 32 letters, digits, '.', '_' or '-'",
+            code=ServiceRefusal.USERNAME_FORMAT,
+        )
     return username
 
 
@@ -292,7 +320,13 @@ def add_admin(ctx: LockerContext, username: str, password: str, actor: str) -> N
     """Create an admin account."""
     password_hash = hash_secret(validate_password(password))
     with ctx.store.transaction():
-        ctx.store.add_admin(validate_username(username), password_hash, ctx.clock.now())
+        if ctx.store.admin_password_hash(validate_username(username)) is not None:
+            raise NotAllowedError(
+                f"there is already an admin called {username!r}",
+                code=ServiceRefusal.ADMIN_EXISTS,
+                username=username,
+            )
+        ctx.store.add_admin(username, password_hash, ctx.clock.now())
         ctx.store.append_audit(actor, "admin.added", username, {}, ctx.clock.now())
 
 
@@ -311,15 +345,18 @@ def change_admin_password(
     validate_password(new_password)
     stored = ctx.store.admin_password_hash(username)
     if stored is None:
-        raise NotFoundError(f"there is no admin called {username!r}")
+        raise NotFoundError(
+            f"there is no admin called {username!r}",
+            code=ServiceRefusal.ADMIN_UNKNOWN,
+            username=username,
+        )
     try:
         judge_login(
             ctx,
             f"admin:{username}",
             origin,
             lambda: verify_secret(current, stored),
-            "the current password is wrong",
-            "passwords",
+            CURRENT_PASSWORD,
         )
     except (AuthenticationError, LockedOutError) as refused:
         reason = _refusal(refused) if isinstance(refused, LockedOutError) else "wrong"

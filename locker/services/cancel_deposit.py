@@ -10,7 +10,7 @@ from __future__ import annotations
 from locker.domain.models import Parcel
 from locker.domain.states import ParcelState
 from locker.services.context import LockerContext
-from locker.services.errors import NotAllowedError
+from locker.services.errors import NotAllowedError, ServiceRefusal
 from locker.services.staff_doors import open_parcel_door, parcel_by_tracking
 
 
@@ -21,14 +21,24 @@ def cancel_deposit(ctx: LockerContext, courier_id: int, tracking: str) -> str:
 
     def may_undo(current: Parcel) -> None:
         if current.courier_id != courier_id:
-            raise NotAllowedError("only the courier who deposited a parcel can undo the deposit")
+            raise NotAllowedError(
+                "only the courier who deposited a parcel can undo the deposit",
+                code=ServiceRefusal.UNDO_NOT_OWN,
+            )
         if current.state is not ParcelState.DEPOSITED or current.deposited_at is None:
             raise NotAllowedError(
-                f"parcel {current.tracking} is {current.state.value}, not deposited"
+                f"parcel {current.tracking} is {current.state.value}, not deposited",
+                code=ServiceRefusal.UNDO_NOT_DEPOSITED,
+                tracking=current.tracking,
+                state=current.state.value,
             )
         minutes = int(ctx.rules.cancel_window.total_seconds() // 60)
         if ctx.clock.now() - current.deposited_at > ctx.rules.cancel_window:
-            raise NotAllowedError(f"a deposit can only be undone within {minutes} minutes")
+            raise NotAllowedError(
+                f"a deposit can only be undone within {minutes} minutes",
+                code=ServiceRefusal.UNDO_WINDOW,
+                minutes=minutes,
+            )
 
     def requested() -> None:
         current = ctx.store.parcel(parcel.id)

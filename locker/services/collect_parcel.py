@@ -12,7 +12,7 @@ from locker.domain.qr_payload import QrCheck, QrVerdict
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
 from locker.services.door_commands import DoorCommand, fire_door, move_compartment
-from locker.services.errors import CodeRejectedError, DoorDidNotOpenError
+from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, ServiceRefusal
 from locker.services.failure_budgets import KEYPAD, attempts_left, refill, refuse_if_locked, spend
 
 RECIPIENT = "recipient"
@@ -27,6 +27,23 @@ class PickupResult:
     parcel: Parcel
     compartment: str
     more_parcels: tuple[Parcel, ...]
+
+
+_VERDICT_CODES = {
+    QrVerdict.MALFORMED: ServiceRefusal.PICKUP_MALFORMED,
+    QrVerdict.FORGED: ServiceRefusal.PICKUP_FORGED,
+    QrVerdict.OTHER_LOCKER: ServiceRefusal.PICKUP_OTHER_LOCKER,
+    QrVerdict.EXPIRED: ServiceRefusal.PICKUP_EXPIRED,
+    QrVerdict.USED: ServiceRefusal.PICKUP_USED,
+    QrVerdict.WITHDRAWN: ServiceRefusal.PICKUP_WITHDRAWN,
+    QrVerdict.REPLACED: ServiceRefusal.PICKUP_REPLACED,
+    QrVerdict.UNKNOWN: ServiceRefusal.PICKUP_UNKNOWN,
+}
+
+
+def _verdict_code(verdict: QrVerdict) -> ServiceRefusal:
+    """The refusal's code for a verdict that opens nothing."""
+    return _VERDICT_CODES.get(verdict, ServiceRefusal.PICKUP_UNKNOWN)
 
 
 def refusal_message(check: QrCheck) -> str:
@@ -71,7 +88,12 @@ def collect_by_qr(ctx: LockerContext, text: bytes | str) -> PickupResult:
                     {"verdict": check.verdict.value, "parcel_id": parcel.id if parcel else None},
                     ctx.clock.now(),
                 )
-        raise CodeRejectedError(refusal_message(check), check.verdict, check.locker_id)
+        raise CodeRejectedError(
+            refusal_message(check),
+            check.verdict,
+            check.locker_id,
+            code=_verdict_code(check.verdict),
+        )
     return _open_for_pickup(ctx, parcel, "qr")
 
 
@@ -81,7 +103,9 @@ def collect_by_code(ctx: LockerContext, typed: str) -> PickupResult:
     # The lockout check, the look-up and the failure count are one write transaction: a burst
     # of wrong codes at once is judged one by one, and no more of them than the budget allows.
     with store.transaction():
-        refuse_if_locked(ctx, KEYPAD, "too many wrong codes", "scan your QR code")
+        refuse_if_locked(
+            ctx, KEYPAD, "too many wrong codes", ServiceRefusal.KEYPAD_LOCKED, "scan your QR code"
+        )
         code = normalise_typed_code(typed, ctx.rules.code_length)
         info = store.locker()
         parcel = store.parcel_by_code_hash(hash_code(info.secret, code))
@@ -90,13 +114,18 @@ def collect_by_code(ctx: LockerContext, typed: str) -> PickupResult:
             left = attempts_left(ctx, KEYPAD, ctx.rules.keypad)
     if parcel is None:
         raise CodeRejectedError(
-            refusal_message(QrCheck(QrVerdict.UNKNOWN)), QrVerdict.UNKNOWN, attempts_left=left
+            refusal_message(QrCheck(QrVerdict.UNKNOWN)),
+            QrVerdict.UNKNOWN,
+            attempts_left=left,
+            code=ServiceRefusal.PICKUP_UNKNOWN,
         )
     # A typed code carries no signature: it stands for the parcel's current code.
     claim = qr_payload.QrClaim(info.locker_id, parcel.id, parcel.code_serial, "")
     check = _judge(ctx, QrCheck(QrVerdict.VALID, claim), parcel)
     if check.verdict is not QrVerdict.VALID:
-        raise CodeRejectedError(refusal_message(check), check.verdict)
+        raise CodeRejectedError(
+            refusal_message(check), check.verdict, code=_verdict_code(check.verdict)
+        )
     refill(ctx, KEYPAD)
     return _open_for_pickup(ctx, parcel, "code")
 
@@ -105,14 +134,20 @@ def _still_waiting(ctx: LockerContext, parcel_id: int) -> Parcel:
     """The parcel as it stands now, refused unless it still waits in its door."""
     current = ctx.store.parcel(parcel_id)
     if current is None:
-        raise CodeRejectedError(refusal_message(QrCheck(QrVerdict.UNKNOWN)), QrVerdict.UNKNOWN)
+        raise CodeRejectedError(
+            refusal_message(QrCheck(QrVerdict.UNKNOWN)),
+            QrVerdict.UNKNOWN,
+            code=ServiceRefusal.PICKUP_UNKNOWN,
+        )
     verdicts = {
         ParcelState.COLLECTED: QrVerdict.USED,
         ParcelState.EXPIRED: QrVerdict.EXPIRED,
     }
     if current.state is not ParcelState.DEPOSITED:
         verdict = verdicts.get(current.state, QrVerdict.WITHDRAWN)
-        raise CodeRejectedError(refusal_message(QrCheck(verdict)), verdict)
+        raise CodeRejectedError(
+            refusal_message(QrCheck(verdict)), verdict, code=_verdict_code(verdict)
+        )
     return current
 
 
@@ -122,6 +157,7 @@ def _out_of_order(label: str) -> DoorDidNotOpenError:
         f"please contact support and quote door {label}.",
         label,
         NOT_TRIED,
+        code=ServiceRefusal.PICKUP_DOOR_OUT_OF_SERVICE,
     )
 
 
@@ -129,7 +165,11 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
     store = ctx.store
     label = parcel.compartment
     if label is None:
-        raise InvalidInputError(f"parcel {parcel.tracking} has no compartment")
+        raise InvalidInputError(
+            f"parcel {parcel.tracking} has no compartment",
+            code=ServiceRefusal.PARCEL_NO_DOOR,
+            tracking=parcel.tracking,
+        )
     compartment = store.compartment(label)
     if compartment.state in CompartmentState.unusable():
         # The door is not fired. The refusal is logged, so the helpline finds the door and why.
@@ -178,6 +218,7 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
             "reported for repair: please contact support.",
             label,
             fired.outcome.value,
+            code=ServiceRefusal.PICKUP_DOOR_FAILED,
         )
     now = ctx.clock.now()
     more = tuple(

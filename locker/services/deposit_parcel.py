@@ -20,6 +20,7 @@ from locker.services.errors import (
     NoCompartmentError,
     NotAllowedError,
     NotFoundError,
+    ServiceRefusal,
 )
 
 TRACKING_PATTERN = re.compile(r"[A-Za-z0-9-]{4,40}")
@@ -39,7 +40,10 @@ def normalise_tracking(text: str) -> str:
     """A tracking number as scanned or typed: 4-40 letters, digits or '-', upper-cased."""
     tracking = text.strip().upper()
     if not TRACKING_PATTERN.fullmatch(tracking):
-        raise InvalidInputError("a tracking number is 4 to 40 letters, digits or '-'")
+        raise InvalidInputError(
+            "a tracking number is 4 to 40 letters, digits or '-'",
+            code=ServiceRefusal.TRACKING_FORMAT,
+        )
     return tracking
 
 
@@ -59,7 +63,10 @@ def _claim(
     with store.transaction():
         courier = store.courier(courier_id)
         if courier is None or not courier.active:
-            raise NotFoundError("this courier account does not exist or is disabled")
+            raise NotFoundError(
+                "this courier account does not exist or is disabled",
+                code=ServiceRefusal.COURIER_INACTIVE,
+            )
         existing = store.parcel_by_tracking(tracking)
         if (
             existing
@@ -67,18 +74,27 @@ def _claim(
             and existing.state in ParcelState.live()
         ):
             where = f" in {existing.compartment}" if existing.compartment else ""
-            raise NotAllowedError(f"parcel {tracking} is already in this locker{where}")
+            raise NotAllowedError(
+                f"parcel {tracking} is already in this locker{where}",
+                code=ServiceRefusal.PARCEL_ALREADY_HERE,
+                tracking=tracking,
+                compartment=existing.compartment,
+            )
         busy = store.door_operation_in_flight(tracking=tracking)
         if busy is not None:
             raise DoorBusyError(
                 f"door {busy.compartment} is being opened for parcel {tracking} already",
                 busy.compartment,
+                code=ServiceRefusal.DOOR_BUSY,
+                tracking=tracking,
             )
         chosen = choose_compartment(store.compartments(CompartmentState.FREE), size, low)
         if chosen is None:
             low_text = "low " if low else ""
             raise NoCompartmentError(
-                f"no free {low_text}compartment of size {size.value} or larger"
+                f"no free {low_text}compartment of size {size.value} or larger",
+                code=ServiceRefusal.NO_FREE_LOW_DOOR if low else ServiceRefusal.NO_FREE_DOOR,
+                size=size.value,
             )
         move_compartment(ctx, chosen.label, CompartmentState.RESERVED)
         command = DoorCommand(chosen.label, "deposit", f"courier:{courier_id}", None, tracking)
@@ -117,6 +133,7 @@ def deposit_parcel(
             "No parcel was recorded: try again to get another door.",
             compartment.label,
             fired.outcome.value,
+            code=ServiceRefusal.DEPOSIT_DOOR_FAILED,
         )
     return fired.settled
 

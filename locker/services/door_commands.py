@@ -19,7 +19,7 @@ from locker.domain.models import Compartment
 from locker.domain.states import CompartmentState, next_compartment_state
 from locker.ports import UnlockOutcome
 from locker.services.context import LockerContext
-from locker.services.errors import DoorBusyError
+from locker.services.errors import DoorBusyError, ServiceRefusal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,7 +56,9 @@ def claim_door(ctx: LockerContext, command: DoorCommand) -> int:
     busy = store.door_operation_in_flight(command.label, command.parcel_id, command.tracking)
     if busy is not None:
         raise DoorBusyError(
-            f"door {busy.compartment} is being opened already: wait a moment", busy.compartment
+            f"door {busy.compartment} is being opened already: wait a moment",
+            busy.compartment,
+            code=ServiceRefusal.DOOR_BUSY,
         )
     return store.begin_door_operation(
         command.label,

@@ -1,13 +1,72 @@
-"""Errors the use cases raise; each message is fit to show the person at the locker."""
+"""Errors the use cases raise, each named by a stable code that screens translate."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
+from locker.domain.errors import RefusalError
 from locker.domain.qr_payload import QrVerdict
 
 
-class ServiceError(Exception):
+class ServiceRefusal(StrEnum):
+    """The use cases' refusals; a code never changes once a screen words it."""
+
+    TRACKING_FORMAT = "tracking.format"
+    COURIER_INACTIVE = "courier.inactive"
+    COURIER_UNKNOWN = "courier.unknown"
+    CARRIER_LENGTH = "courier.carrier_length"
+    COURIER_NAME_LENGTH = "courier.name_length"
+    PIN_WRONG = "login.wrong_pin"
+    PASSWORD_WRONG = "login.wrong_password"
+    CURRENT_PASSWORD_WRONG = "login.wrong_current_password"
+    PINS_LOCKED = "login.pins_locked"
+    PASSWORDS_LOCKED = "login.passwords_locked"
+    LOGIN_RATE = "login.rate"
+    LOGIN_WAIT = "login.wait"
+    BADGE_REPLACED = "badge.replaced"
+    BADGE_EXPIRED = "badge.expired"
+    USERNAME_FORMAT = "admin.username_format"
+    ADMIN_UNKNOWN = "admin.unknown"
+    ADMIN_EXISTS = "admin.exists"
+    KEYPAD_LOCKED = "keypad.locked"
+    PICKUP_MALFORMED = "pickup.malformed"
+    PICKUP_FORGED = "pickup.forged"
+    PICKUP_OTHER_LOCKER = "pickup.other_locker"
+    PICKUP_EXPIRED = "pickup.expired"
+    PICKUP_USED = "pickup.used"
+    PICKUP_WITHDRAWN = "pickup.withdrawn"
+    PICKUP_REPLACED = "pickup.replaced"
+    PICKUP_UNKNOWN = "pickup.unknown"
+    PICKUP_DOOR_OUT_OF_SERVICE = "pickup.door_out_of_service"
+    PICKUP_DOOR_FAILED = "pickup.door_failed"
+    PARCEL_UNKNOWN = "parcel.unknown"
+    PARCEL_NO_DOOR = "parcel.no_door"
+    PARCEL_ALREADY_HERE = "parcel.already_here"
+    PARCEL_OTHER_CARRIER = "parcel.other_carrier"
+    NO_FREE_DOOR = "door.none_free"
+    NO_FREE_LOW_DOOR = "door.none_free_low"
+    DOOR_BUSY = "door.busy"
+    DOOR_UNKNOWN = "door.unknown"
+    DEPOSIT_DOOR_FAILED = "deposit.door_failed"
+    STAFF_DOOR_FAILED = "staff.door_failed"
+    UNDO_NOT_OWN = "undo.not_own"
+    UNDO_NOT_DEPOSITED = "undo.not_deposited"
+    UNDO_WINDOW = "undo.window"
+    DOOR_PROBLEM_NOT_OWN = "door_problem.not_own"
+    DOOR_PROBLEM_TOO_OLD = "door_problem.too_old"
+    DOOR_PROBLEM_SEEN_OPEN = "door_problem.seen_open"
+    RETRIEVE_NOT_EXPIRED = "retrieve.not_expired"
+    REISSUE_NOT_WAITING = "reissue.not_waiting"
+    OPEN_REASON_REQUIRED = "service.open_reason_required"
+    SERVICE_DOOR_FAILED = "service.door_failed"
+    OUT_OF_SERVICE_REASON_REQUIRED = "service.out_of_service_reason_required"
+    LOOK_INSIDE_OPEN = "service.look_inside_open"
+    LOOK_INSIDE_ITEM = "service.look_inside_item"
+    LOOK_INSIDE_UNSEEN = "service.look_inside_unseen"
+
+
+class ServiceError(RefusalError):
     """A use case refused; nothing was left half done."""
 
 
@@ -30,8 +89,10 @@ class NoCompartmentError(ServiceError):
 class DoorDidNotOpenError(ServiceError):
     """The board did not confirm the unlock; the compartment is now flagged as a fault."""
 
-    def __init__(self, message: str, compartment: str, outcome: str) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, compartment: str, outcome: str, *, code: StrEnum, **values: object
+    ) -> None:
+        super().__init__(message, code=code, door=compartment, **values)
         self.compartment = compartment
         self.outcome = outcome
 
@@ -39,8 +100,8 @@ class DoorDidNotOpenError(ServiceError):
 class DoorBusyError(ServiceError):
     """A command for this door, parcel or deposit is in flight: it is not sent a second time."""
 
-    def __init__(self, message: str, compartment: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, compartment: str, *, code: StrEnum, **values: object) -> None:
+        super().__init__(message, code=code, door=compartment, **values)
         self.compartment = compartment
 
 
@@ -53,8 +114,13 @@ class CodeRejectedError(ServiceError):
         verdict: QrVerdict,
         locker_id: str | None = None,
         attempts_left: int | None = None,
+        *,
+        code: StrEnum,
+        **values: object,
     ) -> None:
-        super().__init__(message)
+        super().__init__(
+            message, code=code, locker=locker_id, attempts_left=attempts_left, **values
+        )
         self.verdict = verdict
         self.locker_id = locker_id
         self.attempts_left = attempts_left
@@ -63,8 +129,8 @@ class CodeRejectedError(ServiceError):
 class LockedOutError(ServiceError):
     """Too many wrong codes, PINs or passwords: refused until `until`."""
 
-    def __init__(self, message: str, until: datetime) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, until: datetime, *, code: StrEnum, **values: object) -> None:
+        super().__init__(message, code=code, **values)
         self.until = until
 
 
@@ -83,7 +149,7 @@ class LookInsideError(ServiceError):
     or "unseen" (no item sensor, or its board did not answer).
     """
 
-    def __init__(self, message: str, compartment: str, why: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, compartment: str, why: str, *, code: StrEnum) -> None:
+        super().__init__(message, code=code, door=compartment)
         self.compartment = compartment
         self.why = why

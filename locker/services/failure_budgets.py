@@ -11,20 +11,28 @@ from locker.domain.failure_budget import (
     record_success,
 )
 from locker.services.context import LockerContext
-from locker.services.errors import LockedOutError
+from locker.services.errors import LockedOutError, ServiceRefusal
 
 KEYPAD = "keypad"
 
 
-def refuse_if_locked(ctx: LockerContext, key: str, reason: str, alternative: str = "") -> None:
-    """Raise LockedOutError while the budget's lockout runs, saying when and what else to do."""
+def refuse_if_locked(
+    ctx: LockerContext, key: str, reason: str, code: ServiceRefusal, alternative: str = ""
+) -> None:
+    """Raise LockedOutError while the budget's lockout runs, saying when and what else to do.
+
+    `code` names the refusal for the screen, which words the wait in `seconds`.
+    """
     record = ctx.store.failure_record(key)
     now = ctx.clock.now()
     if record.locked(now) and record.locked_until is not None:
         wait = math.ceil((record.locked_until - now).total_seconds())
         otherwise = f", or {alternative}" if alternative else ""
         raise LockedOutError(
-            f"{reason}: try again in {wait} seconds{otherwise}", record.locked_until
+            f"{reason}: try again in {wait} seconds{otherwise}",
+            record.locked_until,
+            code=code,
+            seconds=wait,
         )
 
 

@@ -7,7 +7,7 @@ from locker.domain.models import Compartment
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
 from locker.services.door_commands import DoorCommand, fire_door, move_compartment
-from locker.services.errors import DoorDidNotOpenError, NotFoundError
+from locker.services.errors import DoorDidNotOpenError, NotFoundError, ServiceRefusal
 
 MIN_REASON_CHARS = 3
 
@@ -16,12 +16,17 @@ def force_open(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
     """Open any door for service; the parcel inside, if any, stays recorded as it was."""
     reason = reason.strip()
     if len(reason) < MIN_REASON_CHARS:
-        raise InvalidInputError("say why the door is opened: a reason is required")
+        raise InvalidInputError(
+            "say why the door is opened: a reason is required",
+            code=ServiceRefusal.OPEN_REASON_REQUIRED,
+        )
     store = ctx.store
     try:
         store.compartment(label)
     except KeyError:
-        raise NotFoundError(f"no compartment {label}") from None
+        raise NotFoundError(
+            f"no compartment {label}", code=ServiceRefusal.DOOR_UNKNOWN, door=label
+        ) from None
     actor = f"admin:{admin}"
 
     def audited(compartment: Compartment) -> None:
@@ -39,4 +44,5 @@ def force_open(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
             f"door {label} did not open ({fired.outcome.value}); it is flagged as a fault",
             label,
             fired.outcome.value,
+            code=ServiceRefusal.SERVICE_DOOR_FAILED,
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -27,8 +27,19 @@ from locker.services.errors import (
     AuthenticationError,
     LockedOutError,
     LoginWaitError,
+    ServiceRefusal,
     TooManyLoginsError,
 )
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A kind of secret a login compares, and how its refusals are worded and coded."""
+
+    plural: str  # in the lockout's message: "too many wrong PINs"
+    wrong: str  # the message for a wrong one
+    wrong_code: ServiceRefusal
+    locked_code: ServiceRefusal
 
 
 class LoginOrigin(Enum):
@@ -60,19 +71,18 @@ def refuse_while_waiting(ctx: LockerContext, origin: LoginOrigin) -> None:
     wait = locker_wide_wait(ctx, origin)
     if wait > timedelta(0):
         until = now + wait
+        seconds = _seconds(until, now)
         raise LoginWaitError(
-            "too many failed staff logins at this locker: "
-            f"try again in {_seconds(until, now)} seconds",
+            f"too many failed staff logins at this locker: try again in {seconds} seconds",
             until,
+            code=ServiceRefusal.LOGIN_WAIT,
+            seconds=seconds,
         )
 
 
-def _refuse_while_locked(
-    record: FailureRecord, now: datetime, error: type[LockedOutError], reason: str
-) -> None:
-    if record.locked(now) and record.locked_until is not None:
-        until = record.locked_until
-        raise error(f"{reason}: try again in {_seconds(until, now)} seconds", until)
+def _locked_until(record: FailureRecord, now: datetime) -> datetime | None:
+    """The end of the budget's lockout while it runs, else None."""
+    return record.locked_until if record.locked(now) else None
 
 
 def judge_login(
@@ -80,13 +90,12 @@ def judge_login(
     account: str,
     origin: LoginOrigin,
     matches: Callable[[], bool],
-    wrong: str,
-    what: str,
+    secret: Secret,
 ) -> None:
     """Compare a secret (`matches`) within the budgets; raise when refused or wrong.
 
-    `account` names the account's budget ('courier:<id>', 'admin:<name>'); `wrong` is the
-    refusal for a wrong secret and `what` the secrets' name in a lockout ("PINs").
+    `account` names the account's budget ('courier:<id>', 'admin:<name>'); `secret` says
+    how a wrong one and a lockout are worded.
     Raises LockedOutError (the account), TooManyLoginsError (the rate), LoginWaitError (the
     locker-wide wait), all before any comparison, or AuthenticationError for a wrong secret.
     """
@@ -94,11 +103,25 @@ def judge_login(
     rate_key = f"rate:{account}"
     with ctx.store.transaction():
         before = ctx.store.failure_record(account)
-        _refuse_while_locked(before, now, LockedOutError, f"too many wrong {what} for this account")
+        until = _locked_until(before, now)
+        if until is not None:
+            seconds = _seconds(until, now)
+            raise LockedOutError(
+                f"too many wrong {secret.plural} for this account: try again in {seconds} seconds",
+                until,
+                code=secret.locked_code,
+                seconds=seconds,
+            )
         rate = ctx.store.failure_record(rate_key)
-        _refuse_while_locked(
-            rate, now, TooManyLoginsError, "too many logins for this account in a minute"
-        )
+        until = _locked_until(rate, now)
+        if until is not None:
+            seconds = _seconds(until, now)
+            raise TooManyLoginsError(
+                f"too many logins for this account in a minute: try again in {seconds} seconds",
+                until,
+                code=ServiceRefusal.LOGIN_RATE,
+                seconds=seconds,
+            )
         refuse_while_waiting(ctx, origin)
         rate_after = record_failure(rate, ctx.rules.login_rate, now)
         ctx.store.save_failure_record(rate_key, rate_after)
@@ -116,7 +139,7 @@ def judge_login(
         staff = ctx.store.failure_record(_staff_key(origin))
         failures = with_failure(staff.failures, ctx.rules.staff_delay, now)
         ctx.store.save_failure_record(_staff_key(origin), FailureRecord(failures, last_failure=now))
-    raise AuthenticationError(wrong)
+    raise AuthenticationError(secret.wrong, code=secret.wrong_code)
 
 
 def _refund(

@@ -7,7 +7,7 @@ from locker.domain.pickup_code import issue_code
 from locker.domain.states import ParcelState
 from locker.services.context import LockerContext
 from locker.services.deposit_parcel import DepositReceipt
-from locker.services.errors import NotAllowedError
+from locker.services.errors import NotAllowedError, ServiceRefusal
 from locker.services.staff_doors import parcel_by_tracking
 
 
@@ -17,7 +17,10 @@ def reissue_code(ctx: LockerContext, actor: str, tracking: str) -> DepositReceip
     parcel = parcel_by_tracking(ctx, tracking)
     if parcel.state is not ParcelState.DEPOSITED or parcel.expires_at is None:
         raise NotAllowedError(
-            f"parcel {parcel.tracking} is {parcel.state.value}: no code to reissue"
+            f"parcel {parcel.tracking} is {parcel.state.value}: no code to reissue",
+            code=ServiceRefusal.REISSUE_NOT_WAITING,
+            tracking=parcel.tracking,
+            state=parcel.state.value,
         )
     now = ctx.clock.now()
     with store.transaction():

@@ -6,19 +6,27 @@ from locker.domain.models import Parcel
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
-from locker.services.errors import NotAllowedError
+from locker.services.errors import NotAllowedError, ServiceRefusal
 from locker.services.staff_doors import parcel_by_tracking
 
 
-def door_problem_refusal(ctx: LockerContext, parcel: Parcel, courier_id: int) -> str | None:
+def door_problem_refusal(
+    ctx: LockerContext, parcel: Parcel, courier_id: int
+) -> NotAllowedError | None:
     """Why "the door didn't open" cannot be believed for this deposit now, or None if it can."""
     if parcel.courier_id != courier_id or parcel.state is not ParcelState.DEPOSITED:
-        return "only the courier's own, just-deposited parcel can be withdrawn"
+        return NotAllowedError(
+            "only the courier's own, just-deposited parcel can be withdrawn",
+            code=ServiceRefusal.DOOR_PROBLEM_NOT_OWN,
+        )
     if (
         parcel.deposited_at is None
         or ctx.clock.now() - parcel.deposited_at > ctx.rules.cancel_window
     ):
-        return "this deposit is too old to withdraw here: ask an admin"
+        return NotAllowedError(
+            "this deposit is too old to withdraw here: ask an admin",
+            code=ServiceRefusal.DOOR_PROBLEM_TOO_OLD,
+        )
     label = parcel.compartment or ""
     compartment = ctx.store.compartment(label)
     unlocked = ctx.store.last_door_operation(label)
@@ -29,9 +37,11 @@ def door_problem_refusal(ctx: LockerContext, parcel: Parcel, courier_id: int) ->
         or seen_open
         or parcel.undo_requested_at is not None
     ):
-        return (
+        return NotAllowedError(
             f"the board saw door {label} open, so the parcel may be inside: "
-            "use undo to take it back"
+            "use undo to take it back",
+            code=ServiceRefusal.DOOR_PROBLEM_SEEN_OPEN,
+            door=label,
         )
     return None
 
@@ -50,7 +60,7 @@ def report_door_not_opened(ctx: LockerContext, courier_id: int, tracking: str) -
         parcel = parcel_by_tracking(ctx, tracking)
         refusal = door_problem_refusal(ctx, parcel, courier_id)
         if refusal is not None:
-            raise NotAllowedError(refusal)
+            raise refusal
         label = parcel.compartment or ""
         now = ctx.clock.now()
         store.set_parcel_state(

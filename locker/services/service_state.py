@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from locker.domain.errors import IllegalTransitionError, InvalidInputError
+from locker.domain.errors import DomainRefusal, IllegalTransitionError, InvalidInputError
 from locker.domain.models import Parcel
 from locker.domain.states import CompartmentState
 from locker.ports import ChannelStatus
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
-from locker.services.errors import LookInsideError, NotFoundError
+from locker.services.errors import LookInsideError, NotFoundError, ServiceRefusal
 
 
 def _check_exists(ctx: LockerContext, label: str) -> None:
     try:
         ctx.store.compartment(label)
     except KeyError:
-        raise NotFoundError(f"no compartment {label}") from None
+        raise NotFoundError(
+            f"no compartment {label}", code=ServiceRefusal.DOOR_UNKNOWN, door=label
+        ) from None
 
 
 def held_parcel(ctx: LockerContext, label: str) -> Parcel | None:
@@ -31,7 +33,10 @@ def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) 
     door from now on, and the helpline looks it up in the log.
     """
     if not reason.strip():
-        raise InvalidInputError("say why the compartment is taken out of service")
+        raise InvalidInputError(
+            "say why the compartment is taken out of service",
+            code=ServiceRefusal.OUT_OF_SERVICE_REASON_REQUIRED,
+        )
     _check_exists(ctx, label)
     with ctx.store.transaction():
         inside = ctx.store.parcel_in(label)
@@ -70,7 +75,12 @@ def return_to_service(
     with ctx.store.transaction():
         state = ctx.store.compartment(label).state
         if state not in CompartmentState.unusable():
-            raise IllegalTransitionError(f"compartment {label} is already in service")
+            raise IllegalTransitionError(
+                f"compartment {label} is already in service",
+                code=DomainRefusal.COMPARTMENT_MOVE,
+                state=state.value,
+                target="in service",
+            )
         holds_parcel = ctx.store.parcel_in(label) is not None
         if not holds_parcel:
             _check_empty(label, channel, looked_inside)
@@ -93,7 +103,10 @@ def return_to_service(
 def _check_empty(label: str, channel: ChannelStatus | None, looked_inside: bool) -> None:
     if channel is not None and channel.door_closed is False:
         raise LookInsideError(
-            f"door {label} stands open: look inside, then close it", label, "door_open"
+            f"door {label} stands open: look inside, then close it",
+            label,
+            "door_open",
+            code=ServiceRefusal.LOOK_INSIDE_OPEN,
         )
     if channel is not None and channel.item_present:
         raise LookInsideError(
@@ -101,10 +114,12 @@ def _check_empty(label: str, channel: ChannelStatus | None, looked_inside: bool)
             "open it and take it out first",
             label,
             "item_present",
+            code=ServiceRefusal.LOOK_INSIDE_ITEM,
         )
     if (channel is None or channel.item_present is None) and not looked_inside:
         raise LookInsideError(
             f"door {label} has no item sensor to tell it is empty: open it and look first",
             label,
             "unseen",
+            code=ServiceRefusal.LOOK_INSIDE_UNSEEN,
         )

@@ -8,14 +8,18 @@ from locker.domain.models import Compartment, Parcel
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
 from locker.services.door_commands import DoorCommand, fire_door, move_compartment
-from locker.services.errors import DoorDidNotOpenError, NotFoundError
+from locker.services.errors import DoorDidNotOpenError, NotFoundError, ServiceRefusal
 
 
 def parcel_by_tracking(ctx: LockerContext, tracking: str) -> Parcel:
     """The newest parcel with this tracking number, or NotFoundError."""
     parcel = ctx.store.parcel_by_tracking(tracking.strip().upper())
     if parcel is None:
-        raise NotFoundError(f"no parcel {tracking} in this locker")
+        raise NotFoundError(
+            f"no parcel {tracking} in this locker",
+            code=ServiceRefusal.PARCEL_UNKNOWN,
+            tracking=tracking.strip().upper(),
+        )
     return parcel
 
 
@@ -35,12 +39,20 @@ def open_parcel_door(
     """
     label = parcel.compartment
     if label is None:
-        raise NotFoundError(f"parcel {parcel.tracking} is in no compartment")
+        raise NotFoundError(
+            f"parcel {parcel.tracking} is in no compartment",
+            code=ServiceRefusal.PARCEL_NO_DOOR,
+            tracking=parcel.tracking,
+        )
     store = ctx.store
     with store.transaction():
         current = store.parcel(parcel.id)
         if current is None:
-            raise NotFoundError(f"no parcel {parcel.tracking} in this locker")
+            raise NotFoundError(
+                f"no parcel {parcel.tracking} in this locker",
+                code=ServiceRefusal.PARCEL_UNKNOWN,
+                tracking=parcel.tracking,
+            )
         check(current)
         if store.compartment(label).state is CompartmentState.OPEN:
             settle()
@@ -63,5 +75,6 @@ def open_parcel_door(
             "for repair",
             label,
             fired.outcome.value,
+            code=ServiceRefusal.STAFF_DOOR_FAILED,
         )
     return label

@@ -46,6 +46,7 @@ from locker.web.admin_session import (
     require_admin,
     start_admin_session,
 )
+from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
 from locker.web.staff_login import login_origin, refusal_values
@@ -217,14 +218,8 @@ def open_door() -> Redirect:
     label = _label()
     try:
         force_open(locker_ctx(), g.admin, label, request.form.get("reason", ""))
-    except InvalidInputError:
-        return _done(_("Say why the door is opened: a reason is required."), ok=False)
-    except NotFoundError:
-        return _done(_("There is no door %(label)s.", label=label), ok=False)
-    except DoorDidNotOpenError:
-        return _done(
-            _("Door %(label)s did not open. It is now marked as a fault.", label=label), ok=False
-        )
+    except (InvalidInputError, NotFoundError, DoorDidNotOpenError) as refusal:
+        return _done(refusal_text(refusal), ok=False)
     return _done(_("Door %(label)s is open.", label=label))
 
 
@@ -243,10 +238,8 @@ def take_out() -> Redirect | tuple[str, int]:
                 "admin/take_out_confirm.html", label=label, reason=reason.strip(), parcel=inside
             )
         inside = set_out_of_service(ctx, g.admin, label, reason)
-    except InvalidInputError:
-        return _done(_("Say why the compartment is taken out of service."), ok=False)
-    except NotFoundError:
-        return _done(_("There is no door %(label)s.", label=label), ok=False)
+    except (InvalidInputError, NotFoundError) as refusal:
+        return _done(refusal_text(refusal), ok=False)
     except IllegalTransitionError:
         state = _state_names()[ctx.store.compartment(label).state]
         return _done(
@@ -278,8 +271,8 @@ def put_back() -> Redirect | tuple[str, int]:
         state = return_to_service(locker_ctx(), g.admin, label, looked_inside=looked)
     except LookInsideError as look:
         return admin_page("admin/put_back_confirm.html", 409, label=label, why=look.why)
-    except NotFoundError:
-        return _done(_("There is no door %(label)s.", label=label), ok=False)
+    except NotFoundError as refusal:
+        return _done(refusal_text(refusal), ok=False)
     except IllegalTransitionError:
         return _done(_("Compartment %(label)s is already in service.", label=label), ok=False)
     return _done(

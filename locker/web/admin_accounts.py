@@ -19,6 +19,7 @@ from locker.services.accounts import (
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
 from locker.store import StoreError
 from locker.web.admin_session import admin_page, no_store, renew_admin_session, require_admin
+from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import once_per_tap
 from locker.web.request_context import locker_ctx
 from locker.web.staff_login import login_origin, refusal_values
@@ -61,7 +62,7 @@ def new_courier() -> Any:
             f"admin:{g.admin}",
         )
     except REFUSALS as refusal:
-        return _back(str(refusal), ok=False)
+        return _back(refusal_text(refusal), ok=False)
     return _back(
         _("Courier %(name)s added: they log in with id %(id)s.", name=courier.name, id=courier.id)
     )
@@ -75,7 +76,7 @@ def courier_active() -> Any:
     try:
         set_courier_active(locker_ctx(), _courier_id(), active, f"admin:{g.admin}")
     except REFUSALS as refusal:
-        return _back(str(refusal), ok=False)
+        return _back(refusal_text(refusal), ok=False)
     return _back(_("Courier account enabled.") if active else _("Courier account disabled."))
 
 
@@ -88,7 +89,7 @@ def courier_pin() -> Any:
             locker_ctx(), _courier_id(), request.form.get("pin", ""), f"admin:{g.admin}"
         )
     except REFUSALS as refusal:
-        return _back(str(refusal), ok=False)
+        return _back(refusal_text(refusal), ok=False)
     return _back(_("The courier's PIN was changed."))
 
 
@@ -104,7 +105,7 @@ def new_admin() -> Any:
             f"admin:{g.admin}",
         )
     except REFUSALS as refusal:
-        return _back(str(refusal), ok=False)
+        return _back(refusal_text(refusal), ok=False)
     return _back(_("Admin %(name)s added.", name=request.form.get("username", "")))
 
 
@@ -139,6 +140,6 @@ def own_password() -> Any:
     except AuthenticationError:
         return _back(_("The current password is wrong."), ok=False)
     except REFUSALS as refusal:
-        return _back(str(refusal), ok=False)
+        return _back(refusal_text(refusal), ok=False)
     renew_admin_session(version)
     return _back(_("Your password was changed."))

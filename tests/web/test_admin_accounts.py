@@ -64,6 +64,30 @@ def test_a_bad_pin_is_refused_with_a_message(admin, courier):
     assert "PIN is 6 to 12 digits" in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("path", "form", "chinese"),
+    [
+        ("/admin/couriers/pin", {"courier_id": "COURIER", "pin": "2468"}, "密码为 6 到 12 位数字"),
+        ("/admin/couriers/pin", {"courier_id": "424242", "pin": "864213"}, "424242"),
+        ("/admin/couriers", {"carrier": "", "name": "Wang", "pin": "864213"}, "快递公司"),
+        ("/admin/admins", {"username": "o p", "password": "another-long-one"}, "用户名"),
+        ("/admin/admins", {"username": "ops", "password": "short"}, "8"),
+        ("/admin/admins", {"username": "admin", "password": "another-long-one"}, "admin"),
+    ],
+)
+def test_account_refusals_are_worded_in_chinese_on_a_chinese_screen(
+    admin, courier, path, form, chinese
+):
+    admin.get("/admin/accounts?lang=zh")
+    if form.get("courier_id") == "COURIER":
+        form = {**form, "courier_id": str(courier.id)}
+    page = admin.post_form(path, **form).get_data(as_text=True)
+    refusal = re.search(r'class="notice error"[^>]*>([^<]*)<', page)
+    assert refusal, "no refusal was shown"
+    assert chinese in refusal.group(1)
+    assert re.search(r"[\u4e00-\u9fff]", refusal.group(1)), refusal.group(1)
+
+
 def test_admins_add_admins_and_change_their_own_password(admin, ctx):
     admin.post_form("/admin/admins", username="ops", password="another-long-one")
     check_admin(ctx, "ops", "another-long-one")

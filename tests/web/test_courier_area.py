@@ -123,6 +123,21 @@ def test_expired_parcels_are_listed_and_opened_one_by_one(screens, courier, ctx,
     assert ctx.store.parcel_by_tracking("SF0000000009").state is ParcelState.RETURNED
 
 
+def test_a_door_that_does_not_open_for_a_take_back_says_the_parcel_stays_inside(
+    screens, courier, ctx, clock, board
+):
+    courier.deposit("SF0000000009")
+    clock.advance(hours=73)
+    expire_overdue(ctx)
+    board.stuck.add(ctx.store.compartment("A01").address)
+    screens.login(courier.id)
+    page = text(screens.post("/courier/retrieve", tracking="SF0000000009"))
+    # Worded by its own code: not the deposit's "no parcel was recorded, try another door".
+    assert "the parcel stays inside" in page
+    assert "No parcel was recorded" not in page
+    assert ctx.store.parcel_by_tracking("SF0000000009").state is ParcelState.EXPIRED
+
+
 def test_an_idle_courier_screen_logs_out_by_itself(screens, courier, clock):
     screens.login(courier.id)
     assert screens.client.get("/courier/").status_code == 200
