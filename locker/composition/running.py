@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -78,15 +79,35 @@ class RunningLocker:
         import waitress
 
         assert self.app is not None
+        sock = _listening_socket(host, port)
         try:
-            server = waitress.create_server(self.app, host=host, port=port, threads=THREADS)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise LockerStartError(
-                    f"{host}:{port} is in use by another program: stop it or choose --port"
-                ) from None
-            raise LockerStartError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+            server = waitress.create_server(self.app, sockets=[sock], threads=THREADS)
+        except BaseException:
+            sock.close()
+            raise
         server.run()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or LockerStartError saying why not in one line."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise LockerStartError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise LockerStartError(
+                f"{host}:{port} is in use by another program: stop it or choose --port"
+            ) from None
+        raise LockerStartError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
 
 
 def start_locker(

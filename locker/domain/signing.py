@@ -6,7 +6,8 @@ import base64
 import hashlib
 import hmac
 
-# 80 bits: forging needs ~2^79 physical scans, each one also spending the keypad budget.
+# 80 bits: forging needs ~2^79 scans held up to the camera (scans spend no keypad budget, but
+# each takes a person a second or more).
 SIGNATURE_BYTES = 10
 SIGNATURE_CHARS = 14  # len(base64url(10 bytes)) without padding
 
