@@ -145,6 +145,10 @@ class ParcelStore(Protocol):
         """Remember that the board reported this door opening."""
         ...
 
+    def record_door_closed(self, label: str, at: datetime) -> None:
+        """Remember that the board reported this door shutting."""
+        ...
+
     def load_layout(self, layout: Layout) -> None:
         """Replace the layout, keeping every compartment that holds a parcel."""
         ...

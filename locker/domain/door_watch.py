@@ -22,7 +22,6 @@ class DoorWatch:
     alert_after: timedelta = timedelta(minutes=5)
     _opened: dict[str, datetime] = field(default_factory=dict)
     _told: dict[str, set[OpenDoorStage]] = field(default_factory=dict)
-    _closed: dict[str, datetime] = field(default_factory=dict)
 
     def opened(self, label: str, at: datetime) -> None:
         """A door opened (kept at its first opening while it stays open)."""
@@ -33,11 +32,6 @@ class DoorWatch:
         """A door shut: nothing more to remind of."""
         self._opened.pop(label, None)
         self._told.pop(label, None)
-        self._closed[label] = at
-
-    def last_closed(self, label: str) -> datetime | None:
-        """When the door was last seen shutting, if it was."""
-        return self._closed.get(label)
 
     def open_for(self, label: str, now: datetime) -> timedelta | None:
         """How long a door has been open, or None if it is shut."""

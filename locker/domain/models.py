@@ -57,8 +57,9 @@ class Compartment:
     address: Address
     low: bool
     state: CompartmentState
-    # When the board last reported the door opening, if it ever did.
+    # When the board last reported the door opening, and shutting, if it ever did.
     door_opened_at: datetime | None = None
+    door_closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

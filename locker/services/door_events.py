@@ -32,13 +32,17 @@ def handle_door_event(ctx: LockerContext, event: DoorEvent, watch: DoorWatch) ->
     label, now = compartment.label, ctx.clock.now()
     if event.kind is DoorEventKind.CLOSED:
         watch.closed(label, now)
-        door_closed(ctx, label, event.item_present)
+        with store.transaction():
+            store.record_door_closed(label, now)
+            door_closed(ctx, label, event.item_present)
         return DoorNotice(label, "closed", f"door {label} is closed")
     watch.opened(label, now)
     with store.transaction():
         store.record_door_opened(label, now)
     last = store.last_door_operation(label)
-    closed_at = watch.last_closed(label)
+    # Kept in the store, not in memory: a door shut before a restart and forced during it is
+    # not explained by the command that opened it before.
+    closed_at = compartment.door_closed_at
     # Our command explains one opening: a re-opening after the door shut again does not count.
     commanded = (
         last is not None

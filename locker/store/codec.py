@@ -32,6 +32,7 @@ def compartment_from_row(row: dict[str, Any]) -> Compartment:
         low=bool(row["low"]),
         state=CompartmentState(row["state"]),
         door_opened_at=parse_time(row.get("door_opened_at")),
+        door_closed_at=parse_time(row.get("door_closed_at")),
     )
 
 

@@ -57,6 +57,12 @@ class LayoutRows:
             "UPDATE compartments SET door_opened_at = ? WHERE label = ?", [time_text(at), label]
         )
 
+    def record_door_closed(self, label: str, at: datetime) -> None:
+        """Remember that the board reported this door shutting."""
+        self.db.execute(
+            "UPDATE compartments SET door_closed_at = ? WHERE label = ?", [time_text(at), label]
+        )
+
     def buses(self) -> Sequence[BusSpec]:
         """Every bus of the layout."""
         rows = self.db.query("SELECT * FROM buses ORDER BY name")

@@ -209,6 +209,7 @@ def m006_door_claims(db: sqlite_utils.Database) -> None:
         """
         ALTER TABLE door_ops ADD COLUMN tracking TEXT;
         ALTER TABLE compartments ADD COLUMN door_opened_at TEXT;
+        ALTER TABLE compartments ADD COLUMN door_closed_at TEXT;
         ALTER TABLE parcels ADD COLUMN undo_requested_at TEXT;
         -- Before the indexes: commands left in flight twice for one door could only come
         -- from a race; the older ones are as interrupted as start-up would find them.
