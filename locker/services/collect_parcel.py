@@ -12,7 +12,12 @@ from locker.domain.qr_payload import QrCheck, QrVerdict
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
 from locker.services.door_commands import DoorCommand, fire_door, move_compartment
-from locker.services.errors import CodeRejectedError, DoorDidNotOpenError, ServiceRefusal
+from locker.services.errors import (
+    CodeRejectedError,
+    DoorBusyError,
+    DoorDidNotOpenError,
+    ServiceRefusal,
+)
 from locker.services.failure_budgets import KEYPAD, attempts_left, refill, refuse_if_locked, spend
 
 RECIPIENT = "recipient"
@@ -232,20 +237,27 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
     return PickupResult(replace(parcel, state=ParcelState.COLLECTED), label, more)
 
 
-def collect_siblings(
-    ctx: LockerContext, first_id: int, parcel_ids: list[int]
-) -> list[PickupResult]:
+@dataclass(frozen=True)
+class SiblingPickup:
+    """The other parcels' doors that opened, and those that did not (each parcel safe inside)."""
+
+    opened: list[PickupResult]
+    failed: list[DoorDidNotOpenError]
+
+
+def collect_siblings(ctx: LockerContext, first_id: int, parcel_ids: list[int]) -> SiblingPickup:
     """Open the other parcels of the recipient who just collected `first_id`, on confirmation.
 
     Only parcels for the same phone number, still deposited and not expired, are opened: the
-    recipient proved their code for one of them a moment ago.
+    recipient proved their code for one of them a moment ago. A door that does not open does
+    not stop the others; a parcel taken meanwhile, or whose door is opening already, is skipped.
     """
     store = ctx.store
+    result = SiblingPickup([], [])
     first = store.parcel(first_id)
     if first is None or first.state is not ParcelState.COLLECTED or not first.recipient_phone:
-        return []
+        return result
     now = ctx.clock.now()
-    opened = []
     for parcel_id in parcel_ids:
         parcel = store.parcel(parcel_id)
         if (
@@ -255,5 +267,10 @@ def collect_siblings(
             or (parcel.expires_at is not None and parcel.expires_at <= now)
         ):
             continue
-        opened.append(_open_for_pickup(ctx, parcel, "same recipient"))
-    return opened
+        try:
+            result.opened.append(_open_for_pickup(ctx, parcel, "same recipient"))
+        except DoorDidNotOpenError as failure:
+            result.failed.append(failure)
+        except (CodeRejectedError, DoorBusyError):
+            continue
+    return result

@@ -28,6 +28,7 @@ from locker.services.accounts import check_admin
 from locker.services.audit_log import verify_audit
 from locker.services.errors import (
     AuthenticationError,
+    DoorBusyError,
     DoorDidNotOpenError,
     LockedOutError,
     LookInsideError,
@@ -218,7 +219,7 @@ def open_door() -> Redirect:
     label = _label()
     try:
         force_open(locker_ctx(), g.admin, label, request.form.get("reason", ""))
-    except (InvalidInputError, NotFoundError, DoorDidNotOpenError) as refusal:
+    except (InvalidInputError, NotFoundError, DoorDidNotOpenError, DoorBusyError) as refusal:
         return _done(refusal_text(refusal), ok=False)
     return _done(_("Door %(label)s is open.", label=label))
 

@@ -12,6 +12,7 @@ from locker.scanner import preview
 from locker.services.collect_parcel import (
     NOT_TRIED,
     PickupResult,
+    SiblingPickup,
     collect_by_code,
     collect_by_qr,
     collect_siblings,
@@ -157,10 +158,19 @@ def pickup_more() -> tuple[str, int]:
     pending = _tickets().redeem(token, MORE_TICKET) if isinstance(token, str) else None
     if not pending or not pending.get("ids"):
         return kiosk_page("kiosk/refused.html", 403, reason="offer_expired")
-    try:
-        results = collect_siblings(locker_ctx(), pending["first"], pending["ids"])
-    except DoorDidNotOpenError as failure:
-        return kiosk_page("kiosk/refused.html", 503, **door_refusal(failure))
-    if not results:
-        return home()
-    return kiosk_page("kiosk/opened.html", doors=[r.compartment for r in results], more=0)
+    done = collect_siblings(locker_ctx(), pending["first"], pending["ids"])
+    return siblings_page(done) or kiosk_page("kiosk/refused.html", 409, reason="offer_expired")
+
+
+def siblings_page(done: SiblingPickup) -> tuple[str, int] | None:
+    """The doors of the recipient's other parcels: those open, and any that did not open."""
+    if done.opened:
+        return kiosk_page(
+            "kiosk/opened.html",
+            doors=[r.compartment for r in done.opened],
+            failed=[f.compartment for f in done.failed],
+            more=0,
+        )
+    if done.failed:
+        return kiosk_page("kiosk/refused.html", 503, **door_refusal(done.failed[0]))
+    return None

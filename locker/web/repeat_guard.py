@@ -23,7 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, make_response, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 # A page that changed something is shown again to a repeat for this long: a reload or a late
@@ -34,6 +43,9 @@ REFUSAL_HOLD_S = 3.0
 # A repeat waits this long for the first request's page (an unlock takes a few seconds at most).
 WAIT_S = 15.0
 LIMIT = 256
+# At most this many repeats wait on a server thread at once; more are asked to look again in a
+# second, so a scanner stuck on Enter cannot take the threads that pages need.
+WAITERS = 4
 GUARDED = "_repeat_guarded"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +68,7 @@ class RepeatGuard:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
+        self.waiters = threading.BoundedSemaphore(WAITERS)
         self._salt = secrets.token_bytes(16)
         self._by_key: OrderedDict[str, _Entry] = OrderedDict()
         self._by_token: dict[str, _Entry] = {}
@@ -195,8 +208,17 @@ def again(token: str) -> Any:
     """The first request's page, for a repeat of it; waits for the first to finish."""
     guard: RepeatGuard = current_app.extensions["locker_repeats"]
     entry = guard.entry(token)
-    if entry is None or entry.owner != owner() or not entry.done.wait(WAIT_S):
+    if entry is None or entry.owner != owner():
         return redirect(url_for("kiosk.home"))
+    if not entry.done.is_set():
+        if not guard.waiters.acquire(blocking=False):
+            return render_template("again_wait.html"), 202
+        try:
+            finished = entry.done.wait(WAIT_S)
+        finally:
+            guard.waiters.release()
+        if not finished:
+            return redirect(url_for("kiosk.home"))
     if entry.page is None:
         # The first request failed with nothing to show: this one may simply be tried again.
         return redirect(url_for("kiosk.home"))

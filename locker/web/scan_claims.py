@@ -14,11 +14,11 @@ from flask import Blueprint, current_app, redirect, request, url_for
 
 from locker.services.accounts import badge_claim_login
 from locker.services.collect_parcel import collect_siblings
-from locker.services.errors import AuthenticationError, DoorDidNotOpenError
+from locker.services.errors import AuthenticationError
 from locker.services.scan_tickets import COURIER, MORE, ScanTickets
 from locker.web.courier import courier_page
 from locker.web.courier_session import start_session
-from locker.web.kiosk import door_refusal, kiosk_page
+from locker.web.kiosk import kiosk_page, siblings_page
 from locker.web.kiosk_screen import from_kiosk_screen
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
@@ -57,10 +57,5 @@ def pickup_more_scan() -> tuple[str, int]:
     claim = _redeem(MORE)
     if claim is None:
         return kiosk_page("kiosk/refused.html", 403, reason="offer_expired")
-    try:
-        results = collect_siblings(locker_ctx(), int(claim["first"]), list(claim["ids"]))
-    except DoorDidNotOpenError as failure:
-        return kiosk_page("kiosk/refused.html", 503, **door_refusal(failure))
-    if not results:
-        return kiosk_page("kiosk/refused.html", 409, reason="offer_expired")
-    return kiosk_page("kiosk/opened.html", doors=[r.compartment for r in results], more=0)
+    done = collect_siblings(locker_ctx(), int(claim["first"]), list(claim["ids"]))
+    return siblings_page(done) or kiosk_page("kiosk/refused.html", 409, reason="offer_expired")

@@ -223,3 +223,36 @@ def test_every_post_route_is_guarded_against_repeats(app):
         and not getattr(app.view_functions[rule.endpoint], GUARDED, False)
     ]
     assert unguarded == []
+
+
+def test_repeats_beyond_a_few_do_not_wait_on_server_threads(app, board, courier, ctx):
+    """A scanner stuck on Enter: the first few repeats wait for the page, the rest look again."""
+    from locker.web.repeat_guard import WAITERS
+
+    receipt = courier.deposit()
+    client = app.test_client()
+    data = {"code": receipt.code, "csrf_token": csrf(client)}
+    board.hold()
+    with concurrent.futures.ThreadPoolExecutor(WAITERS + 3) as pool:
+        first = pool.submit(client.post, "/pickup", data=data)
+        assert board.wait_for_unlock()
+        repeats = [
+            pool.submit(clone(app, client).post, "/pickup", data=data, follow_redirects=True)
+            for _ in range(WAITERS + 2)
+        ]
+        # While the first is held at the board, only repeats turned away can finish.
+        finished, waiting = concurrent.futures.wait(
+            repeats, timeout=10, return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        while len(finished) < 2 and waiting:
+            more, waiting = concurrent.futures.wait(
+                waiting, timeout=10, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            assert more, "no repeat was turned away while the first was held"
+            finished |= more
+        assert {r.result().status_code for r in finished} == {202}
+        board.gate.set()
+        statuses = [r.result(timeout=20).status_code for r in repeats]
+        assert first.result(timeout=20).status_code == 200
+    assert set(statuses) <= {200, 202}
+    assert len(board.opened) == 1

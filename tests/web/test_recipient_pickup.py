@@ -215,3 +215,17 @@ def test_a_valid_code_for_an_out_of_service_door_gets_its_own_screen(kiosk, cour
     assert f"quote door {receipt.compartment}" in page and SUPPORT in page
     assert "did not open" not in page
     assert len(board.opened) == fired
+
+
+def test_a_sibling_door_that_does_not_open_does_not_hide_the_ones_that_did(kiosk, courier, board):
+    first = courier.deposit("SF0001", phone="13812345678")
+    second = courier.deposit("SF0002", phone="13812345678")
+    third = courier.deposit("SF0003", phone="13812345678")
+    board.stuck.add(courier.ctx.store.compartment(third.compartment).address)
+    page = text(kiosk.pickup(first.code))
+    assert "You have 2 more parcels here" in page
+    response = kiosk.open_more(page)
+    shown = text(response)
+    assert response.status_code == 200
+    assert f"Door {second.compartment} is open" in shown
+    assert f'data-failed="{third.compartment}"' in shown and "safe inside" in shown
