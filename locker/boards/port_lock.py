@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import re
 import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from locker import pid_file
 
 # Where the private folder goes: the system's lock folder if we may write there (it is on a
 # tmpfs, so stale files go at boot), else the temporary folder.
@@ -93,16 +94,9 @@ class PortLock:
     def acquire(self) -> None:
         """Take the lock, or raise PortBusyError naming the holder's pid."""
         fd = self._open()
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise PortBusyError(
-                f"{self.url} is in use by process {holder} (is the kiosk running?)"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        holder = pid_file.take(fd)
+        if holder is not None:
+            raise PortBusyError(f"{self.url} is in use by process {holder} (is the kiosk running?)")
         self._fd = fd
 
     def _open(self) -> int:
@@ -140,8 +134,7 @@ class PortLock:
     def release(self) -> None:
         """Give the lock back."""
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
+            pid_file.give_back(self._fd)
             self._fd = None
 
     def __enter__(self) -> PortLock:

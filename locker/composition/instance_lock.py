@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
+
+from locker import pid_file
 
 
 class InstanceBusyError(Exception):
@@ -23,23 +24,17 @@ class InstanceLock:
         """Take the lock, or raise InstanceBusyError naming the process that holds it."""
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
         fd = os.open(self.path, flags, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
-            os.close(fd)
+        holder = pid_file.take(fd)
+        if holder is not None:
             raise InstanceBusyError(
-                f"{self.database} is served already by process "
-                f"{holder}: stop that `locker run` first"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+                f"{self.database} is served already by process {holder}: "
+                "stop that `locker run` first"
+            )
         self._fd = fd
         return self
 
     def release(self) -> None:
         """Give the lock back."""
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
+            pid_file.give_back(self._fd)
             self._fd = None
