@@ -15,6 +15,7 @@ from locker.domain import badge
 from locker.domain.errors import InvalidInputError
 from locker.domain.models import Courier
 from locker.domain.passwords import hash_secret, validate_password, validate_pin, verify_secret
+from locker.domain.plain_text import one_line
 from locker.services.context import LockerContext
 from locker.services.errors import (
     AuthenticationError,
@@ -27,6 +28,7 @@ from locker.services.login_budget import LoginOrigin, judge_login
 
 # Courier ids are 1 to 9 digits, as on badges; anything else is no account.
 MAX_COURIER_ID = 999_999_999
+MAX_NAME_CHARS = 64
 # The audit's subject when the account named does not exist: what was typed may be a secret.
 UNKNOWN = "unknown"
 WRONG_PIN = "courier id or PIN is wrong"
@@ -39,10 +41,7 @@ _BADGE_REFUSALS = {
 
 
 def _clean_name(text: str, what: str) -> str:
-    text = text.strip()
-    if not 1 <= len(text) <= 64:
-        raise InvalidInputError(f"{what} must be 1 to 64 characters")
-    return text
+    return one_line(text, what, MAX_NAME_CHARS)
 
 
 def _courier(ctx: LockerContext, courier_id: int) -> Courier | None:

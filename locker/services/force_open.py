@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from locker.domain.errors import InvalidInputError
 from locker.domain.models import Compartment
+from locker.domain.plain_text import MAX_REASON_CHARS, one_line
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
 from locker.services.door_commands import DoorCommand, fire_door, move_compartment
@@ -17,6 +18,7 @@ def force_open(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
     reason = reason.strip()
     if len(reason) < MIN_REASON_CHARS:
         raise InvalidInputError("say why the door is opened: a reason is required")
+    one_line(reason, "the reason", MAX_REASON_CHARS)
     store = ctx.store
     try:
         store.compartment(label)

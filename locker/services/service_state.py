@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from locker.domain.errors import InvalidInputError
 from locker.domain.models import Parcel
+from locker.domain.plain_text import MAX_REASON_CHARS, one_line
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
@@ -31,11 +32,12 @@ def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) 
     """
     if not reason.strip():
         raise InvalidInputError("say why the compartment is taken out of service")
+    reason = one_line(reason, "the reason", MAX_REASON_CHARS)
     _check_exists(ctx, label)
     with ctx.store.transaction():
         inside = ctx.store.parcel_in(label)
         move_compartment(ctx, label, CompartmentState.OUT_OF_SERVICE)
-        details: dict[str, object] = {"reason": reason.strip()}
+        details: dict[str, object] = {"reason": reason}
         if inside is not None:
             details["parcel_inside"] = {"parcel_id": inside.id, "tracking": inside.tracking}
         ctx.store.append_audit(
