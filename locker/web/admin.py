@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as Redirect
 from locker.domain.errors import IllegalTransitionError, InvalidInputError
 from locker.domain.models import Size
 from locker.domain.phone import mask_phone, mask_phones_in
+from locker.domain.plain_text import MAX_REASON_CHARS, is_one_line
 from locker.domain.states import CompartmentState
 from locker.services.accounts import check_admin
 from locker.services.audit_log import verify_audit
@@ -45,6 +46,7 @@ from locker.web.admin_session import (
     require_admin,
     start_admin_session,
 )
+from locker.web.form_values import local_path
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
 from locker.web.staff_login import login_origin, refusal_values
@@ -69,10 +71,8 @@ DOOR_LOG_SHOWN = 500
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the admin area, never another site."""
-    if target and target.startswith("/admin/") and not target.startswith("//"):
-        return target
-    return url_for("admin.dashboard")
+    """Only a path inside the admin area, never another site nor a header of its own."""
+    return local_path(target, "/admin/") or url_for("admin.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -209,15 +209,25 @@ def _label() -> str:
     return request.form.get("label", "").strip().upper()
 
 
+def _reason_refused(reason: str, missing: str) -> Redirect:
+    """A reason that was not given (`missing` says what it is for), or that is not one line."""
+    if is_one_line(reason, MAX_REASON_CHARS):
+        return _done(missing, ok=False)
+    return _done(
+        _("A reason is one line of at most %(count)s characters.", count=MAX_REASON_CHARS),
+        ok=False,
+    )
+
+
 @bp.post("/doors/open")
 @once_per_tap()
 def open_door() -> Redirect:
     """Force a door open for service; the reason goes on the audit record."""
-    label = _label()
+    label, reason = _label(), request.form.get("reason", "")
     try:
-        force_open(locker_ctx(), g.admin, label, request.form.get("reason", ""))
+        force_open(locker_ctx(), g.admin, label, reason)
     except InvalidInputError:
-        return _done(_("Say why the door is opened: a reason is required."), ok=False)
+        return _reason_refused(reason, _("Say why the door is opened: a reason is required."))
     except NotFoundError:
         return _done(_("There is no door %(label)s.", label=label), ok=False)
     except DoorDidNotOpenError:
@@ -236,14 +246,15 @@ def take_out() -> Redirect | tuple[str, int]:
     reason = request.form.get("reason", "")
     try:
         # Its recipient's code will be refused at this door: the admin says so knowingly.
-        inside = held_parcel(ctx, label) if reason.strip() else None
+        given = bool(reason.strip()) and is_one_line(reason, MAX_REASON_CHARS)
+        inside = held_parcel(ctx, label) if given else None
         if inside is not None and request.form.get("confirmed") != "yes":
             return admin_page(
                 "admin/take_out_confirm.html", label=label, reason=reason.strip(), parcel=inside
             )
         inside = set_out_of_service(ctx, g.admin, label, reason)
     except InvalidInputError:
-        return _done(_("Say why the compartment is taken out of service."), ok=False)
+        return _reason_refused(reason, _("Say why the compartment is taken out of service."))
     except NotFoundError:
         return _done(_("There is no door %(label)s.", label=label), ok=False)
     except IllegalTransitionError:
