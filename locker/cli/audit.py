@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from locker.cli.runtime import Runtime, pass_runtime
+from locker.cli.runtime import PlainPath, Runtime, pass_runtime
 from locker.services.audit_log import export_audit_csv, verify_audit
 
 
@@ -31,7 +31,7 @@ def audit_verify(runtime: Runtime) -> None:
 @audit.command("export")
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PlainPath(dir_okay=False, path_type=Path),
     help="CSV file to write; standard output by default.",
 )
 @click.option("--csv", "as_csv", is_flag=True, default=True, help="CSV (the only format).")

@@ -11,7 +11,7 @@ import click
 
 from locker.boards.bus_drivers import BusConnection, connect_bus
 from locker.boards.port_lock import PortBusyError
-from locker.cli.runtime import Runtime, pass_runtime
+from locker.cli.runtime import OneLine, Runtime, pass_runtime
 from locker.composition import open_store
 from locker.domain.layout import BusSpec
 from locker.ports import UnlockOutcome
@@ -31,6 +31,7 @@ CONNECT_TIMEOUT_S = 1.0
 @click.option(
     "--port",
     "url",
+    type=OneLine(),
     help="pyserial URL: /dev/serial/by-id/..., a pty path or socket://host:port.",
 )
 @click.option("--baud", type=int, default=None, help="Baud rate [kerong 19200, bridge 115200].")

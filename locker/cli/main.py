@@ -9,7 +9,7 @@ import click
 
 from locker import __version__
 from locker.cli.demo_setup import echo_seed
-from locker.cli.runtime import Runtime, pass_runtime, read_secret
+from locker.cli.runtime import PlainPath, Runtime, pass_runtime, read_secret
 from locker.composition import configure_logging
 from locker.demo_seed import seed_demo
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
@@ -18,13 +18,13 @@ from locker.services.setup_locker import init_locker, load_layout, parse_layout_
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PlainPath(dir_okay=False, path_type=Path),
     envvar="LOCKER_DB",
     help="SQLite database file [env LOCKER_DB; default var/locker.db].",
 )
 @click.option(
     "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PlainPath(dir_okay=False, path_type=Path),
     envvar="LOCKER_CONFIG",
     help="TOML settings file [env LOCKER_CONFIG].",
 )
@@ -62,7 +62,7 @@ def layout() -> None:
 
 
 @layout.command("load")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=PlainPath(exists=True, dir_okay=False, path_type=Path))
 @pass_runtime
 def layout_load(runtime: Runtime, file: Path) -> None:
     """Load a layout TOML file (see docs/layout.md); a bad file loads nothing."""

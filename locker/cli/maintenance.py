@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from locker.cli.runtime import Runtime, pass_runtime, store_of
+from locker.cli.runtime import PlainPath, Runtime, pass_runtime, store_of
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=PlainPath(dir_okay=False, path_type=Path))
 @pass_runtime
 def backup(runtime: Runtime, file: Path) -> None:
     """Copy the live database to FILE with SQLite's online backup."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,14 +63,51 @@ def pass_runtime(func: F) -> F:
         try:
             return func(runtime, *args, **kwargs)
         except EXPECTED_ERRORS as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(printable(str(error))) from None
         except UnicodeDecodeError:
             raise click.ClickException("the file is not UTF-8 text: save it as UTF-8") from None
         except OSError as error:
             # A file the command was told to read or write: name it, without a traceback.
-            raise click.ClickException(f"{error.strerror}: {error.filename}") from None
+            raise click.ClickException(printable(f"{error.strerror}: {error.filename}")) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def printable(text: str) -> str:
+    """`text` on one line: what the input put in a message can neither break the line nor
+    drive the terminal (a NUL, CR/LF or an escape sequence is written as its escape)."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+def _has_control(value: object) -> bool:
+    return isinstance(value, str) and any(unicodedata.category(ch) == "Cc" for ch in value)
+
+
+CONTROL_REFUSAL = "a NUL, a line break or another control character cannot be part of it"
+
+
+class PlainPath(click.Path):
+    """A file path; one holding a NUL or another control character is a usage error."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The path, checked by click.Path, once it holds no control character."""
+        if _has_control(value):
+            self.fail(CONTROL_REFUSAL, param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class OneLine(click.ParamType):
+    """Text on one line, such as an address or a port's URL; a control character is refused."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The text, unless it holds a control character."""
+        if _has_control(value):
+            self.fail(CONTROL_REFUSAL, param, ctx)
+        return value
 
 
 def read_secret(from_stdin: bool, prompt: str) -> str:

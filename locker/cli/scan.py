@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from locker.cli.runtime import PlainPath
+
 VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mjpg", ".mjpeg"}
 
 
@@ -69,7 +71,7 @@ def scan_file(path: Path, decoder: Any) -> FileResult:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PlainPath(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input file.")
 def scan(paths: tuple[Path, ...], as_json: bool) -> None:
     """Decode QR codes and barcodes in image or video files; exit 1 if any file is unreadable."""

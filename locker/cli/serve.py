@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from locker.cli.demo_setup import demo_settings, ensure_demo_locker
-from locker.cli.runtime import Runtime, pass_runtime
+from locker.cli.runtime import OneLine, Runtime, pass_runtime
 from locker.composition import LockerStartError, configure_logging, start_locker
 
 
 @click.command()
-@click.option("--host", help="Address to listen on [default 127.0.0.1].")
+@click.option("--host", type=OneLine(), help="Address to listen on [default 127.0.0.1].")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on [default 8000].")
 @click.option(
     "--demo",

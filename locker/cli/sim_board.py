@@ -23,7 +23,10 @@ def _host_port(
     if value is None:
         return None
     host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
+    # A host with a NUL or CR/LF, or digits int() reads but no port number uses ("²"), are
+    # refused here rather than by a traceback from the socket.
+    numeric = port.isascii() and port.isdigit() and len(port) <= 5
+    if not (sep and host and host.isprintable() and numeric) or int(port) > 65535:
         raise click.BadParameter(f"{value!r} is not HOST:PORT")
     return host, int(port)
 

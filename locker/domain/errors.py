@@ -21,6 +21,8 @@ class DomainRefusal(StrEnum):
 
     PIN_FORMAT = "pin.format"
     PASSWORD_TOO_SHORT = "password.too_short"
+    PASSWORD_TOO_LONG = "password.too_long"
+    TEXT_ONE_LINE = "text.one_line"
     PHONE_FORMAT = "phone.format"
     SIZE_UNKNOWN = "size.unknown"
     PICKUP_CODE_FORMAT = "pickup_code.format"

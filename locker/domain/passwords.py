@@ -18,6 +18,8 @@ _NO_ACCOUNT_SALT = b"no such account!"
 MIN_PIN_DIGITS = 6
 MAX_PIN_DIGITS = 12
 MIN_PASSWORD_CHARS = 8
+# Far beyond any password a person types; a longer one is refused before it is hashed.
+MAX_PASSWORD_CHARS = 1024
 
 
 def _derive(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -36,10 +38,12 @@ def verify_secret(secret: str, stored: str | None) -> bool:
     """True when `secret` matches a hash made by hash_secret.
 
     `None` (no such account, or a disabled one) runs scrypt all the same and is False, so the
-    time a login takes never tells who exists.
+    time a login takes never tells who exists. A secret longer than any that can be set is
+    False too, and only its first `MAX_PASSWORD_CHARS` characters are hashed.
     """
-    if stored is None:
-        _derive(secret, _NO_ACCOUNT_SALT, _N, _R, _P)
+    if stored is None or len(secret) > MAX_PASSWORD_CHARS:
+        # The same cost as a real comparison, spent on nothing a client sent in bulk.
+        _derive(secret[:MAX_PASSWORD_CHARS], _NO_ACCOUNT_SALT, _N, _R, _P)
         return False
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
@@ -73,11 +77,17 @@ def new_pin_due(pin: str) -> bool:
 
 
 def validate_password(password: str) -> str:
-    """An admin password has at least 8 characters."""
+    """An admin password has 8 to 1024 characters."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise InvalidInputError(
             f"a password needs at least {MIN_PASSWORD_CHARS} characters",
             code=DomainRefusal.PASSWORD_TOO_SHORT,
             least=MIN_PASSWORD_CHARS,
+        )
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise InvalidInputError(
+            f"a password has at most {MAX_PASSWORD_CHARS} characters",
+            code=DomainRefusal.PASSWORD_TOO_LONG,
+            most=MAX_PASSWORD_CHARS,
         )
     return password

@@ -15,6 +15,7 @@ from locker.domain import badge
 from locker.domain.errors import InvalidInputError
 from locker.domain.models import Courier
 from locker.domain.passwords import hash_secret, validate_password, validate_pin, verify_secret
+from locker.domain.plain_text import is_one_line
 from locker.services.context import LockerContext
 from locker.services.errors import (
     AuthenticationError,
@@ -29,6 +30,7 @@ from locker.services.login_budget import LoginOrigin, Secret, judge_login
 
 # Courier ids are 1 to 9 digits, as on badges; anything else is no account.
 MAX_COURIER_ID = 999_999_999
+MAX_NAME_CHARS = 64
 # The audit's subject when the account named does not exist: what was typed may be a secret.
 UNKNOWN = "unknown"
 PIN = Secret(
@@ -62,9 +64,11 @@ def _badge_refused(why: str) -> AuthenticationError:
 
 def _clean_name(text: str, what: str, code: ServiceRefusal) -> str:
     text = text.strip()
-    if not 1 <= len(text) <= MAX_NAME_CHARS:
+    if not text or not is_one_line(text, MAX_NAME_CHARS):
         raise InvalidInputError(
-            f"{what} must be 1 to {MAX_NAME_CHARS} characters", code=code, most=MAX_NAME_CHARS
+            f"{what} must be 1 to {MAX_NAME_CHARS} characters on one line",
+            code=code,
+            most=MAX_NAME_CHARS,
         )
     return text
 

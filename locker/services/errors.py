@@ -61,6 +61,7 @@ class ServiceRefusal(StrEnum):
     OPEN_REASON_REQUIRED = "service.open_reason_required"
     SERVICE_DOOR_FAILED = "service.door_failed"
     OUT_OF_SERVICE_REASON_REQUIRED = "service.out_of_service_reason_required"
+    REASON_FORMAT = "service.reason_format"
     LOOK_INSIDE_OPEN = "service.look_inside_open"
     LOOK_INSIDE_ITEM = "service.look_inside_item"
     LOOK_INSIDE_UNSEEN = "service.look_inside_unseen"

@@ -8,6 +8,7 @@ from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
 from locker.services.door_commands import DoorCommand, fire_door, move_compartment
 from locker.services.errors import DoorDidNotOpenError, NotFoundError, ServiceRefusal
+from locker.services.reasons import one_line_reason
 
 MIN_REASON_CHARS = 3
 
@@ -20,6 +21,7 @@ def force_open(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
             "say why the door is opened: a reason is required",
             code=ServiceRefusal.OPEN_REASON_REQUIRED,
         )
+    reason = one_line_reason(reason)
     store = ctx.store
     try:
         store.compartment(label)

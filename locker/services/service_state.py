@@ -9,6 +9,7 @@ from locker.ports import ChannelStatus
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
 from locker.services.errors import LookInsideError, NotFoundError, ServiceRefusal
+from locker.services.reasons import one_line_reason
 
 
 def _check_exists(ctx: LockerContext, label: str) -> None:
@@ -37,11 +38,12 @@ def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) 
             "say why the compartment is taken out of service",
             code=ServiceRefusal.OUT_OF_SERVICE_REASON_REQUIRED,
         )
+    reason = one_line_reason(reason)
     _check_exists(ctx, label)
     with ctx.store.transaction():
         inside = ctx.store.parcel_in(label)
         move_compartment(ctx, label, CompartmentState.OUT_OF_SERVICE)
-        details: dict[str, object] = {"reason": reason.strip()}
+        details: dict[str, object] = {"reason": reason}
         if inside is not None:
             details["parcel_inside"] = {"parcel_id": inside.id, "tracking": inside.tracking}
         ctx.store.append_audit(

@@ -8,6 +8,7 @@ import tomllib
 from locker.domain.errors import InvalidInputError
 from locker.domain.layout import Layout, parse_layout
 from locker.domain.passwords import hash_secret, validate_password
+from locker.domain.plain_text import one_line
 from locker.domain.qr_payload import validate_locker_id
 from locker.domain.states import CompartmentState
 from locker.services.accounts import validate_username
@@ -15,6 +16,9 @@ from locker.services.context import LockerContext
 from locker.services.errors import NotAllowedError
 
 SECRET_BYTES = 32
+# Shown on every screen and in every message.
+MAX_LOCKER_NAME_CHARS = 100
+MAX_ADDRESS_CHARS = 200
 
 
 def init_locker(
@@ -25,17 +29,15 @@ def init_locker(
     validate_username(admin)
     if not name.strip():
         raise InvalidInputError("the locker needs a name")
+    name = one_line(name, "the locker's name", MAX_LOCKER_NAME_CHARS)
+    address = one_line(address, "the address", MAX_ADDRESS_CHARS, min_chars=0)
     password_hash = hash_secret(validate_password(password))
     store = ctx.store
     now = ctx.clock.now()
     with store.transaction():
-        store.initialise(
-            locker_id, name.strip(), address.strip(), secrets.token_bytes(SECRET_BYTES), now
-        )
+        store.initialise(locker_id, name, address, secrets.token_bytes(SECRET_BYTES), now)
         store.add_admin(admin, password_hash, now)
-        store.append_audit(
-            f"admin:{admin}", "locker.initialised", locker_id, {"name": name.strip()}, now
-        )
+        store.append_audit(f"admin:{admin}", "locker.initialised", locker_id, {"name": name}, now)
 
 
 def parse_layout_toml(text: str) -> Layout:

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as Redirect
 from locker.domain.errors import IllegalTransitionError, InvalidInputError
 from locker.domain.models import Size
 from locker.domain.phone import mask_phone, mask_phones_in
+from locker.domain.plain_text import MAX_REASON_CHARS, is_one_line
 from locker.domain.states import CompartmentState
 from locker.services.accounts import check_admin
 from locker.services.audit_log import verify_audit
@@ -47,6 +48,7 @@ from locker.web.admin_session import (
     require_admin,
     start_admin_session,
 )
+from locker.web.form_values import local_path
 from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
@@ -72,10 +74,8 @@ DOOR_LOG_SHOWN = 500
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the admin area, never another site."""
-    if target and target.startswith("/admin/") and not target.startswith("//"):
-        return target
-    return url_for("admin.dashboard")
+    """Only a path inside the admin area, never another site nor a header of its own."""
+    return local_path(target, "/admin/") or url_for("admin.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -233,7 +233,8 @@ def take_out() -> Redirect | tuple[str, int]:
     reason = request.form.get("reason", "")
     try:
         # Its recipient's code will be refused at this door: the admin says so knowingly.
-        inside = held_parcel(ctx, label) if reason.strip() else None
+        given = bool(reason.strip()) and is_one_line(reason, MAX_REASON_CHARS)
+        inside = held_parcel(ctx, label) if given else None
         if inside is not None and request.form.get("confirmed") != "yes":
             return admin_page(
                 "admin/take_out_confirm.html", label=label, reason=reason.strip(), parcel=inside

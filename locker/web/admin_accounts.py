@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from locker.domain.errors import DomainError
 from locker.services.accounts import (
+    MAX_COURIER_ID,
     add_admin,
     add_courier,
     change_admin_password,
@@ -19,6 +20,7 @@ from locker.services.accounts import (
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
 from locker.store import StoreError
 from locker.web.admin_session import admin_page, no_store, renew_admin_session, require_admin
+from locker.web.form_values import parse_id
 from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import once_per_tap
 from locker.web.request_context import locker_ctx
@@ -36,10 +38,8 @@ def _back(message: str, ok: bool = True) -> Response:
 
 
 def _courier_id() -> int:
-    try:
-        return int(request.form.get("courier_id", ""))
-    except ValueError:
-        return 0
+    """The courier named in the form; anything but a courier id names none (0)."""
+    return parse_id(request.form.get("courier_id"), MAX_COURIER_ID) or 0
 
 
 @bp.get("/accounts")

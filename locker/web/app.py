@@ -20,6 +20,7 @@ from locker.scanner.camera_service import CameraService
 from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
 from locker.web.form_tokens import protect_forms
+from locker.web.form_values import IdConverter
 from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
 from locker.web.repeat_guard import RepeatGuard
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from locker.web.demo import DemoTools
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# The largest form a page sends is a few hundred bytes; a bigger body is refused (413) unread,
+# so no upload fills the disk and no megabyte of text reaches a view.
+MAX_REQUEST_BYTES = 64 * 1024
 
 
 def template_folder() -> Path:
@@ -52,9 +56,12 @@ def create_app(
     app = Flask(__name__, template_folder=str(template_folder()))
     app.config["LOCKER_SETTINGS"] = settings
     app.secret_key = _session_key(settings)
+    # Ids in URLs are `<id:...>`: bounded to what SQLite holds, so no URL can overflow a query.
+    app.url_map.converters["id"] = IdConverter
     # The session cookie never rides along with a request another site starts, and no script
     # reads it.
     app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     protect_forms(app)
     app.after_request(refuse_framing)
     setup_i18n(app, settings.language, settings.screen_idle_seconds)

@@ -14,7 +14,12 @@ from locker.domain.models import Parcel, Size
 from locker.domain.passwords import new_pin_due
 from locker.domain.phone import mask_phone
 from locker.domain.states import ParcelState
-from locker.services.accounts import badge_login, change_courier_pin, login_courier
+from locker.services.accounts import (
+    MAX_COURIER_ID,
+    badge_login,
+    change_courier_pin,
+    login_courier,
+)
 from locker.services.cancel_deposit import cancel_deposit
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
@@ -32,6 +37,7 @@ from locker.web.courier_session import (
     start_session,
 )
 from locker.web.courier_session import courier_id as _courier_id
+from locker.web.form_values import parse_id
 from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
@@ -86,7 +92,7 @@ def login() -> Any:
 
 def _typed_id(typed: str) -> int:
     """The typed courier id; anything but 1 to 9 digits names no account (id 0)."""
-    return int(typed) if typed.isascii() and typed.isdigit() and len(typed) <= 9 else 0
+    return parse_id(typed, MAX_COURIER_ID) or 0
 
 
 @bp.post("/logout")

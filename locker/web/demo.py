@@ -111,7 +111,7 @@ def toggle_item(label: str) -> Response:
     return redirect(url_for("demo.cabinet"))
 
 
-@bp.post("/show/<int:parcel_id>")
+@bp.post("/show/<id:parcel_id>")
 @once_per_tap(hold_s=REFUSAL_HOLD_S)
 def show_qr(parcel_id: int) -> Response:
     """Hold the parcel's current pickup QR up to the synthetic camera."""
@@ -125,7 +125,7 @@ def show_qr(parcel_id: int) -> Response:
     return redirect(url_for("kiosk.home"))
 
 
-@bp.post("/badge/<int:courier_id>")
+@bp.post("/badge/<id:courier_id>")
 @once_per_tap(hold_s=REFUSAL_HOLD_S)
 def show_badge(courier_id: int) -> Response:
     """Show a courier's new badge to the camera; it revokes their last one (fine in a demo)."""

@@ -50,6 +50,10 @@ WORDINGS: dict[StrEnum, Wording] = {
     D.PASSWORD_TOO_SHORT: lambda v: _(
         "A password needs at least %(least)s characters.", least=v["least"]
     ),
+    D.PASSWORD_TOO_LONG: lambda v: _("A password has at most %(most)s characters.", most=v["most"]),
+    D.TEXT_ONE_LINE: lambda v: _(
+        "Type %(least)s to %(most)s characters on one line.", least=v["least"], most=v["most"]
+    ),
     D.PHONE_FORMAT: lambda v: _("A phone number is 8 to 15 digits. Type it again."),
     D.SIZE_UNKNOWN: lambda v: _("Choose a size."),
     D.PICKUP_CODE_FORMAT: lambda v: _("A pickup code has %(n)d digits.", n=v["length"]),
@@ -70,9 +74,11 @@ WORDINGS: dict[StrEnum, Wording] = {
     # Couriers and admins.
     S.COURIER_INACTIVE: lambda v: _("This courier account is disabled."),
     S.COURIER_UNKNOWN: lambda v: _("There is no courier with id %(id)s.", id=v["courier"]),
-    S.CARRIER_LENGTH: lambda v: _("A carrier is 1 to %(most)s characters.", most=v["most"]),
+    S.CARRIER_LENGTH: lambda v: _(
+        "A carrier is 1 to %(most)s characters on one line.", most=v["most"]
+    ),
     S.COURIER_NAME_LENGTH: lambda v: _(
-        "A courier's name is 1 to %(most)s characters.", most=v["most"]
+        "A courier's name is 1 to %(most)s characters on one line.", most=v["most"]
     ),
     S.PIN_WRONG: lambda v: _("Courier id or PIN is wrong, or the account is paused."),
     S.PASSWORD_WRONG: lambda v: _("The username or password is wrong."),
@@ -154,6 +160,9 @@ WORDINGS: dict[StrEnum, Wording] = {
     ),
     S.OUT_OF_SERVICE_REASON_REQUIRED: lambda v: _(
         "Say why the compartment is taken out of service."
+    ),
+    S.REASON_FORMAT: lambda v: _(
+        "A reason is one line of at most %(count)s characters.", count=v["count"]
     ),
     S.LOOK_INSIDE_OPEN: lambda v: _("Door %(label)s stands open.", label=v["door"]),
     S.LOOK_INSIDE_ITEM: lambda v: _(

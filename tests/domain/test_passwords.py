@@ -131,3 +131,24 @@ def test_a_password_of_8_characters_or_more_is_accepted(password: str) -> None:
 def test_a_password_under_8_characters_is_refused(password: str) -> None:
     with pytest.raises(InvalidInputError, match="at least 8 characters"):
         validate_password(password)
+
+
+def test_a_password_over_1024_characters_is_refused() -> None:
+    assert validate_password("x" * passwords.MAX_PASSWORD_CHARS)
+    with pytest.raises(InvalidInputError, match="at most 1024 characters"):
+        validate_password("x" * (passwords.MAX_PASSWORD_CHARS + 1))
+
+
+def test_a_secret_longer_than_any_password_is_never_hashed_whole(monkeypatch) -> None:
+    long = "x" * 10_000
+    stored = hash_secret(long)  # as a doctored database might hold
+    hashed: list[int] = []
+    real = passwords._derive
+
+    def measuring(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+        hashed.append(len(secret))
+        return real(secret, salt, n, r, p)
+
+    monkeypatch.setattr(passwords, "_derive", measuring)
+    assert verify_secret(long, stored) is False
+    assert hashed == [passwords.MAX_PASSWORD_CHARS], "one scrypt run, as for a wrong secret"

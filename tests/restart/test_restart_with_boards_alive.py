@@ -2,11 +2,13 @@
 still alive and each door in any state: no parcel lost, none collected without a confirmed
 unlock, every door standing open or forced open alerted.
 
-The boards are a simulated Kerong bus on a pseudo-terminal that outlives the locker, as real
-boards do. The locker runs in a forked child, started by the composition root as `locker run`
-starts it, and dies with os._exit at the chosen moment, leaving no clean-up behind. Someone
-then shuts the door on the parcel, shuts it empty, leaves it open or forces it; the locker is
-started again on the same database and boards, and the audit log and the records are checked.
+A deposit commits twice (the claim, the settlement); a pickup by code three times (the keypad's
+budget, the claim, the settlement). The boards are a simulated Kerong bus on a pseudo-terminal
+that outlives the locker, as real boards do. The locker runs in a forked child, started by the
+composition root as `locker run` starts it, and dies with os._exit at the chosen moment, leaving
+no clean-up behind. Someone then shuts the door on the parcel, shuts it empty, leaves it open or
+forces it; the locker is started again on the same database and boards, and the audit log and
+the records are checked.
 """
 
 from __future__ import annotations
@@ -56,12 +58,28 @@ class DiesAt:
         return self.board.status(bus, board, timeout)
 
 
+class DiesBeforeTheClaim:
+    """The store, whose process dies as the door command is about to be journaled: after the
+    keypad's commit, inside the claim's transaction, which is never committed."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+
+    def begin_door_operation(self, *args, **kwargs):
+        os._exit(2)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
 def run_and_die(settings: Settings, bench: SimBench, clock, action: str, moment: str, code):
     """In the child: start the locker, run the action on a board that dies at `moment`."""
     locker = start_locker(settings, simulators={"main": bench}, clock=clock)
     assert locker.hardware is not None
     ctx = build_context(settings, open_store(settings), DiesAt(locker.hardware.board, moment))
     ctx.clock = clock
+    if moment == "before_claim":
+        ctx.store = DiesBeforeTheClaim(ctx.store)
     if action == "deposit":
         deposit_parcel(ctx, 1, TRACKING, PHONE, Size.S)
     else:
@@ -89,6 +107,7 @@ CASES = [
     (action, moment, door)
     for action in ("deposit", "pickup")
     for moment, doors in (
+        ("before_claim", (UNTOUCHED, FORCED_OPEN) if action == "pickup" else ()),
         ("before_fire", (UNTOUCHED, FORCED_OPEN)),
         ("after_fire", (LEFT_OPEN, SHUT_ON_ITEM, SHUT_EMPTY)),
         ("after_settle", (LEFT_OPEN, SHUT_ON_ITEM, SHUT_EMPTY)),
@@ -156,7 +175,8 @@ def test_a_restart_after_a_kill_loses_nothing_and_alerts_every_open_door(
             finally:
                 locker.stop()
         exit_code = in_a_child(settings, bench, clock, action, moment, code)
-        assert exit_code == {"before_fire": 3, "after_fire": 4, "after_settle": 5}[moment]
+        expected = {"before_claim": 2, "before_fire": 3, "after_fire": 4, "after_settle": 5}
+        assert exit_code == expected[moment]
         act_on_door(model, door)
         door_open = not model.state()["boards"][0]["channels"][0]["door_closed"]
         item_inside = model.state()["boards"][0]["channels"][0]["item"]

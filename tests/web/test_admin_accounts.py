@@ -59,6 +59,30 @@ def test_a_disabled_courier_cannot_log_in_and_a_new_pin_works(admin, ctx, courie
     assert login_courier(ctx, courier.id, "975310").id == courier.id
 
 
+@pytest.mark.parametrize(
+    ("carrier", "name"),
+    [("ZTO\x00", "Wang Fang"), ("ZTO", "Wang\r\nFang"), ("ZTO", "\x1b[2J"), ("ZTO", "x" * 65)],
+)
+def test_a_courier_whose_carrier_or_name_is_not_one_short_line_is_not_added(
+    admin, ctx, carrier, name
+):
+    page = admin.post_form("/admin/couriers", carrier=carrier, name=name, pin="864213")
+    assert "1 to 64 characters on one line" in page.get_data(as_text=True)
+    assert list(ctx.store.couriers()) == []
+
+
+# Python's int() reads full-width digits and underscores: "１" would be courier 1.
+@pytest.mark.parametrize("courier_id", ["99999999999999999999", "１", "²", "1_0", " 1 1"])
+def test_a_form_naming_no_courier_is_refused_and_changes_no_courier(
+    admin, courier, ctx, courier_id
+):
+    changes = {"/admin/couriers/active": {"active": "no"}, "/admin/couriers/pin": {"pin": "975310"}}
+    for path, values in changes.items():
+        page = admin.post_form(path, courier_id=courier_id, **values)
+        assert '<p class="notice error"' in page.get_data(as_text=True)
+    assert login_courier(ctx, courier.id, COURIER_PIN).active
+
+
 def test_a_bad_pin_is_refused_with_a_message(admin, courier):
     page = admin.post_form("/admin/couriers/pin", courier_id=str(courier.id), pin="2468")
     assert "PIN is 6 to 12 digits" in page.get_data(as_text=True)

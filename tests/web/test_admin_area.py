@@ -147,6 +147,22 @@ def test_the_login_returns_to_the_page_asked_for(visitor):
     assert response.location == "/admin/"
 
 
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "/admin/doors\r\nSet-Cookie: x=y",
+        "/admin/\\\\evil.example",
+        "/admin/../courier/",
+        "/admin//evil.example",
+        "/admin/doors\x00",
+    ],
+)
+def test_the_login_returns_only_to_a_plain_path_of_the_admin_area(visitor, asked):
+    data = {"username": "admin", "password": ADMIN_PASSWORD, "next": asked}
+    response = visitor.client.post("/admin/login", data={**data, "csrf_token": visitor.token()})
+    assert (response.status_code, response.location) == (303, "/admin/")
+
+
 def test_a_wrong_password_fails_and_five_lock_the_account(visitor, ctx):
     response = visitor.login(password="wrong-password")
     assert response.status_code == 401
@@ -275,6 +291,23 @@ def test_force_open_needs_a_reason_and_is_audited(admin_user, courier, board, ct
     )
     response = admin_user.post("/admin/doors/open", label="Z99", reason="leak check")
     assert "There is no door Z99" in admin_user.page(response.location)
+
+
+@pytest.mark.parametrize("path", ["/admin/doors/open", "/admin/compartments/out-of-service"])
+@pytest.mark.parametrize(
+    "reason", ["jammed\r\n2026-11-11 forged entry", "jammed\x00", "\x1b[2Jjammed", "x" * 201]
+)
+def test_a_reason_that_is_not_one_short_line_is_refused_in_the_admin_s_language(
+    admin_user, courier, board, ctx, path, reason
+):
+    receipt = courier.deposit()
+    records, opened = len(list(ctx.store.audit_records())), len(board.opened)
+    response = admin_user.post(
+        f"{path}?lang=zh", label=receipt.compartment, reason=reason, confirmed="yes"
+    )
+    assert "原因须为一行，最多 200 个字符。" in admin_user.page(response.location)
+    assert ctx.store.compartment(receipt.compartment).state.value == "occupied"
+    assert (len(list(ctx.store.audit_records())), len(board.opened)) == (records, opened)
 
 
 def test_a_compartment_goes_out_of_service_and_comes_back(admin_user, ctx, clock):
