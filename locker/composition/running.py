@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from locker.event_dispatch import EventDispatcher
 from locker.health import health_of
 from locker.periodic import PeriodicTask
 from locker.ports import Clock
+from locker.services.context import LockerContext
 from locker.services.expire_overdue import expire_overdue
 from locker.services.reconcile import reconcile
 from locker.services.scan_tickets import ScanTickets
@@ -152,14 +154,10 @@ def _start_parts(
     except StoreError as error:
         raise LockerStartError(str(error)) from None
 
-    def context() -> Any:
-        ctx = build_context(settings, open_store(settings), board())
-        if clock is not None:
-            ctx.clock = clock
-        return ctx
-
-    def board() -> Any:
-        return locker.hardware.board if locker.hardware is not None else None
+    def context() -> LockerContext:
+        """A context on a connection of its own, for the dispatcher and the workers."""
+        board = locker.hardware.board if locker.hardware is not None else None
+        return _on_clock(build_context(settings, open_store(settings), board), clock)
 
     live = locker.live
     dispatcher = EventDispatcher(
@@ -190,10 +188,7 @@ def _start_parts(
         connection.bus.wait_connected(CONNECT_WAIT_S)
     # Before any event is handled: what a crash left half done is settled against the boards.
     with open_store(settings) as store:
-        ctx = build_context(settings, store, hardware.board)
-        if clock is not None:
-            ctx.clock = clock
-        result = reconcile(ctx)
+        result = reconcile(_on_clock(build_context(settings, store, hardware.board), clock))
     if result.faulted or result.released or result.settled:
         log.warning(
             "start-up: released %s, flagged %s, settled %s",
@@ -218,7 +213,14 @@ def _start_parts(
     locker.app = _web_app(locker, demo, demo_camera, clock)
 
 
-def _expire(context: Any) -> None:
+def _on_clock(ctx: LockerContext, clock: Clock | None) -> LockerContext:
+    """The context on the given clock (a test's), else on the real one."""
+    if clock is not None:
+        ctx.clock = clock
+    return ctx
+
+
+def _expire(context: Callable[[], LockerContext]) -> None:
     ctx = context()
     try:
         expired = expire_overdue(ctx)

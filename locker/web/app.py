@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, render_template
 
-from locker.boards.detached import DetachedBoard
 from locker.composition.context import open_store
 from locker.config import Settings, load_settings
 from locker.health import HardwareHealth
@@ -65,7 +64,8 @@ def create_app(
     protect_forms(app)
     app.after_request(refuse_framing)
     setup_i18n(app, settings.language, settings.screen_idle_seconds)
-    app.extensions["locker_board"] = board or DetachedBoard()
+    # None for an app that drives no boards: the composition root's context then refuses doors.
+    app.extensions["locker_board"] = board
     app.extensions["locker_camera"] = camera
     app.extensions["locker_clock"] = clock
     app.extensions["locker_live"] = live or Broadcaster()
