@@ -6,9 +6,10 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class SettingsError(Exception):
@@ -48,9 +49,56 @@ class Settings:
     screen_idle_seconds: float = 90.0
     badge_valid_days: float = 365.0
     remote_streams: bool = False
+    # Messages: where times are shown, the outbox worker's retries, reminders.
+    timezone: str = "Asia/Shanghai"
+    outbox_poll_seconds: float = 1.0
+    outbox_max_attempts: int = 8
+    outbox_first_retry_seconds: float = 30.0
+    outbox_max_retry_seconds: float = 3600.0
+    reminder_after_hours: float = 24.0
+    reminder_before_deadline_hours: float = 6.0
+    # E-mail (no smtp_host: no e-mail channel).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_timeout_seconds: float = 10.0
+    # SMS (no sms_gateway: no SMS channel).
+    sms_gateway: str = ""
+    sms_url: str = ""
+    sms_secret: str = ""
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = ""
+    sms_sign_name: str = ""
+    sms_region: str = ""
+    sms_app_id: str = ""
+    sms_endpoint: str = ""
+    sms_templates: dict[str, str] = field(default_factory=dict)
+    sms_timeout_seconds: float = 10.0
+    sms_daily_cap: int = 10
+    # Carriers' webhooks, by carrier name.
+    webhook_urls: dict[str, str] = field(default_factory=dict)
+    webhook_secrets: dict[str, str] = field(default_factory=dict)
+    webhook_timeout_seconds: float = 10.0
 
 
 ENV_PREFIX = "LOCKER_"
+
+
+def _table(name: str, value: Any, source: str) -> dict[str, str]:
+    """A table of names to texts: a TOML table, or `key=value;key=value` in the environment."""
+    if isinstance(value, str):
+        pairs = [item.split("=", 1) for item in value.split(";") if item.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise SettingsError(f"{source}: {name} must be written key=value;key=value")
+        value = {key.strip(): text.strip() for key, text in pairs}
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return dict(value)
+    raise SettingsError(f"{source}: {name} must be a table of names to texts, not {value!r}")
 
 
 # How a yes or no may be written in the environment (TOML has true and false of its own).
@@ -59,6 +107,8 @@ _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "
 
 def _coerce(name: str, kind: type, value: Any, source: str) -> Any:
     """The value as `kind`, accepting text from the environment; else SettingsError."""
+    if get_origin(kind) is dict:
+        return _table(name, value, source)
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -137,6 +187,15 @@ def _check(settings: Settings) -> None:
         "scanner_baud",
         "screen_idle_seconds",
         "badge_valid_days",
+        "outbox_poll_seconds",
+        "outbox_max_attempts",
+        "outbox_first_retry_seconds",
+        "outbox_max_retry_seconds",
+        "reminder_after_hours",
+        "reminder_before_deadline_hours",
+        "smtp_timeout_seconds",
+        "sms_timeout_seconds",
+        "webhook_timeout_seconds",
     ]
     for name in positive:
         if getattr(settings, name) <= 0:
@@ -151,3 +210,29 @@ def _check(settings: Settings) -> None:
         raise SettingsError("port must be 1 to 65535")
     if settings.language not in ("zh", "en"):
         raise SettingsError("language must be zh or en")
+    _check_messages(settings)
+
+
+def _check_messages(settings: Settings) -> None:
+    """The time zone and the message channels' settings."""
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"timezone {settings.timezone!r} is not a time zone name such as Asia/Shanghai"
+        ) from None
+    if not 0 < settings.smtp_port < 65536:
+        raise SettingsError("smtp_port must be 1 to 65535")
+    if settings.smtp_security not in ("starttls", "ssl", "none"):
+        raise SettingsError("smtp_security must be starttls, ssl or none")
+    if settings.smtp_host and not settings.smtp_from:
+        raise SettingsError("smtp_from is needed with smtp_host: the address messages come from")
+    if settings.sms_gateway not in ("", "http", "aliyun", "tencent"):
+        raise SettingsError("sms_gateway must be http, aliyun or tencent (or empty for none)")
+    if settings.sms_gateway == "http" and not settings.sms_url:
+        raise SettingsError("sms_url is needed with sms_gateway = http")
+    if settings.sms_daily_cap < 1:
+        raise SettingsError("sms_daily_cap must be at least 1")
+    unsigned = sorted(set(settings.webhook_urls) - set(settings.webhook_secrets))
+    if unsigned:
+        raise SettingsError(f"webhook_secrets has no secret for {', '.join(unsigned)}")

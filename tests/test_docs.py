@@ -18,6 +18,8 @@ def test_every_setting_is_documented_with_its_default():
     for field in dataclasses.fields(Settings):
         assert field.name in rows, f"docs/settings.md does not document {field.name}"
         default = field.default
+        if field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
         shown = rows[field.name]
         if isinstance(default, bool):
             default = str(default).lower()  # as TOML writes it
