@@ -99,6 +99,31 @@ class DoorOperation:
     tracking: str | None = None
 
 
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message in the outbox: for one recipient, on one channel, with its delivery state.
+
+    `status` is held (a deposit's message, until its door shuts on the parcel), pending,
+    sending (a try in progress), sent, failed or cancelled.
+    """
+
+    id: int
+    message_id: str
+    kind: str
+    parcel_id: int
+    channel: str
+    recipient: str | None
+    language: str
+    payload: Mapping[str, Any]
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    audit_seq: int | None = None
+
+
 class ParcelStore(Protocol):
     """Everything the use cases keep: locker, compartments, parcels, people, journal, audit."""
 
@@ -169,6 +194,8 @@ class ParcelStore(Protocol):
         expires_at: datetime | None,
         courier_id: int | None,
         created_at: datetime,
+        recipient_email: str | None = None,
+        language: str | None = None,
     ) -> Parcel:
         """Insert a parcel and return it with its id."""
         ...
@@ -203,6 +230,10 @@ class ParcelStore(Protocol):
 
     def set_parcel_code(self, parcel_id: int, code_hash: str, expires_at: datetime) -> int:
         """Give the parcel a new code; returns the new code serial."""
+        ...
+
+    def set_shut_in(self, parcel_id: int, at: datetime) -> None:
+        """The board first reported the parcel's door shut on it."""
         ...
 
     def set_undo_requested(self, parcel_id: int, at: datetime | None) -> None:
@@ -316,18 +347,83 @@ class ParcelStore(Protocol):
         """The newest door command journaled for a compartment."""
         ...
 
-    def queue_notification(
-        self, kind: str, parcel_id: int, recipient: str, payload: Mapping[str, Any], at: datetime
-    ) -> None:
-        """Put a message for a recipient in the outbox."""
+    def queue_message(
+        self,
+        *,
+        kind: str,
+        parcel_id: int,
+        channel: str,
+        recipient: str,
+        language: str,
+        payload: Mapping[str, Any],
+        at: datetime,
+        held: bool = False,
+        audit_seq: int | None = None,
+    ) -> OutboxMessage:
+        """Put a message in the outbox, pending (or held until its door shuts)."""
         ...
 
     def cancel_notifications(self, parcel_id: int) -> None:
-        """Withdraw a parcel's unsent messages, and erase its codes from every message."""
+        """Withdraw a parcel's unsent messages to its recipient, and erase its codes from every
+        message; carriers' events stay."""
         ...
 
-    def mark_notification_sent(self, message_id: int, at: datetime) -> None:
-        """Record a message as delivered, erasing the plain code and QR it carried."""
+    def release_held_messages(self, parcel_id: int) -> int:
+        """A deposit's door shut on its parcel: its held messages may go; returns how many."""
+        ...
+
+    def due_message(self, now: datetime) -> OutboxMessage | None:
+        """The oldest pending message whose time has come."""
+        ...
+
+    def outbox_message(self, outbox_id: int) -> OutboxMessage | None:
+        """One outbox message by its row id."""
+        ...
+
+    def parcel_messages(self, parcel_id: int) -> Sequence[OutboxMessage]:
+        """Every message of a parcel, oldest first."""
+        ...
+
+    def messages(self, status: str | None = None, limit: int = 500) -> Sequence[OutboxMessage]:
+        """Messages, newest first, optionally in one status."""
+        ...
+
+    def message_counts(self, since: datetime) -> Mapping[str, int]:
+        """How many messages are queued (held or pending), failed, and sent since `since`."""
+        ...
+
+    def start_sending(self, outbox_id: int, at: datetime) -> None:
+        """A try begins: sending, one more attempt."""
+        ...
+
+    def message_sent(self, outbox_id: int, receipt: str, at: datetime) -> None:
+        """Delivered: sent, with the provider's receipt; the plain code and QR are erased."""
+        ...
+
+    def message_to_retry(self, outbox_id: int, error: str, next_at: datetime) -> None:
+        """The try failed for now: pending again at `next_at`."""
+        ...
+
+    def message_failed(self, outbox_id: int, error: str) -> None:
+        """No more tries: failed (the code stays, for a resend, until the parcel leaves)."""
+        ...
+
+    def message_again(self, outbox_id: int, at: datetime) -> None:
+        """A failed message goes out again from its first try (an admin's resend)."""
+        ...
+
+    def resume_interrupted_messages(self) -> int:
+        """Tries cut short by a crash go back to pending; returns how many."""
+        ...
+
+    def sms_count_since(self, phone: str, since: datetime) -> int:
+        """SMS sent, or being sent, to a phone since a moment."""
+        ...
+
+    def set_parcel_deadline(
+        self, parcel_id: int, notified_at: datetime | None, expires_at: datetime
+    ) -> None:
+        """When the recipient was told (None: not yet) and the deadline that follows."""
         ...
 
     def failure_record(self, key: str) -> FailureRecord:

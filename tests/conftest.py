@@ -15,6 +15,7 @@ from locker.services.deposit_parcel import DepositReceipt, deposit_parcel
 from locker.services.door_closed import door_closed
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
 from locker.store import SqliteStore
+from tests.support.channels import RecordingChannel
 from tests.support.fakes import FakeClock
 from tests.support.layouts import SMALL_LAYOUT
 
@@ -52,9 +53,18 @@ def board() -> InMemoryBoard:
 
 
 @pytest.fixture
-def ctx(store: SqliteStore, board: InMemoryBoard, clock: FakeClock) -> LockerContext:
+def sms() -> RecordingChannel:
+    """The test locker's SMS channel: what it was given, as the recipient's phone received it."""
+    return RecordingChannel("sms")
+
+
+@pytest.fixture
+def ctx(
+    store: SqliteStore, board: InMemoryBoard, clock: FakeClock, sms: RecordingChannel
+) -> LockerContext:
     """A set-up locker: identity, admin 'admin' and the small six-door layout."""
-    context = LockerContext(store=store, board=board, clock=clock)
+    # One channel that reaches every phone: a deposit's message is queued as on a locker with SMS.
+    context = LockerContext(store=store, board=board, clock=clock, channels={"sms": sms})
     init_locker(context, LOCKER_ID, "Test locker", "Test street 1", "admin", ADMIN_PASSWORD)
     load_layout(context, parse_layout_toml(SMALL_LAYOUT), "test")
     return context

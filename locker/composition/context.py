@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from locker.boards.detached import DetachedBoard
+from locker.composition.channels import channels_from
 from locker.config import Settings
 from locker.domain.failure_budget import FailurePolicy
+from locker.message_channel import MessageChannel
 from locker.ports import LockBoard
-from locker.services.context import LockerContext, Rules
+from locker.services.context import LockerContext, MessageRules, Rules
 from locker.store import SqliteStore
 
 
@@ -27,6 +30,16 @@ def rules_from(settings: Settings) -> Rules:
         retention=timedelta(days=settings.retention_days),
         unlock_timeout_s=settings.unlock_timeout_seconds,
         badge_valid=timedelta(days=settings.badge_valid_days),
+        messages=MessageRules(
+            language=settings.language,
+            timezone=settings.timezone,
+            max_attempts=settings.outbox_max_attempts,
+            first_retry=timedelta(seconds=settings.outbox_first_retry_seconds),
+            max_retry=timedelta(seconds=settings.outbox_max_retry_seconds),
+            sms_daily_cap=settings.sms_daily_cap,
+            reminder_after=timedelta(hours=settings.reminder_after_hours),
+            reminder_before_deadline=timedelta(hours=settings.reminder_before_deadline_hours),
+        ),
     )
 
 
@@ -36,7 +49,19 @@ def open_store(settings: Settings) -> SqliteStore:
 
 
 def build_context(
-    settings: Settings, store: SqliteStore, board: LockBoard | None = None
+    settings: Settings,
+    store: SqliteStore,
+    board: LockBoard | None = None,
+    channels: Mapping[str, MessageChannel] | None = None,
 ) -> LockerContext:
-    """A use-case context over an open store; without a board, door commands are refused."""
-    return LockerContext(store=store, board=board or DetachedBoard(), rules=rules_from(settings))
+    """A use-case context over an open store; without a board, door commands are refused.
+
+    Without `channels`, the ones the settings configure: a message queued by a command goes to
+    the same channels the running locker delivers on.
+    """
+    return LockerContext(
+        store=store,
+        board=board or DetachedBoard(),
+        rules=rules_from(settings),
+        channels=channels if channels is not None else channels_from(settings),
+    )

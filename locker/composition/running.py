@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from locker.boards.port_lock import PortBusyError
+from locker.composition.channels import channels_from
 from locker.composition.context import build_context, open_store
 from locker.composition.hardware import Hardware, HardwareConfigError, start_hardware
 from locker.composition.instance_lock import InstanceBusyError, InstanceLock
@@ -24,11 +25,16 @@ from locker.composition.scanners import Scanners, start_scanners
 from locker.config import Settings
 from locker.event_dispatch import EventDispatcher
 from locker.health import health_of
+from locker.message_channel import DEMO, MessageChannel
+from locker.notify.demo_inbox import DemoInbox
+from locker.outbox_worker import OutboxWorker
 from locker.periodic import PeriodicTask
 from locker.ports import Clock
 from locker.services.context import LockerContext
+from locker.services.door_events import DoorNotice
 from locker.services.expire_overdue import expire_overdue
 from locker.services.reconcile import reconcile
+from locker.services.remind_recipients import remind_recipients
 from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
 from locker.store.file_modes import secure_database_files
@@ -58,6 +64,7 @@ class RunningLocker:
     instance: InstanceLock
     stoppers: list[tuple[str, Any]] = field(default_factory=list)
     hardware: Hardware | None = None
+    channels: dict[str, MessageChannel] = field(default_factory=dict)
     dispatcher: EventDispatcher | None = None
     scanners: Scanners | None = None
     app: Flask | None = None
@@ -154,15 +161,27 @@ def _start_parts(
     except StoreError as error:
         raise LockerStartError(str(error)) from None
 
+    channels = channels_from(settings)
+    if demo:
+        channels[DEMO] = DemoInbox()
+    locker.channels = channels
+
     def context() -> LockerContext:
         """A context on a connection of its own, for the dispatcher and the workers."""
         board = locker.hardware.board if locker.hardware is not None else None
-        return _on_clock(build_context(settings, open_store(settings), board), clock)
+        return _on_clock(build_context(settings, open_store(settings), board, channels), clock)
+
+    worker = OutboxWorker(context, settings.outbox_poll_seconds)
+
+    def on_notice(notice: DoorNotice) -> None:
+        notice_to_pages(locker.live, notice)
+        if notice.kind == "closed":
+            worker.wake()  # a door shut on a parcel: its recipient may be told now
 
     live = locker.live
     dispatcher = EventDispatcher(
         context,
-        on_notice=lambda notice: notice_to_pages(live, notice),
+        on_notice=on_notice,
         on_scan=lambda event, outcome: scan_to_pages(live, event, outcome),
         reminder_after=timedelta(seconds=settings.door_open_reminder_seconds),
         alert_after=timedelta(seconds=settings.door_open_alert_seconds),
@@ -188,7 +207,9 @@ def _start_parts(
         connection.bus.wait_connected(CONNECT_WAIT_S)
     # Before any event is handled: what a crash left half done is settled against the boards.
     with open_store(settings) as store:
-        result = reconcile(_on_clock(build_context(settings, store, hardware.board), clock))
+        result = reconcile(
+            _on_clock(build_context(settings, store, hardware.board, channels), clock)
+        )
     if result.faulted or result.released or result.settled:
         log.warning(
             "start-up: released %s, flagged %s, settled %s",
@@ -197,9 +218,12 @@ def _start_parts(
             result.settled,
         )
     locker.started("dispatcher", dispatcher.start().stop)
+    locker.started("outbox", worker.start().stop)
     locker.started(
-        "expiry",
-        PeriodicTask("expiry", settings.expire_interval_seconds, lambda: _expire(context))
+        "housekeeping",
+        PeriodicTask(
+            "housekeeping", settings.expire_interval_seconds, lambda: _housekeeping(context)
+        )
         .start()
         .stop,
     )
@@ -220,14 +244,16 @@ def _on_clock(ctx: LockerContext, clock: Clock | None) -> LockerContext:
     return ctx
 
 
-def _expire(context: Callable[[], LockerContext]) -> None:
+def _housekeeping(context: Callable[[], LockerContext]) -> None:
+    """Expire overdue parcels and queue the reminders that are due."""
     ctx = context()
     try:
         expired = expire_overdue(ctx)
+        reminded = remind_recipients(ctx)
     finally:
-        ctx.store.close()
-    if expired:
-        log.info("expired %d parcel(s)", len(expired))
+        ctx.store.close()  # type: ignore[attr-defined]
+    if expired or reminded:
+        log.info("expired %d parcel(s), reminded %d recipient(s)", len(expired), reminded)
 
 
 def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock | None) -> Flask:
@@ -240,7 +266,13 @@ def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock |
         from locker.web.demo import DemoTools
 
         bridges = {c.spec.name for c in hardware.connections if c.spec.driver == "bridge"}
-        tools = DemoTools(dict(hardware.simulators), demo_camera, bridges)
+        inbox = locker.channels.get(DEMO)
+        tools = DemoTools(
+            dict(hardware.simulators),
+            demo_camera,
+            bridges,
+            inbox=inbox if isinstance(inbox, DemoInbox) else None,
+        )
     return create_app(
         locker.settings,
         hardware.board,
@@ -250,4 +282,5 @@ def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock |
         demo=tools,
         health=lambda: health_of(hardware, scanners.camera),
         tickets=dispatcher.tickets,
+        channels=locker.channels,
     )

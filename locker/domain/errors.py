@@ -24,6 +24,8 @@ class DomainRefusal(StrEnum):
     PASSWORD_TOO_LONG = "password.too_long"
     TEXT_ONE_LINE = "text.one_line"
     PHONE_FORMAT = "phone.format"
+    EMAIL_FORMAT = "email.format"
+    LANGUAGE_UNKNOWN = "language.unknown"
     SIZE_UNKNOWN = "size.unknown"
     PICKUP_CODE_FORMAT = "pickup_code.format"
     PICKUP_CODE_LENGTH = "pickup_code.length"

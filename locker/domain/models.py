@@ -80,6 +80,13 @@ class Parcel:
     courier_id: int | None
     # The courier asked to undo the deposit: it is undone when the door shuts on an empty box.
     undo_requested_at: datetime | None = None
+    recipient_email: str | None = None
+    # The recipient's language for messages ("zh", "en"); None: the locker's.
+    language: str | None = None
+    # When the recipient was first told: the pickup window runs from then.
+    notified_at: datetime | None = None
+    # When the board first reported its door shut on it after the deposit.
+    shut_in_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from locker.services.errors import (
     ServiceRefusal,
 )
 from locker.services.failure_budgets import KEYPAD, attempts_left, refill, refuse_if_locked, spend
+from locker.services.outbox import COLLECTED, queue_carrier_event
 
 RECIPIENT = "recipient"
 # The outcome of a pickup at a door out of order: no unlock was tried.
@@ -208,13 +209,19 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
         if store.compartment(label).state is CompartmentState.OCCUPIED:
             move_compartment(ctx, label, CompartmentState.OPEN)
         store.cancel_notifications(parcel.id)
-        store.append_audit(
+        record = store.append_audit(
             RECIPIENT,
             "parcel.collected",
             parcel.tracking,
-            {"parcel_id": parcel.id, "compartment": label, "method": method},
+            {
+                "parcel_id": parcel.id,
+                "compartment": label,
+                "method": method,
+                "carrier": parcel.carrier,
+            },
             now,
         )
+        queue_carrier_event(ctx, parcel, COLLECTED, record)
 
     fired = fire_door(ctx, DoorCommand(label, "collect", RECIPIENT, parcel.id), check, settle)
     if not fired.confirmed:

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from locker.domain.failure_budget import FailurePolicy
 from locker.domain.login_delay import DelayPolicy
 from locker.domain.pickup_code import DEFAULT_LENGTH, CodeSource, random_digits
+from locker.message_channel import MessageChannel
 from locker.ports import Clock, LockBoard, ParcelStore
+
+
+@dataclass(frozen=True)
+class MessageRules:
+    """How messages are written and delivered."""
+
+    # The locker's language, for recipients whose own is not known, and its time zone.
+    language: str = "zh"
+    timezone: str = "Asia/Shanghai"
+    max_attempts: int = 8
+    first_retry: timedelta = timedelta(seconds=30)
+    max_retry: timedelta = timedelta(hours=1)
+    # At most this many SMS to one phone in a day: resends and reissues cannot flood it.
+    sms_daily_cap: int = 10
+    reminder_after: timedelta = timedelta(hours=24)
+    reminder_before_deadline: timedelta = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,7 @@ class Rules:
     # Failed staff logins across the locker make the next ones wait (decision 0005).
     staff_delay: DelayPolicy = field(default_factory=DelayPolicy)
     badge_valid: timedelta = timedelta(days=365)
+    messages: MessageRules = field(default_factory=MessageRules)
 
 
 class SystemClock:
@@ -60,3 +79,6 @@ class LockerContext:
     clock: Clock = field(default_factory=SystemClock)
     rules: Rules = field(default_factory=Rules)
     code_source: CodeSource = random_digits
+    # The ways of reaching people, by name ("sms", "email", "webhook", "demo"); none: no message
+    # leaves the locker, and deadlines run from the deposit.
+    channels: Mapping[str, MessageChannel] = field(default_factory=dict)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from locker.domain import qr_payload
 from locker.domain.allocation import choose_compartment
-from locker.domain.errors import InvalidInputError
+from locker.domain.email_address import normalise_email
+from locker.domain.errors import DomainRefusal, InvalidInputError
 from locker.domain.models import Compartment, Courier, Parcel, Size
 from locker.domain.phone import mask_phone, normalise_phone
 from locker.domain.pickup_code import issue_code
@@ -22,6 +23,7 @@ from locker.services.errors import (
     NotFoundError,
     ServiceRefusal,
 )
+from locker.services.outbox import queue_for_recipient
 
 TRACKING_PATTERN = re.compile(r"[A-Za-z0-9-]{4,40}")
 
@@ -34,6 +36,28 @@ class DepositReceipt:
     compartment: str
     code: str
     qr: str
+    # The channels the recipient's message goes out on once the door shuts; none: the code
+    # must reach them another way.
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who the parcel is for, and how to reach them."""
+
+    phone: str
+    email: str | None = None
+    language: str | None = None
+
+
+def _language(text: str | None) -> str | None:
+    if text in (None, ""):
+        return None
+    if text not in ("zh", "en"):
+        raise InvalidInputError(
+            "the recipient's language is zh or en", code=DomainRefusal.LANGUAGE_UNKNOWN
+        )
+    return text
 
 
 def normalise_tracking(text: str) -> str:
@@ -109,14 +133,18 @@ def deposit_parcel(
     phone: str,
     size: Size,
     needs_low: bool = False,
+    *,
+    email: str = "",
+    language: str | None = None,
 ) -> DepositReceipt:
     """Deposit one parcel; on any failure no compartment stays reserved and no parcel exists.
 
     Two commits: the claim (door reserved, unlock journaled) and the settlement (the unlock's
-    outcome with, when confirmed, the parcel, its code, its message and its audit record).
+    outcome with, when confirmed, the parcel, its code, its message and its audit record). The
+    recipient's messages are held until the board reports the door shut on the parcel.
     """
     tracking = normalise_tracking(tracking)
-    phone = normalise_phone(phone)
+    recipient = Recipient(normalise_phone(phone), normalise_email(email), _language(language))
     courier, compartment, command, op_id = _claim(ctx, courier_id, tracking, size, needs_low)
     fired = fire_claimed(
         ctx,
@@ -124,7 +152,7 @@ def deposit_parcel(
         compartment,
         command,
         lambda: _record(
-            ctx, courier_id, courier.carrier, tracking, phone, size, needs_low, compartment
+            ctx, courier_id, courier.carrier, tracking, recipient, size, needs_low, compartment
         ),
     )
     if fired.settled is None:
@@ -143,7 +171,7 @@ def _record(
     courier_id: int,
     carrier: str,
     tracking: str,
-    phone: str,
+    recipient: Recipient,
     size: Size,
     needs_low: bool,
     compartment: Compartment,
@@ -161,7 +189,7 @@ def _record(
             carrier=carrier,
             state=next_parcel_state(None, ParcelState.DEPOSITED),
             compartment=compartment.label,
-            recipient_phone=phone,
+            recipient_phone=recipient.phone,
             needs_low=needs_low,
             size=size,
             code_hash=code_hash,
@@ -169,23 +197,13 @@ def _record(
             expires_at=expires_at,
             courier_id=courier_id,
             created_at=now,
+            recipient_email=recipient.email,
+            language=recipient.language,
         )
         move_compartment(ctx, compartment.label, CompartmentState.OPEN)
         qr = qr_payload.encode(info.secret, info.locker_id, parcel.id, parcel.code_serial)
-        store.queue_notification(
-            "deposited",
-            parcel.id,
-            phone,
-            {
-                "tracking": tracking,
-                "compartment": compartment.label,
-                "code": code,
-                "qr": qr,
-                "locker": info.name,
-                "expires_at": expires_at.isoformat(),
-            },
-            now,
-        )
+        # Held until the door shuts on the parcel: an undo before then leaves no stray code.
+        queued = queue_for_recipient(ctx, parcel, "deposited", {"code": code, "qr": qr}, held=True)
         store.append_audit(
             f"courier:{courier_id}",
             "parcel.deposited",
@@ -193,9 +211,13 @@ def _record(
             {
                 "parcel_id": parcel.id,
                 "compartment": compartment.label,
-                "phone": mask_phone(phone),
+                "phone": mask_phone(recipient.phone),
                 "size": size.value,
+                "carrier": carrier,
+                "channels": sorted({m.channel for m in queued}),
             },
             now,
         )
-    return DepositReceipt(parcel, compartment.label, code, qr)
+    return DepositReceipt(
+        parcel, compartment.label, code, qr, tuple(sorted({m.channel for m in queued}))
+    )

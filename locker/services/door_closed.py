@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from locker.domain.models import Parcel
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
+from locker.services.outbox import DEPOSITED, queue_carrier_event, tell_withdrawn
+
+
+def _shut_in(ctx: LockerContext, parcel: Parcel, label: str) -> None:
+    """The door shut on a deposited parcel: the first time, its recipient may be told now, and
+    its carrier; inside the caller's transaction."""
+    store = ctx.store
+    store.release_held_messages(parcel.id)
+    if parcel.shut_in_at is not None:
+        return
+    now = ctx.clock.now()
+    store.set_shut_in(parcel.id, now)
+    record = store.append_audit(
+        "system",
+        "parcel.shut_in",
+        parcel.tracking,
+        {"parcel_id": parcel.id, "compartment": label, "carrier": parcel.carrier},
+        now,
+    )
+    queue_carrier_event(ctx, parcel, DEPOSITED, record)
 
 
 def door_closed(
@@ -39,11 +60,17 @@ def door_closed(
                 parcel.id, next_parcel_state(parcel.state, ParcelState.CANCELLED), now
             )
             store.cancel_notifications(parcel.id)
+            tell_withdrawn(ctx, parcel)
             store.append_audit(
                 f"courier:{parcel.courier_id}",
                 "parcel.cancelled",
                 parcel.tracking,
-                {"parcel_id": parcel.id, "compartment": label, "item_present": item_present},
+                {
+                    "parcel_id": parcel.id,
+                    "compartment": label,
+                    "item_present": item_present,
+                    "carrier": parcel.carrier,
+                },
                 now,
             )
             move_compartment(ctx, label, CompartmentState.FREE)
@@ -66,4 +93,6 @@ def door_closed(
             return CompartmentState.FAULT
         target = CompartmentState.OCCUPIED if holds_parcel else CompartmentState.FREE
         move_compartment(ctx, label, target)
+        if parcel is not None and parcel.state is ParcelState.DEPOSITED:
+            _shut_in(ctx, parcel, label)
     return target

@@ -62,6 +62,8 @@ class ServiceRefusal(StrEnum):
     SERVICE_DOOR_FAILED = "service.door_failed"
     OUT_OF_SERVICE_REASON_REQUIRED = "service.out_of_service_reason_required"
     REASON_FORMAT = "service.reason_format"
+    MESSAGE_UNKNOWN = "message.unknown"
+    MESSAGE_NOT_FAILED = "message.not_failed"
     LOOK_INSIDE_OPEN = "service.look_inside_open"
     LOOK_INSIDE_ITEM = "service.look_inside_item"
     LOOK_INSIDE_UNSEEN = "service.look_inside_unseen"

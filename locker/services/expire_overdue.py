@@ -5,6 +5,7 @@ from __future__ import annotations
 from locker.domain.models import Parcel
 from locker.domain.states import ParcelState, next_parcel_state
 from locker.services.context import LockerContext
+from locker.services.outbox import EXPIRED, queue_carrier_event, queue_for_recipient
 
 
 def expire_overdue(ctx: LockerContext) -> list[Parcel]:
@@ -25,12 +26,19 @@ def expire_overdue(ctx: LockerContext) -> list[Parcel]:
                 parcel.id, next_parcel_state(parcel.state, ParcelState.EXPIRED), now
             )
             store.cancel_notifications(parcel.id)
-            store.append_audit(
+            record = store.append_audit(
                 "system",
                 "parcel.expired",
                 parcel.tracking,
-                {"parcel_id": parcel.id, "compartment": parcel.compartment},
+                {
+                    "parcel_id": parcel.id,
+                    "compartment": parcel.compartment,
+                    "carrier": parcel.carrier,
+                },
                 now,
             )
+            # The recipient learns where the parcel goes now, and its carrier that it waits.
+            queue_for_recipient(ctx, parcel, "expired")
+            queue_carrier_event(ctx, parcel, EXPIRED, record)
             expired.append(parcel)
     return expired

@@ -18,6 +18,7 @@ from locker.domain.states import CompartmentState, ParcelState, next_parcel_stat
 from locker.ports import ChannelStatus, DoorOperation
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
+from locker.services.outbox import COLLECTED, RETURNED, queue_carrier_event
 
 SYSTEM = "system"
 
@@ -30,6 +31,7 @@ class Reconciliation:
     faulted: list[str] = field(default_factory=list)
     interrupted_ops: list[int] = field(default_factory=list)
     settled: list[str] = field(default_factory=list)
+    messages_resumed: int = 0
 
 
 class BoardView:
@@ -80,7 +82,19 @@ def reconcile(ctx: LockerContext) -> Reconciliation:
                 _unsettled(ctx, last, compartment, boards, result)
         for compartment in store.compartments(CompartmentState.RESERVED):
             _stale_reservation(ctx, compartment, boards, result)
+        _messages(ctx, result)
     return result
+
+
+def _messages(ctx: LockerContext, result: Reconciliation) -> None:
+    """Tries a crash cut short go out again (with the same message id, so a provider that got
+    one can tell); a deposit shut in its door before the crash may be told."""
+    store = ctx.store
+    result.messages_resumed = store.resume_interrupted_messages()
+    for compartment in store.compartments(CompartmentState.OCCUPIED):
+        parcel = store.parcel_in(compartment.label)
+        if parcel is not None and parcel.state is ParcelState.DEPOSITED:
+            store.release_held_messages(parcel.id)
 
 
 def _interrupted(
@@ -123,8 +137,8 @@ def _interrupted(
 
 # What a confirmed unlock for each purpose does to its parcel, from the state it leaves.
 _SETTLES = {
-    "collect": (ParcelState.DEPOSITED, ParcelState.COLLECTED, "parcel.collected"),
-    "retrieve": (ParcelState.EXPIRED, ParcelState.RETURNED, "parcel.returned"),
+    "collect": (ParcelState.DEPOSITED, ParcelState.COLLECTED, "parcel.collected", COLLECTED),
+    "retrieve": (ParcelState.EXPIRED, ParcelState.RETURNED, "parcel.returned", RETURNED),
 }
 
 
@@ -139,7 +153,7 @@ def _unsettled(
     store = ctx.store
     if op.purpose not in _SETTLES or op.parcel_id is None:
         return
-    before, after, action = _SETTLES[op.purpose]
+    before, after, action, event = _SETTLES[op.purpose]
     parcel = store.parcel(op.parcel_id)
     if parcel is None or parcel.state is not before or parcel.compartment != compartment.label:
         return
@@ -157,7 +171,7 @@ def _unsettled(
         return
     store.set_parcel_state(parcel.id, next_parcel_state(parcel.state, after), now)
     store.cancel_notifications(parcel.id)
-    store.append_audit(
+    record = store.append_audit(
         op.actor,
         action,
         parcel.tracking,
@@ -166,9 +180,11 @@ def _unsettled(
             "compartment": compartment.label,
             "settled_after_restart": True,
             "item_present": None if channel is None else channel.item_present,
+            "carrier": parcel.carrier,
         },
         now,
     )
+    queue_carrier_event(ctx, parcel, event, record)
     result.settled.append(compartment.label)
 
 

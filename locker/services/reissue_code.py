@@ -8,6 +8,7 @@ from locker.domain.states import ParcelState
 from locker.services.context import LockerContext
 from locker.services.deposit_parcel import DepositReceipt
 from locker.services.errors import NotAllowedError, ServiceRefusal
+from locker.services.outbox import queue_for_recipient
 from locker.services.staff_doors import parcel_by_tracking
 
 
@@ -30,24 +31,21 @@ def reissue_code(ctx: LockerContext, actor: str, tracking: str) -> DepositReceip
         )
         serial = store.set_parcel_code(parcel.id, code_hash, parcel.expires_at)
         qr = qr_payload.encode(info.secret, info.locker_id, parcel.id, serial)
+        # A deposit whose door has not shut yet keeps its new message held as well.
+        held = any(m.status == "held" for m in store.parcel_messages(parcel.id))
         store.cancel_notifications(parcel.id)
-        if parcel.recipient_phone:
-            store.queue_notification(
-                "code_reissued",
-                parcel.id,
-                parcel.recipient_phone,
-                {
-                    "tracking": parcel.tracking,
-                    "compartment": parcel.compartment,
-                    "code": code,
-                    "qr": qr,
-                    "locker": info.name,
-                    "expires_at": parcel.expires_at.isoformat(),
-                },
-                now,
-            )
+        queued = queue_for_recipient(ctx, parcel, "reissued", {"code": code, "qr": qr}, held)
         store.append_audit(
-            actor, "code.reissued", parcel.tracking, {"parcel_id": parcel.id, "serial": serial}, now
+            actor,
+            "code.reissued",
+            parcel.tracking,
+            {
+                "parcel_id": parcel.id,
+                "serial": serial,
+                "carrier": parcel.carrier,
+                "channels": sorted({m.channel for m in queued}),
+            },
+            now,
         )
         fresh = store.parcel(parcel.id)
     assert fresh is not None

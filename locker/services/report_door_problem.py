@@ -7,6 +7,7 @@ from locker.domain.states import CompartmentState, ParcelState, next_parcel_stat
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
 from locker.services.errors import NotAllowedError, ServiceRefusal
+from locker.services.outbox import tell_withdrawn
 from locker.services.staff_doors import parcel_by_tracking
 
 
@@ -67,12 +68,13 @@ def report_door_not_opened(ctx: LockerContext, courier_id: int, tracking: str) -
             parcel.id, next_parcel_state(parcel.state, ParcelState.CANCELLED), now
         )
         store.cancel_notifications(parcel.id)
+        tell_withdrawn(ctx, parcel)
         move_compartment(ctx, label, CompartmentState.FAULT)
         store.append_audit(
             f"courier:{courier_id}",
             "door.reported_not_opening",
             label,
-            {"parcel_id": parcel.id, "tracking": parcel.tracking},
+            {"parcel_id": parcel.id, "tracking": parcel.tracking, "carrier": parcel.carrier},
             now,
         )
     return label

@@ -6,6 +6,7 @@ from locker.domain.models import Parcel
 from locker.domain.states import ParcelState, next_parcel_state
 from locker.services.context import LockerContext
 from locker.services.errors import NotAllowedError, NotFoundError, ServiceRefusal
+from locker.services.outbox import RETURNED, queue_carrier_event
 from locker.services.staff_doors import open_parcel_door, parcel_by_tracking
 
 
@@ -49,12 +50,13 @@ def retrieve_expired(ctx: LockerContext, courier_id: int, tracking: str) -> str:
         ctx.store.set_parcel_state(
             parcel.id, next_parcel_state(ParcelState.EXPIRED, ParcelState.RETURNED), now
         )
-        ctx.store.append_audit(
+        record = ctx.store.append_audit(
             actor,
             "parcel.returned",
             parcel.tracking,
-            {"parcel_id": parcel.id, "compartment": parcel.compartment},
+            {"parcel_id": parcel.id, "compartment": parcel.compartment, "carrier": parcel.carrier},
             now,
         )
+        queue_carrier_event(ctx, parcel, RETURNED, record)
 
     return open_parcel_door(ctx, parcel, "retrieve", actor, still_expired, returned)

@@ -52,6 +52,10 @@ def parcel_from_row(row: dict[str, Any]) -> Parcel:
         expires_at=parse_time(row["expires_at"]),
         courier_id=row["courier_id"],
         undo_requested_at=parse_time(row.get("undo_requested_at")),
+        recipient_email=row.get("recipient_email"),
+        language=row.get("language"),
+        notified_at=parse_time(row.get("notified_at")),
+        shut_in_at=parse_time(row.get("shut_in_at")),
     )
 
 

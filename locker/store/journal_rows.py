@@ -1,9 +1,9 @@
-"""The door-operation journal, the notification outbox and the failure budgets."""
+"""The door-operation journal and the failure budgets."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +12,6 @@ import sqlite_utils
 from locker.domain.failure_budget import FailureRecord
 from locker.ports import DoorOperation
 from locker.store.codec import parse_time, time_text
-
-# A message's plain pickup code and QR open a door: they are kept only until the message is
-# sent, or until the parcel leaves `deposited` (m005_outbox_erasure also erases them then).
-ERASE_CODES = "json_remove(payload, '$.code', '$.qr')"
-HOLDS_CODES = "(json_type(payload, '$.code') IS NOT NULL OR json_type(payload, '$.qr') IS NOT NULL)"
 
 
 def _operation(row: dict[str, Any]) -> DoorOperation:
@@ -92,38 +87,6 @@ class JournalRows:
     def door_operations(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest journaled door commands, as rows."""
         return list(self.db.query("SELECT * FROM door_ops ORDER BY id DESC LIMIT ?", [limit]))
-
-    def queue_notification(
-        self, kind: str, parcel_id: int, recipient: str, payload: Mapping[str, Any], at: datetime
-    ) -> None:
-        """Put a message for a recipient in the outbox."""
-        self.db.execute(
-            "INSERT INTO outbox (kind, parcel_id, recipient, payload, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [kind, parcel_id, recipient, json.dumps(dict(payload), sort_keys=True), time_text(at)],
-        )
-
-    def cancel_notifications(self, parcel_id: int) -> None:
-        """Withdraw a parcel's unsent messages, and erase its codes from every message."""
-        self.db.execute(
-            "UPDATE outbox SET status = 'cancelled' WHERE parcel_id = ? AND status = 'pending'",
-            [parcel_id],
-        )
-        self.db.execute(
-            f"UPDATE outbox SET payload = {ERASE_CODES} WHERE parcel_id = ? AND {HOLDS_CODES}",
-            [parcel_id],
-        )
-
-    def mark_notification_sent(self, message_id: int, at: datetime) -> None:
-        """A message was delivered: the plain code and QR it carried are no longer kept."""
-        self.db.execute(
-            f"UPDATE outbox SET status = 'sent', sent_at = ?, payload = {ERASE_CODES} WHERE id = ?",
-            [time_text(at), message_id],
-        )
-
-    def outbox(self) -> list[dict[str, Any]]:
-        """Every outbox message, oldest first."""
-        return list(self.db.query("SELECT * FROM outbox ORDER BY id"))
 
     def failure_record(self, key: str) -> FailureRecord:
         """The failure record of one budget ('keypad', 'courier:<id>', 'admin:<name>')."""

@@ -229,6 +229,33 @@ def m006_door_claims(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m007_messages(db: sqlite_utils.Database) -> None:
+    """The outbox by channel, with retries; the recipient's e-mail, language and notice time."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN channel TEXT;
+        ALTER TABLE outbox ADD COLUMN message_id TEXT;
+        ALTER TABLE outbox ADD COLUMN language TEXT NOT NULL DEFAULT 'zh';
+        ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE outbox ADD COLUMN last_error TEXT;
+        ALTER TABLE outbox ADD COLUMN receipt TEXT;
+        ALTER TABLE outbox ADD COLUMN audit_seq INTEGER;
+        -- Before channels, a phone number was the only way to reach a recipient.
+        UPDATE outbox SET channel = 'sms' WHERE channel IS NULL;
+        UPDATE outbox SET message_id = 'outbox-' || id WHERE message_id IS NULL;
+        CREATE UNIQUE INDEX outbox_message_id ON outbox(message_id);
+        CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+        ALTER TABLE parcels ADD COLUMN recipient_email TEXT;
+        ALTER TABLE parcels ADD COLUMN language TEXT;
+        ALTER TABLE parcels ADD COLUMN notified_at TEXT;
+        ALTER TABLE parcels ADD COLUMN shut_in_at TEXT;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) -> list[str]:
     """Apply what is pending; returns the names applied."""
     pending = [m.name for m in migrations.pending(db)]

@@ -34,12 +34,15 @@ class ParcelRows:
         expires_at: datetime | None,
         courier_id: int | None,
         created_at: datetime,
+        recipient_email: str | None = None,
+        language: str | None = None,
     ) -> Parcel:
         """Insert a parcel and return it with its id."""
         cursor = self.db.execute(
             "INSERT INTO parcels (tracking, carrier, state, compartment, recipient_phone, "
-            "needs_low, size, code_hash, created_at, deposited_at, expires_at, courier_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "needs_low, size, code_hash, created_at, deposited_at, expires_at, courier_id, "
+            "recipient_email, language) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 tracking,
                 carrier,
@@ -53,6 +56,8 @@ class ParcelRows:
                 time_text(deposited_at),
                 time_text(expires_at),
                 courier_id,
+                recipient_email,
+                language,
             ],
         )
         parcel = self.parcel(int(cursor.lastrowid or 0))
@@ -130,6 +135,21 @@ class ParcelRows:
         parcel = self.parcel(parcel_id)
         assert parcel is not None
         return parcel.code_serial
+
+    def set_parcel_deadline(
+        self, parcel_id: int, notified_at: datetime | None, expires_at: datetime
+    ) -> None:
+        """When the recipient was told (None: not yet) and the deadline that follows."""
+        self.db.execute(
+            "UPDATE parcels SET notified_at = ?, expires_at = ? WHERE id = ?",
+            [time_text(notified_at), time_text(expires_at), parcel_id],
+        )
+
+    def set_shut_in(self, parcel_id: int, at: datetime) -> None:
+        """The board first reported the parcel's door shut on it."""
+        self.db.execute(
+            "UPDATE parcels SET shut_in_at = ? WHERE id = ?", [time_text(at), parcel_id]
+        )
 
     def set_undo_requested(self, parcel_id: int, at: datetime | None) -> None:
         """Mark (or, with None, unmark) a deposit the courier asked to undo."""

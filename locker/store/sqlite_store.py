@@ -21,13 +21,14 @@ from locker.store.file_modes import make_private, make_private_folder, private_u
 from locker.store.journal_rows import JournalRows
 from locker.store.layout_rows import LayoutRows
 from locker.store.migrations import apply_migrations
+from locker.store.outbox_rows import OutboxRows
 from locker.store.parcel_rows import ParcelRows
 from locker.store.people_rows import PeopleRows
 
 __all__ = ["SqliteStore", "StoreError"]
 
 
-class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, AuditRows):
+class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, OutboxRows, AuditRows):
     """The locker's store on one SQLite file; open one per thread."""
 
     def __init__(self, path: str | Path, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from flask import Flask, Response, render_template
 from locker.composition.context import open_store
 from locker.config import Settings, load_settings
 from locker.health import HardwareHealth
+from locker.message_channel import MessageChannel
 from locker.ports import Clock, LockBoard
 from locker.scanner.camera_service import CameraService
 from locker.services.scan_tickets import ScanTickets
@@ -49,6 +50,7 @@ def create_app(
     demo: DemoTools | None = None,
     health: Callable[[], HardwareHealth] | None = None,
     tickets: ScanTickets | None = None,
+    channels: Mapping[str, MessageChannel] | None = None,
 ) -> Flask:
     """Build the kiosk app over the configured database, lock boards and camera."""
     settings = settings or load_settings()
@@ -66,6 +68,8 @@ def create_app(
     setup_i18n(app, settings.language, settings.screen_idle_seconds)
     # None for an app that drives no boards: the composition root's context then refuses doors.
     app.extensions["locker_board"] = board
+    # The running locker's channels (the demo inbox among them); None: the settings' own.
+    app.extensions["locker_channels"] = channels
     app.extensions["locker_camera"] = camera
     app.extensions["locker_clock"] = clock
     app.extensions["locker_live"] = live or Broadcaster()

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from locker.domain import qr_payload
 from locker.domain.models import Address
 from locker.domain.states import ParcelState
+from locker.notify.demo_inbox import DemoInbox
 from locker.scanner.demo_camera import DemoCamera
 from locker.services.accounts import issue_badge
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
@@ -31,6 +32,8 @@ class DemoTools:
     simulators: dict[str, Any] = field(default_factory=dict)
     camera: DemoCamera | None = None
     bridge_buses: set[str] = field(default_factory=set)
+    # The phone that receives every message the demo locker sends (/demo/messages).
+    inbox: DemoInbox | None = None
 
     def board_of(self, address: Address) -> tuple[Any, int]:
         """The simulator model and its board number for a compartment's address."""

@@ -55,6 +55,8 @@ WORDINGS: dict[StrEnum, Wording] = {
         "Type %(least)s to %(most)s characters on one line.", least=v["least"], most=v["most"]
     ),
     D.PHONE_FORMAT: lambda v: _("A phone number is 8 to 15 digits. Type it again."),
+    D.EMAIL_FORMAT: lambda v: _("An e-mail address looks like name@example.com."),
+    D.LANGUAGE_UNKNOWN: lambda v: _("Choose Chinese or English."),
     D.SIZE_UNKNOWN: lambda v: _("Choose a size."),
     D.PICKUP_CODE_FORMAT: lambda v: _("A pickup code has %(n)d digits.", n=v["length"]),
     D.PICKUP_CODE_LENGTH: lambda v: _(
@@ -160,6 +162,10 @@ WORDINGS: dict[StrEnum, Wording] = {
     ),
     S.OUT_OF_SERVICE_REASON_REQUIRED: lambda v: _(
         "Say why the compartment is taken out of service."
+    ),
+    S.MESSAGE_UNKNOWN: lambda v: _("There is no message %(id)s.", id=v["id"]),
+    S.MESSAGE_NOT_FAILED: lambda v: _(
+        "Message %(id)s has not failed: only a failed message is sent again.", id=v["id"]
     ),
     S.REASON_FORMAT: lambda v: _(
         "A reason is one line of at most %(count)s characters.", count=v["count"]

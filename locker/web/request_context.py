@@ -14,7 +14,10 @@ def locker_ctx() -> LockerContext:
     if "locker_ctx" not in g:
         settings: Settings = current_app.config["LOCKER_SETTINGS"]
         g.locker_ctx = build_context(
-            settings, open_store(settings), current_app.extensions["locker_board"]
+            settings,
+            open_store(settings),
+            current_app.extensions["locker_board"],
+            current_app.extensions["locker_channels"],
         )
         if current_app.extensions["locker_clock"] is not None:
             g.locker_ctx.clock = current_app.extensions["locker_clock"]

@@ -217,9 +217,17 @@ class RecordingClient(FlaskClient):
         return response
 
 
-def make_app(db_path, board, clock, secrets: Secrets, tickets: ScanTickets | None = None) -> Flask:
+def make_app(
+    db_path, board, clock, secrets: Secrets, tickets: ScanTickets | None = None, channels=None
+) -> Flask:
     """The kiosk app, made after logging is configured, as `locker run` does."""
-    app = create_app(Settings(db=db_path, language="en"), board=board, clock=clock, tickets=tickets)
+    app = create_app(
+        Settings(db=db_path, language="en"),
+        board=board,
+        clock=clock,
+        tickets=tickets,
+        channels=channels,
+    )
     app.test_client_class = RecordingClient
     app.extensions[SECRETS_KEY] = secrets
     return app
@@ -286,7 +294,7 @@ def assert_no_leaks(logs: LogCapture, ctx: LockerContext, secrets: Secrets) -> N
 def test_the_courier_screens_log_no_secret(logs, ctx, courier, board, clock, db_path):
     secrets = Secrets()
     secrets.add("courier PIN", COURIER_PIN)
-    screens = Screens(make_app(db_path, board, clock, secrets))
+    screens = Screens(make_app(db_path, board, clock, secrets, channels=ctx.channels))
     assert screens.post("/courier/login", courier_id=str(courier.id), pin="0000").status_code == 403
     assert (
         screens.post("/courier/login", courier_id=str(courier.id), pin=COURIER_PIN).status_code
@@ -347,7 +355,7 @@ def scan(client, dispatcher: EventDispatcher, scanned: str) -> dict:
 
 def test_pickups_and_camera_scans_log_no_secret(logs, ctx, courier, board, clock, db_path, tickets):
     secrets = Secrets()
-    app = make_app(db_path, board, clock, secrets, tickets)
+    app = make_app(db_path, board, clock, secrets, tickets, channels=ctx.channels)
     kiosk = Screens(app)
     first = courier.deposit("SF0000000001", phone=PHONE)
     courier.deposit("SF0000000002", phone=PHONE)
