@@ -229,8 +229,17 @@ def _check_messages(settings: Settings) -> None:
         raise SettingsError("smtp_from is needed with smtp_host: the address messages come from")
     if settings.sms_gateway not in ("", "http", "aliyun", "tencent"):
         raise SettingsError("sms_gateway must be http, aliyun or tencent (or empty for none)")
-    if settings.sms_gateway == "http" and not settings.sms_url:
-        raise SettingsError("sms_url is needed with sms_gateway = http")
+    if settings.sms_gateway == "http" and not (settings.sms_url and settings.sms_secret):
+        raise SettingsError("sms_url and sms_secret are needed with sms_gateway = http")
+    if settings.sms_gateway in ("aliyun", "tencent") and not (
+        settings.sms_access_key_id and settings.sms_access_key_secret and settings.sms_sign_name
+    ):
+        raise SettingsError(
+            f"sms_access_key_id, sms_access_key_secret and sms_sign_name are needed with "
+            f"sms_gateway = {settings.sms_gateway}"
+        )
+    if settings.sms_gateway == "tencent" and not settings.sms_app_id:
+        raise SettingsError("sms_app_id is needed with sms_gateway = tencent")
     if settings.sms_daily_cap < 1:
         raise SettingsError("sms_daily_cap must be at least 1")
     unsigned = sorted(set(settings.webhook_urls) - set(settings.webhook_secrets))

@@ -48,6 +48,11 @@ def open_store(settings: Settings) -> SqliteStore:
     return SqliteStore(settings.db, busy_timeout_s=settings.busy_timeout_seconds)
 
 
+def _configured_channels(settings: Settings, store: SqliteStore) -> dict[str, MessageChannel]:
+    locker_id = store.locker().locker_id if store.is_initialised() else "locker"
+    return channels_from(settings, locker_id)
+
+
 def build_context(
     settings: Settings,
     store: SqliteStore,
@@ -63,5 +68,5 @@ def build_context(
         store=store,
         board=board or DetachedBoard(),
         rules=rules_from(settings),
-        channels=channels if channels is not None else channels_from(settings),
+        channels=channels if channels is not None else _configured_channels(settings, store),
     )

@@ -22,7 +22,7 @@ from locker.composition.context import build_context, open_store
 from locker.composition.hardware import Hardware, HardwareConfigError, start_hardware
 from locker.composition.instance_lock import InstanceBusyError, InstanceLock
 from locker.composition.scanners import Scanners, start_scanners
-from locker.config import Settings
+from locker.config import Settings, SettingsError
 from locker.event_dispatch import EventDispatcher
 from locker.health import health_of
 from locker.message_channel import DEMO, MessageChannel
@@ -156,12 +156,15 @@ def _start_parts(
         # The file holds the locker's secret: nobody else may read it, its log or its folder.
         secure_database_files(settings.db)
         with open_store(settings) as store:
-            store.locker()
+            locker_id = store.locker().locker_id
             buses, compartments = store.buses(), store.compartments()
     except StoreError as error:
         raise LockerStartError(str(error)) from None
 
-    channels = channels_from(settings)
+    try:
+        channels = channels_from(settings, locker_id)
+    except SettingsError as error:
+        raise LockerStartError(str(error)) from None
     if demo:
         channels[DEMO] = DemoInbox()
     locker.channels = channels

@@ -38,6 +38,8 @@ SYSTEM = "system"
 # Kinds that carry the pickup QR in an e-mail: rebuilt from the parcel when the message holds
 # none (a reminder), since only the code's hash is kept.
 QR_KINDS = frozenset({"deposited", "reissued", "reminder"})
+# Messages about a parcel that waits for its recipient: once it no longer waits, they are moot.
+WAITING_KINDS = QR_KINDS
 DAY = timedelta(days=1)
 
 
@@ -56,6 +58,9 @@ def deliver_next(ctx: LockerContext) -> OutboxMessage | None:
             return message
         parcel = store.parcel(message.parcel_id)
         assert parcel is not None
+        if _moot(message, parcel):
+            store.cancel_notifications(parcel.id)
+            return message
         if message.kind == "deposited" and _starts_the_window(ctx, parcel):
             # The recipient is told now: the pickup window runs from now (issue: "the clock
             # starts when the recipient is told"), and the message gives that deadline.
@@ -92,6 +97,11 @@ def _refusal(
     return None
 
 
+def _moot(message: OutboxMessage, parcel: Parcel) -> bool:
+    """A message about a parcel waiting for its recipient, when it waits no more."""
+    return message.kind in WAITING_KINDS and parcel.state is not ParcelState.DEPOSITED
+
+
 def _starts_the_window(ctx: LockerContext, parcel: Parcel) -> bool:
     """A deposited parcel whose recipient no message has reached yet."""
     if parcel.state is not ParcelState.DEPOSITED:
@@ -110,6 +120,10 @@ def _after_error(ctx: LockerContext, message: OutboxMessage, error: str, permane
         next_at = ctx.clock.now() + backoff(ctx, attempt)
         ctx.store.message_to_retry(message.id, error, next_at)
         _untold(ctx, message)
+        parcel = ctx.store.parcel(message.parcel_id)
+        if parcel is not None and _moot(message, parcel):
+            # Collected (or withdrawn) while this try was out: no need to try again.
+            ctx.store.cancel_notifications(parcel.id)
         _audit(
             ctx,
             message,

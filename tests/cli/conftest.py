@@ -151,6 +151,11 @@ def _no_locker_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A LOCKER_* variable in the developer's shell must not reach the command under test."""
     for name in [n for n in os.environ if n.startswith("LOCKER_")]:
         monkeypatch.delenv(name)
+    # A locker with an SMS gateway, as most are: commands queue messages (a deposit's, a
+    # reissue's) for the running locker's worker to send; no command sends one itself.
+    monkeypatch.setenv("LOCKER_SMS_GATEWAY", "http")
+    monkeypatch.setenv("LOCKER_SMS_URL", "http://127.0.0.1:9/sms")
+    monkeypatch.setenv("LOCKER_SMS_SECRET", "cli-test")
 
 
 @pytest.fixture

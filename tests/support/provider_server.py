@@ -67,12 +67,12 @@ class ProviderServer:
     to it; closing the server releases held requests and joins every handler thread.
     """
 
-    def __init__(self, answer: Callable[[Received], Answer] | None = None) -> None:
+    def __init__(self, answer: Callable[[Received], Answer] | None = None, port: int = 0) -> None:
         self.answer = answer or (lambda received: Answer())
         self.received: list[Received] = []
         self.stalled = False
         self._released = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
         # A short poll, so that closing the server does not wait out the default half second.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
