@@ -186,3 +186,66 @@ def test_the_message_is_in_the_recipients_language(ctx, courier, sms, language):
     text = sms.sent[0].sms.text
     assert ("免费保管" in text) == (language == "zh")
     assert ("Storage is free until" in text) == (language == "en")
+
+
+class CarrierHooks:
+    """The carriers' webhook channel: reaches the carriers it knows, keeps each event."""
+
+    name = "webhook"
+
+    def __init__(self, carriers: set[str]) -> None:
+        self.carriers = carriers
+        self.events: list = []
+
+    def reaches(self, recipient: str) -> bool:
+        return recipient in self.carriers
+
+    def send(self, message) -> str:
+        self.events.append(message.event)
+        return message.event.event_id
+
+
+def test_the_carrier_hears_of_its_parcel_shut_in_collected_and_nothing_twice(ctx, courier, sms):
+    hooks = CarrierHooks({"SF Express"})
+    ctx.channels = {**ctx.channels, "webhook": hooks}
+    receipt = courier.deposit()
+    courier.close(receipt.compartment, item_present=True)  # shut again: no second event
+    collect_by_code(ctx, receipt.code)
+    deliver_all(ctx)
+    assert [e.body["type"] for e in hooks.events] == ["parcel.deposited", "parcel.collected"]
+    locker_id = ctx.store.locker().locker_id
+    seqs = {r.action: r.seq for r in ctx.store.audit_records()}
+    assert hooks.events[0].event_id == f"{locker_id}:{seqs['parcel.shut_in']}"
+    assert hooks.events[1].event_id == f"{locker_id}:{seqs['parcel.collected']}"
+    body = hooks.events[1].body
+    assert body["tracking"] == receipt.parcel.tracking and body["carrier"] == "SF Express"
+    assert body["door"] == receipt.compartment and body["state"] == "collected"
+    assert body["at"].endswith("+08:00")  # the locker's time zone
+
+
+def test_a_carrier_without_a_webhook_is_sent_nothing_and_expiry_tells_the_one_with(
+    ctx, courier, sms, clock
+):
+    hooks = CarrierHooks({"JD Logistics"})
+    ctx.channels = {**ctx.channels, "webhook": hooks}
+    courier.deposit()  # an SF Express parcel
+    clock.advance(hours=73)
+    expire_overdue(ctx)
+    deliver_all(ctx)
+    assert hooks.events == []
+
+
+def test_start_up_releases_the_message_of_a_parcel_shut_in_while_the_locker_was_down(
+    ctx, courier, sms
+):
+    from locker.services.reconcile import reconcile
+
+    receipt = deposit_parcel(ctx, courier.id, "SF0000000001", PHONE, Size.S)
+    with ctx.store.transaction():  # the door shut, recorded by a start-up that settled it
+        from locker.domain.states import CompartmentState
+        from locker.services.door_commands import move_compartment
+
+        move_compartment(ctx, receipt.compartment, CompartmentState.OCCUPIED)
+    assert statuses(ctx, receipt.parcel.id) == [("deposited", "held")]
+    reconcile(ctx)
+    assert statuses(ctx, receipt.parcel.id) == [("deposited", "pending")]
