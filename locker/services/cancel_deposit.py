@@ -50,7 +50,11 @@ def cancel_deposit(ctx: LockerContext, courier_id: int, tracking: str) -> str:
             actor,
             "parcel.undo_requested",
             parcel.tracking,
-            {"parcel_id": parcel.id, "compartment": parcel.compartment},
+            {
+                "parcel_id": parcel.id,
+                "compartment": parcel.compartment,
+                "carrier": parcel.carrier,
+            },
             now,
         )
 

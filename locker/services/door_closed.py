@@ -51,7 +51,12 @@ def door_closed(
                     f"courier:{parcel.courier_id}",
                     "parcel.undo_refused",
                     parcel.tracking,
-                    {"parcel_id": parcel.id, "compartment": label, "item_present": True},
+                    {
+                        "parcel_id": parcel.id,
+                        "compartment": label,
+                        "item_present": True,
+                        "carrier": parcel.carrier,
+                    },
                     now,
                 )
                 move_compartment(ctx, label, CompartmentState.OCCUPIED)

@@ -249,3 +249,29 @@ def test_start_up_releases_the_message_of_a_parcel_shut_in_while_the_locker_was_
     assert statuses(ctx, receipt.parcel.id) == [("deposited", "held")]
     reconcile(ctx)
     assert statuses(ctx, receipt.parcel.id) == [("deposited", "pending")]
+
+
+def test_every_record_of_a_parcels_life_names_its_carrier(ctx, courier, sms, clock):
+    first = courier.deposit("SF0000000001")
+    cancel_deposit(ctx, courier.id, first.parcel.tracking)
+    courier.close(first.compartment, item_present=True)  # still inside: the undo is refused
+    cancel_deposit(ctx, courier.id, first.parcel.tracking)
+    courier.close(first.compartment, item_present=False)
+    second = courier.deposit("SF0000000002")
+    collect_by_code(ctx, second.code)
+    courier.deposit("SF0000000003")
+    clock.advance(hours=73)
+    expire_overdue(ctx)
+    about_parcels = [
+        r for r in ctx.store.audit_records() if r.action.startswith(("parcel.", "code."))
+    ]
+    assert {r.action for r in about_parcels} >= {
+        "parcel.deposited",
+        "parcel.shut_in",
+        "parcel.undo_requested",
+        "parcel.undo_refused",
+        "parcel.cancelled",
+        "parcel.collected",
+        "parcel.expired",
+    }
+    assert all(r.details.get("carrier") == "SF Express" for r in about_parcels)
