@@ -23,3 +23,22 @@ def normalise_email(text: str) -> str | None:
         )
     local, _, domain = text.partition("@")
     return f"{local}@{domain.lower()}"
+
+
+# In free text (a provider's error), an address is a run without spaces around one "@".
+_ADDRESS_IN_TEXT = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+")
+
+
+def mask_email(address: str | None) -> str:
+    """w***@example.com: the first character of the name, and the domain."""
+    if not address:
+        return ""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return "*" * len(address)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_emails_in(text: str) -> str:
+    """Mask every e-mail address inside free text."""
+    return _ADDRESS_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)

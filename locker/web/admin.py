@@ -40,7 +40,8 @@ from locker.services.force_open import force_open
 from locker.services.reissue_code import reissue_code
 from locker.services.service_state import held_parcel, return_to_service, set_out_of_service
 from locker.services.staff_sessions import LOGOUT
-from locker.web.admin_doors import DoorFilter, filtered, parse_filter, rows_csv, short_time
+from locker.web.admin_doors import DoorFilter, filtered, parse_filter, rows_csv
+from locker.web.admin_messages import message_summary
 from locker.web.admin_session import (
     admin_page,
     end_admin_session,
@@ -52,6 +53,7 @@ from locker.web.form_values import local_path
 from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
+from locker.web.screen_time import short_time, zone
 from locker.web.staff_login import login_origin, refusal_values
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -147,7 +149,8 @@ def _alarms(records: list[Any]) -> list[dict[str, str]]:
 
 @bp.get("/")
 def dashboard() -> tuple[str, int]:
-    """Occupancy by size and state, doors needing attention, alarms and the audit chain."""
+    """Occupancy by size and state, doors needing attention, the outbox, alarms and the audit
+    chain."""
     ctx = locker_ctx()
     compartments = list(ctx.store.compartments())
     counts = Counter((c.size, c.state) for c in compartments)
@@ -167,6 +170,7 @@ def dashboard() -> tuple[str, int]:
         audit_checked=checked,
         audit_break=broken,
         health=current_app.extensions["locker_health"](),
+        messages=message_summary(ctx),
     )
 
 
@@ -174,7 +178,7 @@ def _door_log() -> tuple[DoorFilter, list[str], list[Mapping[str, Any]], list[Ma
     """(filter, unreadable dates, every scanned row, the rows that match)."""
     wanted, bad_dates = parse_filter(request.args)
     rows = locker_ctx().store.door_operations(DOOR_LOG_SCAN)
-    return wanted, bad_dates, rows, filtered(rows, wanted)
+    return wanted, bad_dates, rows, filtered(rows, wanted, zone())
 
 
 @bp.get("/doors")
@@ -189,7 +193,6 @@ def doors() -> tuple[str, int]:
         total=len(rows),
         labels=[c.label for c in locker_ctx().store.compartments()],
         purposes=sorted({str(r["purpose"]) for r in scanned}),
-        short_time=short_time,
     )
 
 

@@ -1,4 +1,5 @@
-"""The admin's door log: filters over the journaled door commands, and their CSV export."""
+"""The admin's door log: filters over the journaled door commands (by days in the locker's time
+zone), and their CSV export (in the stored UTC times)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from locker.domain.spreadsheet import spreadsheet_cell
@@ -45,9 +46,10 @@ class DoorFilter:
         }
         return {k: v for k, v in values.items() if v}
 
-    def matches(self, row: Mapping[str, Any]) -> bool:
-        """True when the row passes every filter that is set."""
-        day = str(row["started_at"])[:10]
+    def matches(self, row: Mapping[str, Any], zone: tzinfo = UTC) -> bool:
+        """True when the row passes every filter that is set; dates are days in `zone`, the
+        locker's time zone, as the log shows them."""
+        day = _local_day(str(row["started_at"]), zone)
         return (
             (not self.door or row["compartment"] == self.door)
             and (not self.since or day >= self.since.isoformat())
@@ -55,6 +57,14 @@ class DoorFilter:
             and (not self.actor or self.actor.lower() in str(row["actor"]).lower())
             and (not self.action or row["purpose"] == self.action)
         )
+
+
+def _local_day(stored: str, zone: tzinfo) -> str:
+    """YYYY-MM-DD of a stored UTC time, in `zone`."""
+    moment = datetime.fromisoformat(stored)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).date().isoformat()
 
 
 def _day(text: str) -> date | None:
@@ -90,9 +100,11 @@ def parse_filter(args: Mapping[str, str]) -> tuple[DoorFilter, list[str]]:
     )
 
 
-def filtered(rows: Iterable[Mapping[str, Any]], wanted: DoorFilter) -> list[Mapping[str, Any]]:
+def filtered(
+    rows: Iterable[Mapping[str, Any]], wanted: DoorFilter, zone: tzinfo = UTC
+) -> list[Mapping[str, Any]]:
     """The rows that match, in the order given (the store gives newest first)."""
-    return [row for row in rows if wanted.matches(row)]
+    return [row for row in rows if wanted.matches(row, zone)]
 
 
 def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -103,8 +115,3 @@ def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     for row in rows:
         writer.writerow([spreadsheet_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()
-
-
-def short_time(stored: str | None) -> str:
-    """'2026-11-11 09:00:05' from the stored UTC text."""
-    return (stored or "")[:19].replace("T", " ")

@@ -25,6 +25,7 @@ from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
 from locker.web.repeat_guard import RepeatGuard
 from locker.web.request_context import close_request_context
+from locker.web.screen_time import setup_screen_times
 
 if TYPE_CHECKING:
     from locker.web.demo import DemoTools
@@ -66,6 +67,7 @@ def create_app(
     protect_forms(app)
     app.after_request(refuse_framing)
     setup_i18n(app, settings.language, settings.screen_idle_seconds)
+    setup_screen_times(app)
     # None for an app that drives no boards: the composition root's context then refuses doors.
     app.extensions["locker_board"] = board
     # The running locker's channels (the demo inbox among them); None: the settings' own.
@@ -91,13 +93,23 @@ def create_app(
     def _globals() -> dict[str, Any]:
         return {"support_contact": settings.support_contact}
 
-    from locker.web import admin, admin_accounts, api, courier, kiosk, repeat_guard, scan_claims
+    from locker.web import (
+        admin,
+        admin_accounts,
+        admin_messages,
+        api,
+        courier,
+        kiosk,
+        repeat_guard,
+        scan_claims,
+    )
 
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(courier.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_accounts.bp)
+    app.register_blueprint(admin_messages.bp)
     app.register_blueprint(repeat_guard.bp)
     app.register_blueprint(scan_claims.bp)
     if demo is not None:

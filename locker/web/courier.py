@@ -37,13 +37,17 @@ from locker.web.courier_session import (
     start_session,
 )
 from locker.web.courier_session import courier_id as _courier_id
+from locker.web.deposit_notice import closed_text
 from locker.web.form_values import parse_id
+from locker.web.qr_image import qr_data_uri
 from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
 from locker.web.staff_login import login_origin, refusal_values
 
 bp = Blueprint("courier", __name__, url_prefix="/courier")
+# The recipient's language, as the deposit screen offers it: each in its own words.
+RECIPIENT_LANGUAGES = {"zh": "中文", "en": "English"}
 
 
 def courier_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
@@ -147,13 +151,21 @@ def free_doors() -> dict[str, Any]:
     return {"free": free, "fitting": fitting_by_size(free), "words": words}
 
 
+def _locker_language() -> str:
+    """The language of recipients whose own the courier does not choose."""
+    return locker_ctx().rules.messages.language
+
+
 def _deposit_form(status: int = 200, **values: Any) -> tuple[str, int]:
-    """The deposit form; in bulk mode it keeps the last size and low-door choice."""
+    """The deposit form; in bulk mode it keeps the last size, low-door and language choice."""
     kept = session.get(BULK) or {}
     values.setdefault("tracking", request.args.get("tracking", "").strip()[:40])
     values.setdefault("size", request.args.get("size") or kept.get("size", "auto"))
     values.setdefault("low", kept.get("low", False))
-    return courier_page("courier/deposit.html", status, bulk=bool(kept), **values)
+    values.setdefault("language", kept.get("language") or _locker_language())
+    return courier_page(
+        "courier/deposit.html", status, bulk=bool(kept), languages=RECIPIENT_LANGUAGES, **values
+    )
 
 
 def _chosen_size(text: str) -> Size:
@@ -164,15 +176,18 @@ def _chosen_size(text: str) -> Size:
 @bp.route("/deposit", methods=["GET", "POST"])
 @courier_required
 @once_per_tap()
-def deposit() -> tuple[str, int]:
-    """Scan or type the tracking number, enter the phone, choose a size: the door opens."""
+def deposit() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+    """Scan or type the tracking number, enter the phone (and an e-mail, the recipient's
+    language), choose a size: the door opens."""
     if request.method == "GET":
         return _deposit_form()
     form = request.form
     size, low = form.get("size", "auto"), form.get("low") == "yes"
+    language = form.get("language") or _locker_language()
     # Bulk mode keeps this parcel's choices for the next one, so each takes a tap or two.
     if form.get("bulk") == "yes":
-        session[BULK] = {"size": size, "low": low}
+        kept = language if language in RECIPIENT_LANGUAGES else None
+        session[BULK] = {"size": size, "low": low, "language": kept}
     else:
         session.pop(BULK, None)
     ctx = locker_ctx()
@@ -184,19 +199,34 @@ def deposit() -> tuple[str, int]:
             form.get("phone", ""),
             _chosen_size(size),
             needs_low=low,
+            email=form.get("email", ""),
+            language=language,
         )
     except (DomainError, ServiceError) as refusal:
-        # The phone is never echoed back into the page: it is typed again.
+        # The phone and e-mail are never echoed back into the page: they are typed again.
         return _deposit_form(
-            400, error=refusal_text(refusal), tracking=form.get("tracking", ""), size=size, low=low
+            400,
+            error=refusal_text(refusal),
+            tracking=form.get("tracking", ""),
+            size=size,
+            low=low,
+            language=language if language in RECIPIENT_LANGUAGES else _locker_language(),
         )
-    return courier_page(
+    # With no channel to the recipient, the courier is the only way the code reaches them: this
+    # one page shows it (and its QR, and the deadline), as an admin's reissue does.
+    untold = not receipt.channels
+    page = courier_page(
         "courier/door_open.html",
         receipt=receipt,
         masked_phone=mask_phone(receipt.parcel.recipient_phone),
         bulk=BULK in session,
         door_problem=door_problem_refusal(ctx, receipt.parcel, _courier_id()) is None,
+        closed_text=closed_text(receipt.channels),
+        untold=untold,
+        qr_image=qr_data_uri(receipt.qr) if untold else None,
     )
+    # The page may hold the only copy of a code: no browser keeps it to show again.
+    return (*page, {"Cache-Control": "no-store"})
 
 
 def _own_parcel(tracking: str) -> Parcel | None:

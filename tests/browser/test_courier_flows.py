@@ -165,3 +165,37 @@ def test_a_short_pin_is_replaced_on_the_keypad_before_the_menu(page, courier, ct
     hands.type_phone("975310")
     page.click("#save-pin")
     expect(page.locator("#go-deposit")).to_be_visible()
+
+
+def test_an_email_typed_on_the_keys_and_the_language_go_with_the_deposit(
+    page, courier, ctx, live_events, screenshot
+):
+    page.goto("/courier/login?lang=en")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", COURIER_PIN)
+    page.click("#login")
+    page.goto("/courier/deposit")
+    hands = Touchscreen(page)
+    hands.scan("SF9300000001")
+    hands.type_phone(PHONE)
+    hands.tap("#email")
+    hands.tap(".key-letters")
+    for key in "WANG.FANG@EXAMPLE.COM":
+        hands.tap(f'.letters .key[data-key="{key}"]')
+    expect(page.locator("#email")).to_have_value("wang.fang@example.com")
+    hands.tap('#languages .tile[lang="en"]')
+    screenshot("email-typed")
+    hands.tap("#open-door")
+    expect(page.locator("#result")).to_contain_text("is open")
+    parcel = ctx.store.parcel_by_tracking("SF9300000001")
+    assert parcel.recipient_email == "wang.fang@example.com" and parcel.language == "en"
+
+    # This locker has no channel: the courier holds the only copy of the code, and is told so.
+    expect(page.locator("#pickup-code")).to_be_visible()
+    page.wait_for_function("window.kioskEvents && window.kioskEvents.readyState === 1")
+    live_events.publish({"kind": "door", "label": parcel.compartment, "closed": True})
+    expect(page.locator("#step")).to_have_text(
+        "✔ Deposited. No message can be sent from this locker: "
+        "give the recipient the pickup code another way."
+    )
+    screenshot("deposited-untold")

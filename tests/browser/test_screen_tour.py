@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 
 from locker.domain import qr_payload
+from locker.message_channel import DeliveryError
+from locker.services.deliver_messages import deliver_next
 from locker.services.expire_overdue import expire_overdue
 from tests.browser.screens import VIEWPORTS
 from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
@@ -168,8 +170,10 @@ def test_every_courier_screen(page, visit, courier, ctx, clock, lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_every_admin_screen(page, visit, courier, lang):
+def test_every_admin_screen(page, visit, courier, ctx, sms, lang):
     receipt = courier.deposit("SF0011")
+    sms.failing = DeliveryError("the gateway rejected the template", permanent=True)
+    deliver_next(ctx)  # a failed message: the dashboard links to it, the Messages page resends it
     page.goto(f"/admin/login?lang={lang}")
     visit("login")
     # The service screen has no keyboard plugged in: the admin taps the on-screen one.
@@ -187,5 +191,8 @@ def test_every_admin_screen(page, visit, courier, lang):
     visit("take-out-confirm")
     page.click("#confirm-take-out")
     visit("dashboard-out-of-service")
-    for screen in ("doors", "accounts", "reissue"):
+    expect(page.locator("#failed-link")).to_be_visible()
+    for screen in ("doors", "messages", "accounts", "reissue"):
         visit(screen, f"/admin/{screen}")
+        if screen == "messages":
+            expect(page.locator("button.resend")).to_have_count(1)

@@ -258,9 +258,10 @@ def test_bulk_choices_do_not_carry_over_to_the_next_courier(screens, courier, ct
 
 @pytest.mark.parametrize(
     ("lang", "truth"),
-    [("en", "The pickup code is queued for the recipient"), ("zh", "取件码已进入待发送队列")],
+    [("en", "No message can be sent from this locker"), ("zh", "本快递柜无法发送消息")],
 )
 def test_the_door_open_screen_promises_no_message_that_nobody_sends(screens, courier, lang, truth):
+    # This locker has no channel: nothing will tell the recipient (test_deposit_messages.py).
     screens.client.get(f"/courier/login?lang={lang}")
     screens.login(courier.id)
     page = text(screens.deposit())

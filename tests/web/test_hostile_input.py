@@ -142,6 +142,10 @@ def fields(sweep: Sweep) -> dict[str, str]:
         "action": "service",
         "lang": "zh",
         "text": "large",
+        "email": "wang.fang@example.com",
+        "language": "en",
+        "status": "failed",
+        "outbox_id": "1",
     }
 
 
