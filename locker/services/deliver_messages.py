@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from locker.domain import message_texts, qr_payload
+from locker.domain.email_address import mask_email
 from locker.domain.models import Parcel
 from locker.domain.phone import mask_phone
 from locker.domain.states import ParcelState
@@ -167,8 +168,7 @@ def _masked(message: OutboxMessage) -> str:
     if message.channel == WEBHOOK:
         return recipient
     if "@" in recipient:
-        local, _, domain = recipient.partition("@")
-        return f"{local[:1]}***@{domain}"
+        return mask_email(recipient)
     return mask_phone(recipient)
 
 
