@@ -165,14 +165,21 @@ class SmtpChannel:
             )
         return mail
 
+    def _tls(self) -> ssl.SSLContext:
+        if self.ssl_context is None:
+            # Loading the system's authorities takes tens of milliseconds: once, not per mail.
+            self.ssl_context = ssl.create_default_context()
+        return self.ssl_context
+
     def _connect(self) -> smtplib.SMTP:
-        context = self.ssl_context or ssl.create_default_context()
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s, context=context)
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout_s, context=self._tls()
+            )
         smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
         if self.security == "starttls":
             try:
-                smtp.starttls(context=context)
+                smtp.starttls(context=self._tls())
             except BaseException:
                 smtp.close()
                 raise
