@@ -88,6 +88,7 @@ from locker.cli import (  # noqa: E402
     audit,
     board,
     maintenance,
+    outbox,
     parcels,
     people,
     scan,
@@ -95,7 +96,7 @@ from locker.cli import (  # noqa: E402
     sim_board,
 )
 
-for module in (people, parcels, audit, maintenance, serve, board, sim_board, scan):
+for module in (people, parcels, outbox, audit, maintenance, serve, board, sim_board, scan):
     module.register(cli)
 
 

@@ -13,15 +13,11 @@ import hashlib
 import re
 import smtplib
 import ssl
-import struct
-import zlib
 from email.message import EmailMessage
 from email.utils import formatdate
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-
 from locker.message_channel import EMAIL, DeliveryError, OutgoingMessage
+from locker.notify.qr_image import qr_png
 
 SECURITIES = ("starttls", "ssl", "none")
 # RFC 5321, 4.5.3.1: a path holds at most 256 octets with its brackets, a local part 64.
@@ -34,8 +30,6 @@ _ADDRESS_SPECIALS = frozenset('<>()[],;:"\\')
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 # The HTML of every message with a QR refers to it as cid:pickup-qr (message_texts.email).
 QR_CONTENT_ID = "<pickup-qr>"
-QR_MODULE_PX = 8
-QR_BORDER_MODULES = 4
 # An SMTP error goes to the outbox and the admin's screen: one short line.
 MAX_ERROR_CHARS = 200
 
@@ -66,35 +60,6 @@ def message_id_header(message_id: str, domain: str) -> str:
 
 def _digest(text: str) -> str:
     return "h" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def qr_png(payload: str) -> bytes:
-    """The pickup QR of `payload` (error correction M) as a greyscale PNG."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QR_BORDER_MODULES)
-    code.add_data(payload.encode("utf-8"))
-    code.make(fit=True)
-    return _png(code.get_matrix(), QR_MODULE_PX)
-
-
-def _png(modules: list[list[bool]], scale: int) -> bytes:
-    # qrcode writes PNG only through Pillow or pypng, neither of which the locker needs
-    # otherwise; a black-and-white image is a few lines of zlib.
-    rows = []
-    for row in modules:
-        line = b"\x00" + bytes(0 if dark else 255 for dark in row for _ in range(scale))
-        rows.extend([line] * scale)
-    width, height = len(modules[0]) * scale, len(modules) * scale
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + _chunk(b"IEND", b"")
-    )
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 class SmtpChannel:
@@ -200,14 +165,21 @@ class SmtpChannel:
             )
         return mail
 
+    def _tls(self) -> ssl.SSLContext:
+        if self.ssl_context is None:
+            # Loading the system's authorities takes tens of milliseconds: once, not per mail.
+            self.ssl_context = ssl.create_default_context()
+        return self.ssl_context
+
     def _connect(self) -> smtplib.SMTP:
-        context = self.ssl_context or ssl.create_default_context()
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s, context=context)
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout_s, context=self._tls()
+            )
         smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
         if self.security == "starttls":
             try:
-                smtp.starttls(context=context)
+                smtp.starttls(context=self._tls())
             except BaseException:
                 smtp.close()
                 raise

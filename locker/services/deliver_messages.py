@@ -163,9 +163,12 @@ def backoff(ctx: LockerContext, attempt: int) -> timedelta:
     return wait * (1 - random.uniform(0, 0.25))
 
 
-def _masked(message: OutboxMessage) -> str:
-    recipient = message.recipient or ""
-    if message.channel == WEBHOOK:
+def masked_recipient(channel: str, recipient: str | None) -> str:
+    """Whom a message goes to, as a screen, a log or an audit record may show it: a carrier by
+    name, an address by its first letter and domain, a phone by its first three and last four
+    digits."""
+    recipient = recipient or ""
+    if channel == WEBHOOK:
         return recipient
     if "@" in recipient:
         return mask_email(recipient)
@@ -184,7 +187,7 @@ def _audit(
             "message": message.id,
             "kind": message.kind,
             "channel": message.channel,
-            "recipient": _masked(message),
+            "recipient": masked_recipient(message.channel, message.recipient),
             "carrier": parcel.carrier if parcel else None,
             **details,
         },

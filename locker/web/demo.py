@@ -2,7 +2,8 @@
 
 It shows every door as the simulated boards see it, and lets a newcomer close a door, put an
 item in, force a door open, or hold a parcel's QR or a courier's badge up to the synthetic
-camera.
+camera. `/demo/messages` is the demo phone: every SMS and e-mail the locker sent, as the
+recipient reads it, with the QR from a message to hold up to the camera.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from werkzeug.wrappers import Response
 from locker.domain import qr_payload
 from locker.domain.models import Address
 from locker.domain.states import ParcelState
-from locker.notify.demo_inbox import DemoInbox
+from locker.message_channel import DEMO
+from locker.notify.demo_inbox import DemoInbox, Received
+from locker.notify.qr_image import qr_png
 from locker.scanner.demo_camera import DemoCamera
 from locker.services.accounts import issue_badge
+from locker.services.deliver_messages import masked_recipient
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
 
@@ -80,6 +84,7 @@ def cabinet() -> str:
         doors=doors,
         couriers=[c for c in ctx.store.couriers() if c.active],
         has_camera=tools.camera is not None,
+        has_phone=tools.inbox is not None,
     )
 
 
@@ -142,3 +147,62 @@ def show_badge(courier_id: int) -> Response:
     # Back to the cabinet, not to a kiosk page: a second page listening for the badge would
     # race the kiosk screen for its one-time ticket, and the loser would show a refusal.
     return redirect(url_for("demo.cabinet"))
+
+
+def _inbox() -> DemoInbox:
+    inbox = _tools().inbox
+    if inbox is None:
+        abort(404)
+    return inbox
+
+
+def _received(number: int) -> Received:
+    found = _inbox().find(number)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/messages")
+def messages() -> str:
+    """The demo phone: every message it received, newest first, as its recipient reads it."""
+    received = _inbox().messages()
+    return render_template(
+        "demo/messages.html",
+        locker=locker_ctx().store.locker(),
+        received=received,
+        masked=lambda r: masked_recipient(DEMO, r.message.recipient),
+        newest=received[0].number if received else 0,
+        has_camera=_tools().camera is not None,
+    )
+
+
+@bp.get("/messages/newest")
+def newest_message() -> dict[str, int]:
+    """The number of the newest message: the phone's page reloads when it changes."""
+    received = _inbox().messages()
+    return {"newest": received[0].number if received else 0}
+
+
+@bp.get("/messages/<id:number>/qr.png")
+def message_qr(number: int) -> Response:
+    """The QR of one received e-mail, as the image its recipient sees."""
+    text = _received(number).message.email
+    if text is None or not text.qr:
+        abort(404)
+    response = Response(qr_png(text.qr), mimetype="image/png")
+    # It opens a door: no cache keeps it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/messages/<id:number>/show")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
+def show_message_qr(number: int) -> Response:
+    """Hold the QR from one received message up to the synthetic camera."""
+    camera = _tools().camera
+    text = _received(number).message.email
+    if camera is None or text is None or not text.qr:
+        abort(404)
+    camera.show(text.qr)
+    return redirect(url_for("demo.messages"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from locker.notify.email_smtp import qr_png
+from locker.notify.qr_image import qr_png
 
 
 def qr_data_uri(payload: str) -> str:

@@ -24,6 +24,8 @@ NEEDS_A_LOCKER: dict[str, tuple[list[str], str | None]] = {
     "reissue": (["reissue", "SF1000000001"], None),
     "backup": (["backup", "{tmp}/out/backup.db"], None),
     "purge": (["purge"], None),
+    "outbox list": (["outbox", "list"], None),
+    "outbox retry": (["outbox", "retry", "1"], None),
     "audit verify": (["audit", "verify"], None),
     "audit export": (["audit", "export", "--output", "{tmp}/out/audit.csv"], None),
     # An address that cannot be bound: were the check for the database ever skipped, the

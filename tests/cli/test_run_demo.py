@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from locker.cli.demo_setup import DEMO_DB, DEMO_ID_PREFIX, demo_settings, ensure_demo_locker
 from locker.cli.runtime import Runtime
+from locker.composition import start_locker
 from locker.store import SqliteStore
 from tests.cli.conftest import LOCKER_ID, LockerCli, assert_clean_failure
 
@@ -61,3 +64,17 @@ def test_a_demo_database_is_marked_by_its_locker_id(tmp_path):
 
 def test_the_demo_may_be_watched_from_another_machine(tmp_path):
     assert demo_settings(Runtime(db=tmp_path / "demo.db")).remote_streams is True
+
+
+@pytest.mark.timeout(60)
+def test_the_running_demo_has_the_recipients_phone(tmp_path, lock_dir, capsys):
+    settings = demo_settings(Runtime(db=tmp_path / "demo.db"))
+    ensure_demo_locker(settings)
+    running = start_locker(settings, demo=True)
+    try:
+        assert running.app is not None
+        client = running.app.test_client()
+        assert 'href="/demo/messages"' in client.get("/demo/").get_data(as_text=True)
+        assert client.get("/demo/messages").status_code == 200
+    finally:
+        running.stop()

@@ -44,16 +44,20 @@ def kerong(kerong_bus) -> KerongDriver:
 
 
 @contextmanager
-def running_locker(ctx, db_path, clock, *, on_notice=None, on_scan=None, tickets=None):
+def running_locker(
+    ctx, db_path, clock, *, on_notice=None, on_scan=None, tickets=None, channels=None
+):
     """The test locker's layout on simulated boards (as `locker run --demo` starts them), with
     a dispatcher on its own connection; yields (simulator bench, dispatcher, notices).
 
     The dispatcher's scan tickets (`dispatcher.tickets`, on `clock` unless given) are the ones
-    to hand to `create_app(tickets=...)`."""
+    to hand to `create_app(tickets=...)`; its messages go to `channels` (default: none)."""
     notices: list = []
     holder: dict = {}
     dispatcher = EventDispatcher(
-        lambda: LockerContext(SqliteStore(db_path), holder["hw"].board, clock, ctx.rules),
+        lambda: LockerContext(
+            SqliteStore(db_path), holder["hw"].board, clock, ctx.rules, channels=channels or {}
+        ),
         on_notice=on_notice or notices.append,
         **({"on_scan": on_scan} if on_scan else {}),
         reminder_after=timedelta(seconds=60),

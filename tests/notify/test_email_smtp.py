@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from locker.domain import message_texts, qr_payload
 from locker.domain.message_texts import MessageFacts
 from locker.message_channel import DeliveryError, EmailText, OutgoingMessage
+from locker.notify import email_smtp
 from locker.notify.email_smtp import SmtpChannel
 
 # Every test here talks to a socket: none may hang the suite.
@@ -290,6 +291,30 @@ def test_every_try_of_one_message_carries_the_same_message_id(
     assert ids == [first, retry, other]
     assert first == retry != other
     assert first.startswith("<") and first.endswith(f"@{LOCKER_ID}>")
+
+
+def test_the_systems_authorities_are_loaded_once_and_never_for_a_plain_connection(
+    mailbox: Mailbox, plain_port: int, starttls_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading them takes tens of milliseconds: at every mail it was most of a mail's time.
+    loads: list[object] = []
+    load = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        loads.append(args)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(email_smtp.ssl, "create_default_context", counted)
+    plain = channel(plain_port)
+    plain.send(outgoing())
+    plain.send(outgoing())
+    assert loads == []
+
+    secured = channel(starttls_port, security="starttls", user=USER, password=PASSWORD)
+    for _ in range(2):
+        with pytest.raises(DeliveryError):  # the test's certificate is not the system's
+            secured.send(outgoing())
+    assert len(loads) == 1
 
 
 def test_starttls_then_login_delivers(mailbox: Mailbox, starttls_port: int, tls: Tls) -> None:

@@ -261,6 +261,7 @@ class Sweep:
             "parcel_id": str(self.seed.parcel_id),
             "courier_id": str(self.courier_id),
             "token": "no-such-repeat",
+            "number": "1",  # a message on the demo phone
             **hostile,
         }
         missing = set(VARIABLE.findall(route.rule)) - set(values)

@@ -26,6 +26,8 @@ from locker.boards.in_memory import InMemoryBoard
 from locker.boards.sim.kerong_sim import KerongSimulator
 from locker.config import Settings
 from locker.domain.phone import mask_phone
+from locker.message_channel import EmailText, OutgoingMessage
+from locker.notify.demo_inbox import DemoInbox
 from locker.services.accounts import add_admin
 from locker.services.context import LockerContext
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
@@ -96,7 +98,11 @@ class RecordingCamera:
 
 def demo_tools() -> DemoTools:
     bench = SimpleNamespace(model=KerongSimulator(boards=2))
-    return DemoTools({"main": bench}, RecordingCamera())
+    # One message on the demo phone, about no seeded parcel: its routes have something to show.
+    inbox = DemoInbox()
+    text = EmailText("Your parcel", "A parcel waits.", "<p>A parcel waits.</p>", qr="QR-ON-PHONE")
+    inbox.send(OutgoingMessage("sweep-1", "deposited", "13900000000", "en", email=text))
+    return DemoTools({"main": bench}, RecordingCamera(), inbox=inbox)
 
 
 def build_app(db: Path, board: Any = None, clock: Any = None, tools: Any = None) -> Flask:
@@ -187,6 +193,7 @@ class Locker:
             "token": "no-such-repeat",
             "tracking": TRACKING,
             "username": NIGHT_ADMIN,
+            "number": 1,  # a message on the demo phone
         }
         missing = set(VARIABLE.findall(route.rule)) - set(values)
         assert not missing, f"no seeded value for {missing} in {route.rule}: add one in url()"
@@ -219,7 +226,8 @@ class Locker:
         return tables, list(self.board.opened), model.state()["boards"], list(camera.shown)
 
     def leaks(self, response: Any, allowed: Collection[str] = ()) -> list[str]:
-        seen = response.get_data(as_text=True) + " " + (response.location or "")
+        # Bytes as text, so that an image (the demo phone's QR) is searched as well.
+        seen = response.get_data().decode("utf-8", "replace") + " " + (response.location or "")
         return [
             name for name, value in self.secrets.items() if value in seen and name not in allowed
         ]
