@@ -22,7 +22,7 @@ from Tea.exceptions import TeaException  # type: ignore[import-untyped]
 
 from locker.message_channel import SMS, DeliveryError, OutgoingMessage
 from locker.notify.provider_answer import error_text, receipt
-from locker.notify.sms_message import is_phone, sms_parts
+from locker.notify.sms_message import is_phone, provider_template, sms_parts
 
 # SendSms answer codes, from Aliyun's list of SMS API error codes
 # (https://help.aliyun.com/document_detail/101346.html). "OK" is the only success.
@@ -102,11 +102,7 @@ class AliyunSms:
     def send(self, message: OutgoingMessage) -> str:
         """Send the SMS's template; Aliyun's BizId once it answers OK."""
         sms, phone = sms_parts(message)
-        code = self._templates.get(sms.template)
-        if not code:
-            raise DeliveryError(
-                f"no Aliyun template code for {sms.template} (sms_templates)", permanent=True
-            )
+        code = provider_template(self._templates, sms.template, "Aliyun")
         request = models.SendSmsRequest(
             # International numbers go as country code and number, without '+'.
             phone_numbers=phone.removeprefix("+"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from locker.domain.errors import InvalidInputError
 from locker.domain.phone import normalise_phone
 from locker.message_channel import DeliveryError, OutgoingMessage, SmsText
@@ -38,3 +40,13 @@ def sms_parts(message: OutgoingMessage) -> tuple[SmsText, str]:
             f"message {message.message_id}: the recipient is not a phone number", permanent=True
         )
     return message.sms, message.recipient
+
+
+def provider_template(templates: Mapping[str, str], template: str, provider: str) -> str:
+    """The provider's approved template for one of ours; a permanent error when none is set."""
+    found = templates.get(template)
+    if not found:
+        raise DeliveryError(
+            f"no {provider} template for {template} (sms_templates)", permanent=True
+        )
+    return found

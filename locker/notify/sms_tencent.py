@@ -21,7 +21,7 @@ from tencentcloud.sms.v20210111.sms_client import SmsClient  # type: ignore[impo
 from locker.domain.message_texts import TEMPLATE_PARAMS
 from locker.message_channel import SMS, DeliveryError, OutgoingMessage, SmsText
 from locker.notify.provider_answer import error_text, receipt
-from locker.notify.sms_message import e164, is_phone, sms_parts
+from locker.notify.sms_message import e164, is_phone, provider_template, sms_parts
 
 # Answer codes, from the SDK's `tencentcloud/sms/v20210111/errorcodes.py` and the SendSms API's
 # list of error codes (API version 2021-01-11). "Ok" is the only success.
@@ -107,11 +107,7 @@ class TencentSms:
     def send(self, message: OutgoingMessage) -> str:
         """Send the SMS's template; Tencent's SerialNo once it answers Ok."""
         sms, phone = sms_parts(message)
-        template_id = self._templates.get(sms.template)
-        if not template_id:
-            raise DeliveryError(
-                f"no Tencent Cloud template id for {sms.template} (sms_templates)", permanent=True
-            )
+        template_id = provider_template(self._templates, sms.template, "Tencent Cloud")
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [e164(phone)]
         request.SmsSdkAppId = self._app_id
