@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from locker.boards.in_memory import InMemoryBoard
 from locker.domain.models import Size
@@ -15,9 +16,13 @@ from locker.services.deposit_parcel import DepositReceipt, deposit_parcel
 from locker.services.door_closed import door_closed
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
 from locker.store import SqliteStore
+from tests.support.browser_client import BrowserClient
 from tests.support.channels import RecordingChannel
 from tests.support.fakes import FakeClock
 from tests.support.layouts import SMALL_LAYOUT
+
+# Tests read pages as a browser does: through each form's post, redirect, get.
+Flask.test_client_class = BrowserClient
 
 LOCKER_ID = "TEST-01"
 ADMIN_PASSWORD = "correct-horse"

@@ -1,9 +1,10 @@
-"""A double tap is one action: identical POSTs in flight or just done get the first one's page.
+"""A double tap is one action, and every form is post, redirect, get.
 
 A touchscreen double tap, a scanner that sends Enter twice, a reload that posts again: the
-repeats carry the same form as the first request. The first runs; every repeat that arrives
-while it runs, or soon after, is answered with a 303 to the first one's page (`/again/<token>`),
-which waits for it to finish. No repeat fires a second door or spends a second try.
+repeats carry the same form as the first request. The first runs; it and every repeat that
+arrives while it runs, or soon after, are answered with a 303 to the first one's page
+(`/again/<token>`), which waits for it to finish. No repeat fires a second door or spends a
+second try, and no browser ever asks to resubmit a form: reloading a result reloads the page.
 
 Requests are the same when they come from the same browser, go to the same route, carry the
 same form (the CSRF token aside) and, for routes whose meaning is in the session, the same
@@ -42,7 +43,10 @@ DONE_HOLD_S = 60.0
 REFUSAL_HOLD_S = 3.0
 # A repeat waits this long for the first request's page (an unlock takes a few seconds at most).
 WAIT_S = 15.0
-LIMIT = 256
+# A result page can be reloaded (or come back to) for this long: a courier's door-open page
+# through the cancel window.
+PAGE_S = 600.0
+LIMIT = 128
 # At most this many repeats wait on a server thread at once; more are asked to look again in a
 # second, so a scanner stuck on Enter cannot take the threads that pages need.
 WAITERS = 4
@@ -134,12 +138,9 @@ class RepeatGuard:
         for key, entry in list(self._by_key.items()):
             if entry.finished_at is not None and now - entry.finished_at > entry.hold_s:
                 del self._by_key[key]
-                # The token stays a moment longer than the key: a repeat already redirected
-                # still finds its page.
-                if now - entry.finished_at > entry.hold_s + WAIT_S:
-                    self._by_token.pop(entry.token, None)
+        # The page outlives the key: it is reloaded, or come back to, for a while.
         for token, entry in list(self._by_token.items()):
-            if entry.finished_at is not None and now - entry.finished_at > entry.hold_s + WAIT_S:
+            if entry.finished_at is not None and now - entry.finished_at > PAGE_S:
                 del self._by_token[token]
 
 
@@ -195,7 +196,9 @@ def once_per_tap(
                 guard.abandon(entry)
                 raise
             guard.finish(entry, response, dict(session))
-            return response
+            if 300 <= response.status_code < 400:
+                return response  # already post, redirect, get
+            return redirect(url_for("repeats.again", token=entry.token), 303)
 
         setattr(wrapper, GUARDED, True)
         return wrapper  # type: ignore[return-value]
@@ -205,7 +208,8 @@ def once_per_tap(
 
 @bp.get("/again/<token>")
 def again(token: str) -> Any:
-    """The first request's page, for a repeat of it; waits for the first to finish."""
+    """A form's result page, for the request that posted it, a repeat of it, or a reload; waits
+    for the first request to finish."""
     guard: RepeatGuard = current_app.extensions["locker_repeats"]
     entry = guard.entry(token)
     if entry is None or entry.owner != owner():
@@ -228,4 +232,7 @@ def again(token: str) -> Any:
     if entry.session is not None:
         session.clear()
         session.update(entry.session)
-    return Response(body, status=status, headers=headers)
+    page = Response(body, status=status, headers=headers)
+    # A result is one person's (a door, a new code): no browser or proxy keeps a copy.
+    page.headers["Cache-Control"] = "no-store"
+    return page

@@ -256,3 +256,22 @@ def test_repeats_beyond_a_few_do_not_wait_on_server_threads(app, board, courier,
         assert first.result(timeout=20).status_code == 200
     assert set(statuses) <= {200, 202}
     assert len(board.opened) == 1
+
+
+def test_every_form_is_post_redirect_get_and_its_page_reloads(app, courier, ctx):
+    """No browser asks to resubmit a form: the POST answers with a 303, and reloading the page
+    it leads to shows the same page, not "already in this locker"."""
+    client = logged_in_courier(app, courier.id)
+    data = {"tracking": "SF0000000001", "phone": PHONE, "size": "S", "csrf_token": csrf(client)}
+    posted = client.post("/courier/deposit", data=data, follow_redirects=False)
+    assert posted.status_code == 303
+    page = posted.location
+    first, reloaded = client.get(page), client.get(page)
+    assert "Door A01 is open" in first.get_data(as_text=True)
+    assert CSRF.sub("", first.get_data(as_text=True)) == CSRF.sub(
+        "", reloaded.get_data(as_text=True)
+    )
+    assert reloaded.headers["Cache-Control"] == "no-store"
+    assert len(ctx.store.parcels()) == 1
+    # Another browser cannot read it.
+    assert app.test_client().get(page).status_code == 302

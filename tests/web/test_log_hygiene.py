@@ -43,7 +43,6 @@ from contextlib import contextmanager
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from locker.composition import configure_logging
 from locker.config import Settings
@@ -58,6 +57,7 @@ from locker.store import SqliteStore
 from locker.web import create_app
 from locker.web.page_events import scan_to_pages
 from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
+from tests.support.browser_client import BrowserClient
 from tests.web.live_pages import scan_seen_by_page
 
 PHONE = "13812345678"
@@ -194,7 +194,7 @@ class Secrets:
             self.add("QR payload", payload.get("qr"))
 
 
-class RecordingClient(FlaskClient):
+class RecordingClient(BrowserClient):
     """A test client noting every session cookie and CSRF token the app hands out."""
 
     def open(self, *args, **kwargs):
