@@ -256,6 +256,26 @@ def m007_messages(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m008_uplink(db: sqlite_utils.Database) -> None:
+    """The centre's acknowledged audit cursor, and the nonces of commands already run."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE uplink (
+            key INTEGER PRIMARY KEY CHECK (key = 1),
+            acked_seq INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO uplink (key, acked_seq) VALUES (1, 0);
+        CREATE TABLE command_nonces (
+            nonce TEXT PRIMARY KEY,
+            forget_after INTEGER NOT NULL
+        );
+        CREATE INDEX command_nonces_forget ON command_nonces(forget_after);
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) -> list[str]:
     """Apply what is pending; returns the names applied."""
     pending = [m.name for m in migrations.pending(db)]

@@ -1,0 +1,74 @@
+"""The centre's tables, in SQLAlchemy Core, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("key", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+lockers = Table(
+    "lockers",
+    metadata,
+    Column("locker_id", String(64), primary_key=True),
+    Column("online", Boolean, nullable=False, default=False),
+    Column("last_seen", Float),
+    # Every record up to stored_seq is stored; the chain is checked up to verified_seq.
+    Column("stored_seq", BigInteger, nullable=False, default=0),
+    Column("verified_seq", BigInteger, nullable=False, default=0),
+    Column("verified_hash", String(64), nullable=False, default="0" * 64),
+    Column("highest_seen_seq", BigInteger, nullable=False, default=0),
+    Column("gap_since", Float),
+    Column("chain_broken_at", BigInteger),
+    Column("state", Text),
+    Column("state_at", Float),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("locker_id", String(64), ForeignKey("lockers.locker_id"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("at", String(64), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", Float, nullable=False),
+)
+
+alarms = Table(
+    "alarms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("locker_id", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("raised_at", Float, nullable=False),
+    Column("acknowledged_at", Float),
+    Column("acknowledged_by", String(64)),
+    Column("note", Text),
+)
+Index("alarms_open", alarms.c.locker_id, alarms.c.kind, alarms.c.acknowledged_at)

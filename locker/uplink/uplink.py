@@ -1,0 +1,57 @@
+"""The locker's uplink: one broker link, the audit event stream, and the centre's replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from locker.uplink.event_stream import EventStore, EventStream
+from locker.wire.broker_link import BrokerAddress, BrokerLink
+from locker.wire.errors import WireFormatError
+from locker.wire.events import ack_from_bytes
+from locker.wire.topics import LockerTopics
+
+log = logging.getLogger(__name__)
+
+
+class Uplink:
+    """Started by the composition root when a broker is configured; the kiosk never waits on it."""
+
+    def __init__(
+        self,
+        address: BrokerAddress,
+        locker_id: str,
+        make_store: Callable[[], EventStore],
+        replay_per_second: float,
+    ) -> None:
+        self.topics = LockerTopics(locker_id)
+        self.events = EventStream(make_store, self._publish_event, replay_per_second)
+        self.link = BrokerLink(
+            address,
+            [self.topics.events_ack, self.topics.cmd],
+            self._message,
+            status_topic=self.topics.status,
+            on_connected=self.events.connected,
+            on_disconnected=self.events.disconnected,
+        )
+
+    def start(self) -> Uplink:
+        """Start streaming, then connect."""
+        self.events.start()
+        self.link.start()
+        return self
+
+    def stop(self) -> None:
+        """Disconnect (the broker announces the locker offline), then stop streaming."""
+        self.link.stop()
+        self.events.stop()
+
+    def _publish_event(self, payload: bytes) -> bool:
+        return self.link.publish(self.topics.events, payload)
+
+    def _message(self, topic: str, payload: bytes) -> None:
+        if topic == self.topics.events_ack:
+            try:
+                self.events.acknowledged(ack_from_bytes(payload))
+            except WireFormatError as error:
+                log.warning("ignored a malformed acknowledgement: %s", error)
