@@ -67,6 +67,9 @@ class ServiceRefusal(StrEnum):
     LOOK_INSIDE_OPEN = "service.look_inside_open"
     LOOK_INSIDE_ITEM = "service.look_inside_item"
     LOOK_INSIDE_UNSEEN = "service.look_inside_unseen"
+    REMOTE_ARGUMENTS = "remote.arguments"
+    REMOTE_OPENS_CAPPED = "remote.opens_capped"
+    REMOTE_SECOND_SIGNATURE = "remote.second_signature"
 
 
 class ServiceError(RefusalError):

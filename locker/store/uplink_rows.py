@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 import sqlite_utils
 
 from locker.domain.audit_chain import AuditRecord
+from locker.store.codec import time_text
 
 
 class UplinkRows:
@@ -56,14 +60,54 @@ class UplinkRows:
             for row in rows
         ]
 
-    def remember_nonce(self, nonce: str, forget_after: int, now: int) -> bool:
-        """Record a command's nonce; False when it was seen before (a replay)."""
-        self.db.execute("DELETE FROM command_nonces WHERE forget_after < ?", [now])
+    def remember_command(
+        self, nonce: str, forget_after: int, action: str, operator: str, now: datetime
+    ) -> bool:
+        """Record a command's nonce; False when it was seen before (a replay).
+
+        Nonces are kept past their command's expiry (`forget_after`), so a replay is refused
+        by the nonce while it would still pass the time check.
+        """
+        self.db.execute(
+            "DELETE FROM remote_commands WHERE forget_after < ? AND "
+            "(result IS NULL OR published = 1)",
+            [int(now.timestamp())],
+        )
         try:
             self.db.execute(
-                "INSERT INTO command_nonces (nonce, forget_after) VALUES (?, ?)",
-                [nonce, forget_after],
+                "INSERT INTO remote_commands (nonce, forget_after, action, operator, received_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [nonce, forget_after, action, operator, time_text(now)],
             )
         except sqlite3.IntegrityError:
             return False
         return True
+
+    def record_command_result(self, nonce: str, result: Mapping[str, Any]) -> None:
+        """Keep a command's final result before it is published, to publish again if lost."""
+        self.db.execute(
+            "UPDATE remote_commands SET result = ?, published = 0 WHERE nonce = ?",
+            [json.dumps(dict(result), sort_keys=True, ensure_ascii=False), nonce],
+        )
+
+    def unpublished_command_results(self) -> list[dict[str, Any]]:
+        """Final results the centre may not have seen yet, oldest first."""
+        rows = self.db.query(
+            "SELECT result FROM remote_commands WHERE result IS NOT NULL AND published = 0 "
+            "ORDER BY received_at"
+        )
+        return [json.loads(row["result"]) for row in rows]
+
+    def mark_command_result_published(self, nonce: str) -> None:
+        """The broker has the result: it need not go again."""
+        self.db.execute("UPDATE remote_commands SET published = 1 WHERE nonce = ?", [nonce])
+
+    def count_audit_since(self, action: str, actor_prefix: str, since: datetime) -> int:
+        """How many audit records of `action` by actors starting `actor_prefix` since a time."""
+        for row in self.db.query(
+            "SELECT COUNT(*) AS n FROM audit_log "
+            "WHERE action = ? AND substr(actor, 1, ?) = ? AND at >= ?",
+            [action, len(actor_prefix), actor_prefix, time_text(since)],
+        ):
+            return int(row["n"])
+        return 0

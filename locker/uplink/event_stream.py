@@ -35,6 +35,7 @@ class EventStore(Protocol):
     def transaction(self) -> AbstractContextManager[None]: ...
     def uplink_acked_seq(self) -> int: ...
     def move_uplink_ack(self, seq: int) -> int: ...
+    def rewind_uplink_ack(self, seq: int) -> int: ...
     def audit_records_after(self, seq: int, limit: int) -> list[AuditRecord]: ...
     def close(self) -> None: ...
 
@@ -61,6 +62,7 @@ class EventStream:
         self._heard = 0
         self._connected = False
         self._restart = True
+        self._rewind_to: int | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,6 +98,12 @@ class EventStream:
         """The centre has stored every record up to `seq`; from paho's thread, so no store work."""
         with self._lock:
             self._heard = max(self._heard, seq)
+        self._wake.set()
+
+    def rewind(self, seq: int) -> None:
+        """The centre asked for the records after `seq` again: move the cursor back to it."""
+        with self._lock:
+            self._rewind_to = seq if self._rewind_to is None else min(seq, self._rewind_to)
         self._wake.set()
 
     def appended(self) -> None:
@@ -138,8 +146,14 @@ class EventStream:
         """One tick: keep the acknowledgement, then send what the window and pace allow."""
         with self._lock:
             heard, connected, restart = self._heard, self._connected, self._restart
-            self._restart = False
+            rewind_to, self._rewind_to, self._restart = self._rewind_to, None, False
         now = self._clock()
+        if rewind_to is not None:
+            with store.transaction():
+                self.acked = store.rewind_uplink_ack(rewind_to)
+            with self._lock:
+                self._heard = min(self._heard, self.acked)
+            heard, restart = min(heard, self.acked), True
         if heard > self.acked:
             with store.transaction():
                 acked = store.move_uplink_ack(heard)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from locker.services.context import LockerContext
+from locker.uplink.command_runner import CommandRunner
 from locker.uplink.event_stream import EventStore, EventStream
 from locker.wire.broker_link import BrokerAddress, BrokerLink
 from locker.wire.errors import WireFormatError
@@ -22,29 +28,49 @@ class Uplink:
         address: BrokerAddress,
         locker_id: str,
         make_store: Callable[[], EventStore],
+        make_context: Callable[[], LockerContext],
+        root_key: Ed25519PublicKey,
         replay_per_second: float,
+        opens_per_hour: int,
     ) -> None:
         self.topics = LockerTopics(locker_id)
         self.events = EventStream(make_store, self._publish_event, replay_per_second)
+        self.commands = CommandRunner(
+            make_context,
+            locker_id,
+            root_key,
+            opens_per_hour,
+            self._publish_result,
+            self.events.rewind,
+        )
         self.link = BrokerLink(
             address,
             [self.topics.events_ack, self.topics.cmd],
             self._message,
             status_topic=self.topics.status,
-            on_connected=self.events.connected,
+            on_connected=self._connected,
             on_disconnected=self.events.disconnected,
         )
 
     def start(self) -> Uplink:
-        """Start streaming, then connect."""
+        """Start streaming and the command runner, then connect."""
         self.events.start()
+        self.commands.start()
         self.link.start()
         return self
 
     def stop(self) -> None:
-        """Disconnect (the broker announces the locker offline), then stop streaming."""
+        """Disconnect (the broker announces the locker offline), then stop the workers."""
         self.link.stop()
+        self.commands.stop()
         self.events.stop()
+
+    def _connected(self) -> None:
+        self.events.connected()
+        self.commands.connected()
+
+    def _publish_result(self, result: dict[str, Any]) -> bool:
+        return self.link.publish(self.topics.cmd_result, json.dumps(result).encode())
 
     def _publish_event(self, payload: bytes) -> bool:
         return self.link.publish(self.topics.events, payload)
@@ -55,3 +81,5 @@ class Uplink:
                 self.events.acknowledged(ack_from_bytes(payload))
             except WireFormatError as error:
                 log.warning("ignored a malformed acknowledgement: %s", error)
+        elif topic == self.topics.cmd:
+            self.commands.received(payload)

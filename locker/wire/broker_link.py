@@ -69,6 +69,9 @@ class BrokerLink:
         self._on_disconnected = on_disconnected
         self._status_topic = status_topic
         self.connected = threading.Event()
+        # Set once the broker has granted every subscription of the current connection.
+        self.subscribed = threading.Event()
+        self._pending: set[int] = set()
         self.refused: str | None = None
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -90,6 +93,7 @@ class BrokerLink:
         self._client.on_connect = self._connected
         self._client.on_disconnect = self._disconnected
         self._client.on_message = self._message
+        self._client.on_subscribe = self._granted
 
     def start(self) -> BrokerLink:
         """Connect in the background; paho's loop reconnects after every loss."""
@@ -135,12 +139,25 @@ class BrokerLink:
                 client.disconnect()
             return
         self.refused = None
+        self.subscribed.clear()
         for topic in self._subscriptions:
-            client.subscribe(topic, qos=1)
+            _, mid = client.subscribe(topic, qos=1)
+            if mid is not None:
+                self._pending.add(mid)
         if self._status_topic:
             client.publish(self._status_topic, ONLINE, qos=1, retain=True)
         self.connected.set()
         self._on_connected()
+
+    def _granted(
+        self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any
+    ) -> None:
+        if any(reason.is_failure for reason in reasons):
+            log.error("the broker refused a subscription: %s", reasons)
+            return
+        self._pending.discard(mid)
+        if not self._pending:
+            self.subscribed.set()
 
     def _disconnected(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
@@ -148,6 +165,7 @@ class BrokerLink:
         if self.connected.is_set():
             log.warning("lost the broker: %s", reason)
         self.connected.clear()
+        self.subscribed.clear()
         self._on_disconnected()
 
     def _message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:

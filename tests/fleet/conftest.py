@@ -9,14 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from locker.boards.in_memory import InMemoryBoard
 from locker.centre.ingest import Ingest
 from locker.centre.store import CentreStore
+from locker.services.context import LockerContext
 from locker.store import SqliteStore
 from locker.uplink.uplink import Uplink
 from locker.wire.broker_link import BrokerAddress
 from tests.support.mosquitto import Broker
+from tests.wire.fleet_keys import FleetKeys, fleet_keys
 
-USERS = {"locker-1": "l1-secret", "locker-2": "l2-secret", "centre": "centre-secret"}
+USERS = {
+    "locker-1": "l1-secret",
+    "locker-2": "l2-secret",
+    "TEST-01": "t1-secret",
+    "centre": "centre-secret",
+}
 
 
 @pytest.fixture
@@ -83,15 +91,32 @@ def start_centre(broker: Broker, centre_db: str) -> Iterator[Callable[[str], Ing
 
 
 @pytest.fixture
-def start_uplink(broker: Broker) -> Iterator[Callable[[Path, str], Uplink]]:
+def fleet() -> FleetKeys:
+    """The fleet's root and its certified operators and centre."""
+    return fleet_keys()
+
+
+@pytest.fixture
+def start_uplink(broker: Broker, fleet: FleetKeys) -> Iterator[Callable[..., Uplink]]:
     """Start a locker's uplink over its database; all stopped after the test."""
     started: list[Uplink] = []
 
-    def start(db: Path, locker_id: str) -> Uplink:
+    def start(
+        db: Path,
+        locker_id: str,
+        make_context: Callable[[], LockerContext] | None = None,
+        opens_per_hour: int = 3,
+    ) -> Uplink:
         # The locker's store exists before its uplink starts, as in `start_locker`.
         SqliteStore(db).close()
         uplink = Uplink(
-            locker_address(broker, locker_id), locker_id, lambda: SqliteStore(db), 1000
+            locker_address(broker, locker_id),
+            locker_id,
+            lambda: SqliteStore(db),
+            make_context or (lambda: LockerContext(store=SqliteStore(db), board=InMemoryBoard())),
+            fleet.root.public_key(),
+            1000,
+            opens_per_hour,
         ).start()
         started.append(uplink)
         return uplink
