@@ -22,6 +22,7 @@ from locker.composition.context import build_context, open_store
 from locker.composition.hardware import Hardware, HardwareConfigError, start_hardware
 from locker.composition.instance_lock import InstanceBusyError, InstanceLock
 from locker.composition.scanners import Scanners, start_scanners
+from locker.composition.uplink import uplink_from
 from locker.config import Settings, SettingsError
 from locker.event_dispatch import EventDispatcher
 from locker.health import health_of
@@ -176,10 +177,14 @@ def _start_parts(
 
     worker = OutboxWorker(context, settings.outbox_poll_seconds)
 
+    uplink = uplink_from(settings, locker_id, context, lambda: health_of(locker.hardware, None))
+
     def on_notice(notice: DoorNotice) -> None:
         notice_to_pages(locker.live, notice)
         if notice.kind == "closed":
             worker.wake()  # a door shut on a parcel: its recipient may be told now
+        if uplink is not None:
+            uplink.changed()
 
     live = locker.live
     dispatcher = EventDispatcher(
@@ -222,6 +227,9 @@ def _start_parts(
         )
     locker.started("dispatcher", dispatcher.start().stop)
     locker.started("outbox", worker.start().stop)
+    if uplink is not None:
+        # Never waited on: it connects in the background and the kiosk serves without it.
+        locker.started("uplink", uplink.start().stop)
     locker.started(
         "housekeeping",
         PeriodicTask(

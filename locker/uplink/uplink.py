@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from locker.services.context import LockerContext
 from locker.uplink.command_runner import CommandRunner
 from locker.uplink.event_stream import EventStore, EventStream
+from locker.uplink.state_report import StateReport
 from locker.wire.broker_link import BrokerAddress, BrokerLink
 from locker.wire.errors import WireFormatError
 from locker.wire.events import ack_from_bytes
@@ -32,8 +33,10 @@ class Uplink:
         root_key: Ed25519PublicKey,
         replay_per_second: float,
         opens_per_hour: int,
+        read_state: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.topics = LockerTopics(locker_id)
+        self.state = StateReport(read_state or (lambda: {}), self._publish_state)
         self.events = EventStream(make_store, self._publish_event, replay_per_second)
         self.commands = CommandRunner(
             make_context,
@@ -56,18 +59,29 @@ class Uplink:
         """Start streaming and the command runner, then connect."""
         self.events.start()
         self.commands.start()
+        self.state.start()
         self.link.start()
         return self
 
     def stop(self) -> None:
         """Disconnect (the broker announces the locker offline), then stop the workers."""
         self.link.stop()
+        self.state.stop()
         self.commands.stop()
         self.events.stop()
+
+    def changed(self) -> None:
+        """A door event or a new audit record: tell the centre soon; from any thread."""
+        self.events.appended()
+        self.state.changed()
 
     def _connected(self) -> None:
         self.events.connected()
         self.commands.connected()
+        self.state.changed()
+
+    def _publish_state(self, payload: bytes) -> bool:
+        return self.link.publish(self.topics.state, payload, retain=True)
 
     def _publish_result(self, result: dict[str, Any]) -> bool:
         return self.link.publish(self.topics.cmd_result, json.dumps(result).encode())
