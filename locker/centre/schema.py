@@ -72,3 +72,17 @@ alarms = Table(
     Column("note", Text),
 )
 Index("alarms_open", alarms.c.locker_id, alarms.c.kind, alarms.c.acknowledged_at)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    # The certificate the fleet's root signed, and the private key sealed under the password.
+    Column("certificate", Text, nullable=False),
+    Column("sealed_key", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("session_version", Integer, nullable=False, default=1),
+    Column("active", Boolean, nullable=False, default=True),
+)

@@ -87,6 +87,7 @@ def demo(runtime: Runtime) -> None:
 from locker.cli import (  # noqa: E402
     audit,
     board,
+    fleet,
     maintenance,
     outbox,
     parcels,
@@ -96,7 +97,7 @@ from locker.cli import (  # noqa: E402
     sim_board,
 )
 
-for module in (people, parcels, outbox, audit, maintenance, serve, board, sim_board, scan):
+for module in (people, parcels, outbox, audit, maintenance, serve, board, sim_board, scan, fleet):
     module.register(cli)
 
 

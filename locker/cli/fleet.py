@@ -1,0 +1,118 @@
+"""`locker fleet`: the fleet's keys and operators (the console and `serve` join them later)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from locker.centre.operators import OperatorError, add_operator
+from locker.centre.service_identity import make_service_identity
+from locker.centre.store import CentreStore
+from locker.cli.runtime import PlainPath, read_secret
+from locker.domain.errors import InvalidInputError
+from locker.wire.certificates import OPERATOR_ROLES
+from locker.wire.errors import WireFormatError
+from locker.wire.keys import new_private_key, public_text, read_private_key, write_private_key
+
+DEFAULT_CENTRE_DB = "sqlite:///var/centre.db"
+
+
+@click.group()
+def fleet() -> None:
+    """The fleet's centre: keys, operators and the console."""
+
+
+def _root_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        return read_private_key(path)
+    except (OSError, WireFormatError) as error:
+        raise click.ClickException(f"cannot read the root key {path}: {error}") from None
+
+
+@fleet.command()
+@click.option(
+    "--out",
+    type=PlainPath(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the root private key (keep it off the centre, e.g. on a USB key).",
+)
+def keygen(out: Path) -> None:
+    """Make the fleet's root key pair; print the public key every locker pins."""
+    key = new_private_key()
+    try:
+        write_private_key(key, out)
+    except FileExistsError:
+        raise click.ClickException(f"{out} exists: a root key is never overwritten") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror}") from None
+    click.echo(f"Root private key written to {out}: keep it offline.", err=True)
+    click.echo("Set on every locker:  fleet_root_key = the line below", err=True)
+    click.echo(public_text(key.public_key()))
+
+
+@fleet.group()
+def operator() -> None:
+    """The centre's operators."""
+
+
+@operator.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(sorted(OPERATOR_ROLES)), default="support")
+@click.option(
+    "--root-key",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The root private key file `locker fleet keygen` wrote.",
+)
+@click.option(
+    "--centre-db", default=DEFAULT_CENTRE_DB, show_default=True, help="The centre's store."
+)
+@click.option("--days", type=click.IntRange(1, 1095), default=365, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def operator_add(
+    username: str, role: str, root_key: Path, centre_db: str, days: int, password_stdin: bool
+) -> None:
+    """Make an operator's key and certificate; the key is kept sealed by their password."""
+    root = _root_key(root_key)
+    password = read_secret(password_stdin, "Password")
+    store = CentreStore(centre_db)
+    try:
+        certificate = add_operator(store, username, password, role, root, time.time(), days)
+    except (OperatorError, InvalidInputError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    click.echo(f"Operator {certificate.subject} ({certificate.role}) certified for {days} days.")
+
+
+@fleet.command("service-cert")
+@click.option(
+    "--root-key",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The root private key file `locker fleet keygen` wrote.",
+)
+@click.option(
+    "--out-dir",
+    type=PlainPath(file_okay=False, path_type=Path),
+    default=Path("var/centre"),
+    show_default=True,
+    help="Where the centre finds its service key and certificate.",
+)
+@click.option("--days", type=click.IntRange(1, 1095), default=365, show_default=True)
+def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
+    """Certify the centre's own key: it may confirm messages and ask for events, never open."""
+    root = _root_key(root_key)
+    try:
+        make_service_identity(root, out_dir, int(time.time()), days)
+    except FileExistsError:
+        raise click.ClickException(f"{out_dir} holds a service key already") from None
+    click.echo(f"Service key and certificate written to {out_dir}.")
+
+
+def register(cli: click.Group) -> None:
+    """Add this group to the top-level group."""
+    cli.add_command(fleet)
