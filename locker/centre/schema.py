@@ -39,6 +39,7 @@ lockers = Table(
     Column("verified_hash", String(64), nullable=False, default="0" * 64),
     Column("highest_seen_seq", BigInteger, nullable=False, default=0),
     Column("gap_since", Float),
+    Column("resend_asked_at", Float),
     Column("chain_broken_at", BigInteger),
     Column("state", Text),
     Column("state_at", Float),

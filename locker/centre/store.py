@@ -185,6 +185,25 @@ class CentreStore:
             )
         return problem
 
+    def gaps_older_than(self, moment: float) -> list[tuple[str, int]]:
+        """(locker, first missing seq) for each gap open since before `moment`."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(lockers.c.locker_id, lockers.c.stored_seq).where(
+                    lockers.c.gap_since.is_not(None), lockers.c.gap_since <= moment
+                )
+            )
+            return [(row.locker_id, int(row.stored_seq) + 1) for row in rows]
+
+    def note_resend_asked(self, locker_id: str, now: float) -> None:
+        """The centre asked the locker for its events again, and waits a grace period anew."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(lockers)
+                .where(lockers.c.locker_id == locker_id)
+                .values(resend_asked_at=now, gap_since=now)
+            )
+
     def raise_alarm(self, locker_id: str, kind: str, detail: str, now: float) -> bool:
         """Open an alarm unless one of the same kind is already open for the locker."""
         with self.engine.begin() as connection:
