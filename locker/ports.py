@@ -473,3 +473,15 @@ class ParcelStore(Protocol):
     def rewind_uplink_ack(self, seq: int) -> int:
         """Move the uplink's acknowledged cursor back to `seq`; the result."""
         ...
+
+    def message_relayed(self, outbox_id: int, receipt: str, at: datetime) -> None:
+        """Handed to the centre, waiting for its confirmation."""
+        ...
+
+    def message_confirmed(self, message_id: str, at: datetime) -> OutboxMessage | None:
+        """The centre delivered it; None if no such message waits."""
+        ...
+
+    def requeue_unconfirmed_relays(self, before: datetime, max_attempts: int) -> int:
+        """Relayed messages the centre never confirmed go out again."""
+        ...

@@ -51,6 +51,7 @@ class Ingest:
         address: BrokerAddress,
         clock: Callable[[], float] = time.time,
         keep_times: bool = False,
+        relay: Callable[[str, bytes], None] | None = None,
     ) -> None:
         self._make_store = make_store
         self._clock = clock
@@ -59,11 +60,9 @@ class Ingest:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.counts = IngestCounts()
-        self.link = BrokerLink(
-            address,
-            [shared("events"), shared("status"), shared("state")],
-            self._received,
-        )
+        self._relay = relay
+        kinds = ["events", "status", "state"] + (["outbox"] if relay else [])
+        self.link = BrokerLink(address, [shared(kind) for kind in kinds], self._received)
 
     def start(self) -> Ingest:
         """Store on a thread of its own, then connect."""
@@ -134,6 +133,8 @@ class Ingest:
                     store.note_status(locker_id, payload == ONLINE, now)
                 elif kind == "state":
                     store.note_state(locker_id, _state(payload), now)
+                elif kind == "outbox" and self._relay is not None:
+                    self._relay(locker_id, payload)
             except WireFormatError as error:
                 self.counts.malformed += 1
                 log.warning("a malformed %s message from %s: %s", kind, locker_id, error)

@@ -87,3 +87,20 @@ operators = Table(
     Column("session_version", Integer, nullable=False, default=1),
     Column("active", Boolean, nullable=False, default=True),
 )
+
+relayed_messages = Table(
+    "relayed_messages",
+    metadata,
+    Column("message_id", String(120), primary_key=True),
+    Column("locker_id", String(64), nullable=False),
+    Column("channel", String(32), nullable=False),
+    # The rendered message with its code; erased once the provider has taken it.
+    Column("payload", Text),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("delivered_at", Float),
+    Column("last_error", Text),
+)
+Index("relayed_due", relayed_messages.c.status, relayed_messages.c.next_attempt_at)

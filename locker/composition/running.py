@@ -22,7 +22,7 @@ from locker.composition.context import build_context, open_store
 from locker.composition.hardware import Hardware, HardwareConfigError, start_hardware
 from locker.composition.instance_lock import InstanceBusyError, InstanceLock
 from locker.composition.scanners import Scanners, start_scanners
-from locker.composition.uplink import uplink_from
+from locker.composition.uplink import relay_channels, uplink_from
 from locker.config import Settings, SettingsError
 from locker.event_dispatch import EventDispatcher
 from locker.health import health_of
@@ -39,6 +39,7 @@ from locker.services.remind_recipients import remind_recipients
 from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
 from locker.store.file_modes import secure_database_files
+from locker.uplink.uplink import Uplink
 from locker.web.live_events import Broadcaster
 from locker.web.page_events import notice_to_pages, scan_to_pages
 
@@ -168,6 +169,12 @@ def _start_parts(
         raise LockerStartError(str(error)) from None
     if demo:
         channels[DEMO] = DemoInbox()
+    uplinks: list[Uplink] = []
+    if settings.mqtt_host:
+        # Messages wait in the outbox until the uplink, started below, takes them.
+        channels = relay_channels(
+            channels, lambda payload, wait_s: bool(uplinks) and uplinks[0].relay(payload, wait_s)
+        )
     locker.channels = channels
 
     def context() -> LockerContext:

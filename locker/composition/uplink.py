@@ -9,7 +9,9 @@ from typing import Any
 from locker.composition.context import open_store
 from locker.config import Settings
 from locker.domain.locker_state import locker_state
+from locker.message_channel import EMAIL, SMS, MessageChannel
 from locker.services.context import LockerContext
+from locker.uplink.relay_channel import RelayChannel
 from locker.uplink.uplink import Uplink
 from locker.wire.broker_link import BrokerAddress
 from locker.wire.keys import public_from_text
@@ -37,6 +39,15 @@ def broker_address(settings: Settings, client_id: str) -> BrokerAddress:
         int(settings.mqtt_keepalive_seconds),
         int(settings.mqtt_session_expiry_seconds),
     )
+
+
+def relay_channels(
+    channels: dict[str, MessageChannel], relay: Callable[[bytes, float], bool]
+) -> dict[str, MessageChannel]:
+    """In a fleet, SMS and e-mail go through the centre; the carriers' webhooks and the demo
+    inbox stay the locker's own."""
+    relayed: dict[str, MessageChannel] = {name: RelayChannel(name, relay) for name in (SMS, EMAIL)}
+    return {**{k: v for k, v in channels.items() if k not in relayed}, **relayed}
 
 
 def uplink_from(

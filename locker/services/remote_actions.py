@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
+from locker.services.deliver_messages import confirm_delivery
 from locker.services.errors import NotAllowedError, ServiceRefusal
 from locker.services.force_open import force_open
 from locker.services.reissue_code import reissue_code
@@ -61,12 +62,25 @@ def run_remote_action(
         looked = action.args.get("looked_inside") is True
         state = return_to_service(ctx, actor, label, looked_inside=looked, actor=actor)
         return {"door": label, "state": state.value}
+    if action.action == "message_delivered":
+        message_id = _text(action.args, "message")
+        at = _moment(action.args.get("at"), ctx.clock.now())
+        return {"message": message_id, "confirmed": confirm_delivery(ctx, message_id, at)}
     if action.action == "reissue_code":
         receipt = reissue_code(ctx, actor, _text(action.args, "tracking"))
         return {"tracking": receipt.parcel.tracking, "reissued": True}
     raise NotAllowedError(
         f"no remote use case for {action.action}", code=ServiceRefusal.REMOTE_ARGUMENTS
     )
+
+
+def _moment(value: object, now: datetime) -> datetime:
+    """Seconds since the epoch, as a time no later than now (a centre's clock may run ahead)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**40:
+        raise NotAllowedError(
+            "the command needs at as seconds since the epoch", code=ServiceRefusal.REMOTE_ARGUMENTS
+        )
+    return min(datetime.fromtimestamp(value, UTC), now)
 
 
 def _text(args: Mapping[str, Any], key: str) -> str:

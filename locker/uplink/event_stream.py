@@ -26,7 +26,7 @@ WINDOW = 500
 RESEND_AFTER_S = 10.0
 # The stream's pace is kept per tick: at most replay-rate × tick records each.
 TICK_S = 0.1
-IDLE_POLL_S = 0.25
+IDLE_POLL_S = 0.1
 
 
 class EventStore(Protocol):

@@ -75,6 +75,10 @@ class Uplink:
         self.events.appended()
         self.state.changed()
 
+    def relay(self, payload: bytes, wait_s: float) -> bool:
+        """Hand a recipient's message to the centre; True once the broker has it."""
+        return self.link.publish_confirmed(self.topics.outbox, payload, wait_s)
+
     def _connected(self) -> None:
         self.events.connected()
         self.commands.connected()

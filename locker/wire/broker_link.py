@@ -128,6 +128,19 @@ class BrokerLink:
         info = self._client.publish(topic, payload, qos=1, retain=retain)
         return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
 
+    def publish_confirmed(self, topic: str, payload: bytes, timeout_s: float) -> bool:
+        """Publish at QoS 1 and wait for the broker's PUBACK; False without one in time."""
+        if not self.connected.is_set():
+            return False
+        info = self._client.publish(topic, payload, qos=1)
+        if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            return False
+        try:
+            info.wait_for_publish(timeout_s)
+        except (RuntimeError, ValueError):
+            return False
+        return info.is_published()
+
     def _connected(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
