@@ -198,7 +198,9 @@ def test_taking_back_an_expired_parcel(app, board, courier, ctx, clock):
 
 def test_a_service_opening(app, board, ctx):
     client = logged_in_admin(app)
-    tap = Tap("/admin/doors/open", {"label": "B01", "reason": "check the latch"})
+    tap = Tap(
+        "/admin/doors/open", {"label": "B01", "reason": "check the latch", "confirmed": "yes"}
+    )
     page = the_same_page_three_times(three_taps(app, board, client, tap))
     assert "Door B01 is open" in page
     assert len(board.opened) == 1

@@ -431,7 +431,9 @@ def test_the_admin_area_logs_no_secret(logs, ctx, courier, board, clock, db_path
     assert code != receipt.code and MASKED in page
     secrets.add("reissued code", code)
 
-    opened = admin.admin("/admin/doors/open", label=receipt.compartment, reason="leak check")
+    opened = admin.admin(
+        "/admin/doors/open", label=receipt.compartment, reason="leak check", confirmed="yes"
+    )
     assert opened.status_code in (302, 303)
     assert f"Door {receipt.compartment} is open" in text(admin.client.get(opened.location))
 
