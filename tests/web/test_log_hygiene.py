@@ -450,6 +450,17 @@ def test_the_admin_area_logs_no_secret(logs, ctx, courier, board, clock, db_path
         response = admin.admin(path, **data)
         assert done in text(admin.client.get(response.location)), path
 
+    # The helpline's search by the phone's end, the parcel's history, an alarm answered.
+    found = text(admin.client.get("/admin/parcels?q=5678"))
+    assert MASKED in found and PHONE not in found
+    history = text(admin.client.get(f"/admin/parcels/{receipt.parcel.id}?q=5678"))
+    assert MASKED in history and PHONE not in history
+    alarm = ctx.store.append_audit(
+        "system", "alert.door_left_open", receipt.compartment, {"minutes": 5}, clock.now()
+    )
+    answered = admin.admin("/admin/alarms/acknowledge", seq=str(alarm.seq), note="door shut")
+    assert "is acknowledged" in text(admin.client.get(answered.location))
+
     assert 'data-purpose="service"' in text(admin.client.get("/admin/doors"))
     door_log = admin.client.get(f"/admin/doors.csv?door={receipt.compartment}")
     assert door_log.mimetype == "text/csv"
