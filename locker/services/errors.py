@@ -67,6 +67,12 @@ class ServiceRefusal(StrEnum):
     LOOK_INSIDE_OPEN = "service.look_inside_open"
     LOOK_INSIDE_ITEM = "service.look_inside_item"
     LOOK_INSIDE_UNSEEN = "service.look_inside_unseen"
+    ALARM_UNKNOWN = "alarm.unknown"
+    ALARM_ACKNOWLEDGED = "alarm.acknowledged"
+    ALARM_NOTE_REQUIRED = "alarm.note_required"
+    ALARM_NOTE_FORMAT = "alarm.note_format"
+    SEARCH_FORMAT = "search.format"
+    PARCEL_RECORD_UNKNOWN = "parcel.record_unknown"
 
 
 class ServiceError(RefusalError):

@@ -96,7 +96,9 @@ def create_app(
     from locker.web import (
         admin,
         admin_accounts,
+        admin_alarms,
         admin_messages,
+        admin_parcels,
         api,
         courier,
         kiosk,
@@ -110,6 +112,8 @@ def create_app(
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_accounts.bp)
     app.register_blueprint(admin_messages.bp)
+    app.register_blueprint(admin_parcels.bp)
+    app.register_blueprint(admin_alarms.bp)
     app.register_blueprint(repeat_guard.bp)
     app.register_blueprint(scan_claims.bp)
     if demo is not None:

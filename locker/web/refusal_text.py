@@ -175,6 +175,19 @@ WORDINGS: dict[StrEnum, Wording] = {
         "The item sensor sees something in door %(label)s.", label=v["door"]
     ),
     S.LOOK_INSIDE_UNSEEN: lambda v: _("Is door %(label)s empty?", label=v["door"]),
+    # Alarms and the parcel search.
+    S.ALARM_UNKNOWN: lambda v: _("There is no alarm %(seq)s.", seq=v["seq"]),
+    S.ALARM_ACKNOWLEDGED: lambda v: _(
+        "Alarm %(seq)s was acknowledged already, by %(admin)s.", seq=v["seq"], admin=v["admin"]
+    ),
+    S.ALARM_NOTE_REQUIRED: lambda v: _("Write a note: say what was done about the alarm."),
+    S.ALARM_NOTE_FORMAT: lambda v: _(
+        "A note is one line of at most %(count)s characters.", count=v["count"]
+    ),
+    S.SEARCH_FORMAT: lambda v: _(
+        "Type a tracking number, the last four digits of a phone number, or a door."
+    ),
+    S.PARCEL_RECORD_UNKNOWN: lambda v: _("There is no parcel record %(id)s.", id=v["id"]),
 }
 
 

@@ -7,6 +7,8 @@ every failure screen names the support contact.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from locker.domain import qr_payload
@@ -159,7 +161,11 @@ def test_every_courier_screen(page, visit, courier, ctx, clock, lang):
     page.click("#open-door")
     visit("door-open")
     assert_in_view(page, "#door-problem")
-    page.click("#undo")
+    # Back at the menu (a reload, the idle return, a new login), the deposit can still be undone.
+    page.goto("/courier/")
+    visit("menu-recent-deposits")
+    assert_in_view(page, 'button.undo[data-tracking="SF0010"]')
+    page.click('button.undo[data-tracking="SF0010"]')
     visit("undone")
 
     page.goto("/courier/retrieve")
@@ -170,12 +176,19 @@ def test_every_courier_screen(page, visit, courier, ctx, clock, lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_every_admin_screen(page, visit, courier, ctx, sms, lang):
+def test_every_admin_screen(page, visit, courier, ctx, sms, clock, lang):
     receipt = courier.deposit("SF0011")
+    courier.deposit("SF0012")  # the same recipient: found together by their phone's end
     sms.failing = DeliveryError("the gateway rejected the template", permanent=True)
     deliver_next(ctx)  # a failed message: the dashboard links to it, the Messages page resends it
+    # An alarm to acknowledge, and a door left standing open for the attention list.
+    alarm = ctx.store.append_audit(
+        "system", "alert.door_left_open", "B02", {"minutes": 5}, clock.now()
+    )
+    ctx.store.record_door_opened("B02", clock.now() - timedelta(minutes=5))
     page.goto(f"/admin/login?lang={lang}")
     visit("login")
+    expect(page.locator("#back")).to_be_visible()
     # The service screen has no keyboard plugged in: the admin taps the on-screen one.
     page.click('input[name="username"]')
     tap_keys(page, "admin")
@@ -184,15 +197,45 @@ def test_every_admin_screen(page, visit, courier, ctx, sms, lang):
     page.click("#login")
     visit("dashboard")
     expect(page.locator("#logout")).to_be_visible()
+    expect(page.locator('#attention tr[data-label="B02"] .open-for')).to_be_visible()
+    page.select_option('#door-action select[name="label"]', receipt.compartment)
+    page.click('#door-action input[name="reason"]')
+    tap_keys(page, "hinge")
+    page.click("#force-open")
+    visit("open-confirm")
+    assert_in_view(page, "#confirm-open")
+    page.click("#cancel")
     page.select_option('#door-action select[name="label"]', receipt.compartment)
     page.click('#door-action input[name="reason"]')
     tap_keys(page, "hinge")
     page.click("#take-out")
     visit("take-out-confirm")
+    assert_in_view(page, "#confirm-take-out")
     page.click("#confirm-take-out")
     visit("dashboard-out-of-service")
     expect(page.locator("#failed-link")).to_be_visible()
-    for screen in ("doors", "messages", "accounts", "reissue"):
+
+    page.locator(f'#alarms tr[data-seq="{alarm.seq}"] a.acknowledge').click()
+    visit("alarm-acknowledge")
+    assert_in_view(page, "#acknowledge")
+
+    visit("parcel-search", "/admin/parcels")
+    assert_in_view(page, "#find")
+    page.click('#search input[name="q"]')
+    tap_keys(page, "5678")
+    page.click("#find")
+    visit("parcel-results")
+    expect(page.locator("#results tbody tr")).to_have_count(2)
+    page.locator('#results tr[data-tracking="SF0012"] a.history').click()
+    visit("parcel-history")
+    expect(page.locator("#history tbody tr").first).to_be_visible()
+
+    for screen in ("doors", "messages", "accounts", "reissue", "alarms"):
         visit(screen, f"/admin/{screen}")
+        expect(page.locator("#back")).to_be_visible()
         if screen == "messages":
             expect(page.locator("button.resend")).to_have_count(1)
+    page.goto("/admin/accounts")
+    page.locator(f'#couriers tr[data-courier="{courier.id}"] button.danger').click()
+    visit("disable-confirm")
+    assert_in_view(page, "#confirm-disable")

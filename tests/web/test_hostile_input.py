@@ -146,6 +146,11 @@ def fields(sweep: Sweep) -> dict[str, str]:
         "language": "en",
         "status": "failed",
         "outbox_id": "1",
+        "leave": "yes",
+        "q": TRACKING,
+        "ack": str(sweep.seed.alarm_seq),
+        "seq": str(sweep.seed.alarm_seq),
+        "note": "door shut, nothing missing",
     }
 
 
