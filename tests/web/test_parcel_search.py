@@ -182,3 +182,19 @@ def test_an_unknown_parcel_s_history_is_a_404_in_words(admin):
     response = admin.client.get("/admin/parcels/424242")
     assert response.status_code == 404
     assert "There is no parcel record 424242." in text(response)
+
+
+@pytest.mark.parametrize("typed", [PHONE, "138 1234 5678", "138-1234-5678"])
+def test_a_whole_phone_number_is_searched_by_its_last_four_digits_and_never_echoed(
+    admin, courier, typed
+):
+    courier.deposit("SF0000000001", phone=PHONE)
+
+    response = admin.client.get(f"/admin/parcels?q={typed}", follow_redirects=False)
+
+    assert response.status_code == 303
+    assert PHONE not in response.headers["Location"]
+    page = admin.page(response.headers["Location"])
+    assert results(page) == [("SF0000000001", "deposited")]
+    assert PHONE not in page and "1234" not in page
+    assert 'value="5678"' in page
