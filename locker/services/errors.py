@@ -67,6 +67,10 @@ class ServiceRefusal(StrEnum):
     LOOK_INSIDE_OPEN = "service.look_inside_open"
     LOOK_INSIDE_ITEM = "service.look_inside_item"
     LOOK_INSIDE_UNSEEN = "service.look_inside_unseen"
+    # The phone-and-code path (decision 0005).
+    PHONE_LOCKED = "keypad.phone_locked"
+    PHONE_KEYPAD_LOCKED = "keypad.phone_keypad_locked"
+    PICKUP_PHONE_WRONG = "pickup.phone_wrong"
 
 
 class ServiceError(RefusalError):

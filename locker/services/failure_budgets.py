@@ -1,4 +1,5 @@
-"""Spending and checking failure budgets: the keypad's, and each courier's and admin's."""
+"""Spending and checking failure budgets: the keypad's, each recipient phone's on the
+phone-and-code path, and each courier's and admin's."""
 
 from __future__ import annotations
 

@@ -100,6 +100,7 @@ def create_app(
         api,
         courier,
         kiosk,
+        phone_pickup,
         repeat_guard,
         scan_claims,
     )
@@ -112,6 +113,7 @@ def create_app(
     app.register_blueprint(admin_messages.bp)
     app.register_blueprint(repeat_guard.bp)
     app.register_blueprint(scan_claims.bp)
+    app.register_blueprint(phone_pickup.bp)
     if demo is not None:
         from locker.web import demo as demo_page
 

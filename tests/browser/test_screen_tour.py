@@ -89,9 +89,11 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
     type_code(page, "12")
     visit("refused-format")
     assert_support_shown(page, "refused-format", contact)
+    assert_in_view(page, "#submit")  # the keypad stays, to correct the code
     type_code(page, "00000000")
     visit("refused-wrong-code")
     assert_support_shown(page, "refused-wrong-code", contact)
+    assert_in_view(page, "#submit")
     type_code(page, qr_payload.encode(b"k" * 32, "BJ-CY-002", 7, 1))
     visit("refused-other-locker")
     expect(page.locator("#result")).to_contain_text("BJ-CY-002")
@@ -125,6 +127,33 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
 
     page.goto("/?text=large")
     visit("home-large-text")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_phone_and_code_screen(page, visit, courier, kiosk_settings, lang):
+    contact = kiosk_settings.support_contact
+    receipt = courier.deposit("SF0004", phone="13812345678")
+    page.goto(f"/?lang={lang}")
+    assert_in_view(page, "#phone-entry")
+    page.click("#phone-entry")
+    visit("phone-digits")
+    assert_in_view(page, "#next")
+    page.fill("#phone-end", "5678")
+    page.click("#next")
+    visit("phone-code")
+    assert_in_view(page, "#submit")
+    page.fill("#code", receipt.code[:-1] + str((int(receipt.code[-1]) + 1) % 10))
+    page.click("#submit")
+    visit("phone-code-refused")
+    assert_in_view(page, "#submit")
+    assert_support_shown(page, "phone-code-refused", contact)
+    for wrong in range(5):
+        page.fill("#code", f"0000000{wrong}")
+        page.click("#submit")
+    expect(page.locator("#result")).to_have_attribute("data-reason", "phone_locked")
+    visit("phone-locked")
+    assert_support_shown(page, "phone-locked", contact)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
