@@ -29,6 +29,7 @@ from locker.services.staff_sessions import IDLE
 from locker.web.admin_session import end_admin_session
 from locker.web.cabinet_view import cabinet_columns, free_by_size
 from locker.web.courier_session import end_session
+from locker.web.form_values import kept_typing
 from locker.web.i18n import end_visit
 from locker.web.repeat_guard import end_of_visit, once_per_tap
 from locker.web.request_context import locker_ctx
@@ -157,7 +158,7 @@ def _typed_again(status: int, reason: str, typed: str, **values: Any) -> tuple[s
 
     The page holds what was typed; it is kept as this browser's result page (`/again/...`).
     """
-    return kiosk_page("kiosk/home.html", status, refused=reason, typed=typed, **values)
+    return kiosk_page("kiosk/home.html", status, refused=reason, typed=kept_typing(typed), **values)
 
 
 @bp.post("/pickup/more")

@@ -17,6 +17,7 @@ from locker.services.errors import (
     LockedOutError,
     ServiceRefusal,
 )
+from locker.web.form_values import kept_typing
 from locker.web.kiosk import _opened, door_refusal, kiosk_page
 from locker.web.repeat_guard import once_per_tap
 from locker.web.request_context import locker_ctx
@@ -47,7 +48,7 @@ def digits_typed() -> tuple[str, int]:
     try:
         ending = check_phone_ending(locker_ctx(), typed)
     except InvalidInputError:
-        return kiosk_page(DIGITS_PAGE, 400, refused="phone_ending", typed=typed)
+        return kiosk_page(DIGITS_PAGE, 400, refused="phone_ending", typed=kept_typing(typed))
     except LockedOutError as locked:
         return _paused(locked)
     return kiosk_page(CODE_PAGE, ending=ending)
@@ -63,8 +64,8 @@ def code_typed() -> tuple[str, int]:
         result = collect_by_phone(locker_ctx(), ending, typed)
     except InvalidInputError as bad:
         if bad.code is DomainRefusal.PHONE_ENDING_FORMAT:
-            return kiosk_page(DIGITS_PAGE, 400, refused="phone_ending", typed=ending)
-        return kiosk_page(CODE_PAGE, 400, refused="format", ending=ending, typed=typed)
+            return kiosk_page(DIGITS_PAGE, 400, refused="phone_ending", typed=kept_typing(ending))
+        return kiosk_page(CODE_PAGE, 400, refused="format", ending=ending, typed=kept_typing(typed))
     except LockedOutError as locked:
         return _paused(locked)
     except CodeRejectedError as refusal:
@@ -74,7 +75,7 @@ def code_typed() -> tuple[str, int]:
                 403,
                 refused="phone_wrong",
                 ending=ending,
-                typed=typed,
+                typed=kept_typing(typed),
                 attempts_left=refusal.attempts_left,
             )
         # The right digits and code for a parcel no longer to be had: expired, collected...

@@ -98,6 +98,7 @@ def test_five_wrong_codes_pause_that_phone_number_while_another_still_works(phon
     paused = phone.code("5678", "00000009")
     assert paused.status_code == 429 and 'data-reason="phone_locked"' in text(paused)
     assert "try again in 30 seconds" in text(paused) and SUPPORT in text(paused)
+    assert 'href="/" id="code-alone"' in text(paused)  # the code alone stays open
     assert phone.digits("5678").status_code == 429  # said at the first step already
     assert "is open" in text(phone.code("1111", other.code))
 
@@ -108,6 +109,7 @@ def test_guesses_at_digits_that_match_no_parcel_pause_only_such_guesses(phone, c
         phone.code("0000", f"{wrong:08d}")
     paused = phone.digits("0000")
     assert paused.status_code == 429 and 'data-reason="phone_paused"' in text(paused)
+    assert 'href="/" id="code-alone"' in text(paused)
     assert "is open" in text(phone.code("5678", receipt.code))
 
 
@@ -117,3 +119,21 @@ def test_the_right_digits_and_code_of_a_collected_parcel_say_so(phone, courier, 
     clock.advance(seconds=61)
     page = text(phone.code("5678", receipt.code))
     assert 'data-reason="used"' in page and SUPPORT in page
+
+
+@pytest.mark.parametrize(
+    ("ending", "code"),
+    [
+        ("5678", "9" * 10_000),
+        ("5678", "1234\x005678"),
+        ("5678", "1234\r\n5678"),
+        ("9" * 10_000, "12345678"),
+        ("56\x0078", "12345678"),
+    ],
+)
+def test_hostile_typing_is_refused_and_not_put_back_on_the_screen(phone, courier, ending, code):
+    courier.deposit(phone="13812345678")
+    response = phone.code(ending, code)
+    page = text(response)
+    assert response.status_code == 400
+    assert "9" * 100 not in page and "\x00" not in page and "1234\r\n" not in page

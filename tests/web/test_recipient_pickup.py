@@ -264,3 +264,10 @@ def test_a_sibling_door_that_does_not_open_does_not_hide_the_ones_that_did(kiosk
     assert response.status_code == 200
     assert f"Door {second.compartment} is open" in shown
     assert f'data-failed="{third.compartment}"' in shown and "safe inside" in shown
+
+
+@pytest.mark.parametrize("typed", ["9" * 10_000, "1234\x005678", "1234\r\n5678"])
+def test_hostile_typing_is_refused_and_not_put_back_on_the_keypad(kiosk, typed):
+    page = kiosk.pickup(typed).get_data(as_text=True)
+    assert 'data-reason="format"' in page
+    assert "9" * 100 not in page and "\x00" not in page and "1234\r\n" not in page
