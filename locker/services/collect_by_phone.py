@@ -10,8 +10,8 @@ parcel by one locker-wide budget (decision 0005):
   and is refused while that one is paused. A stranger guessing digits that match nobody can
   neither pause a real recipient's number now, nor one whose parcel arrives later.
 
-The budgets are named by a keyed hash of the phone number (`phone_key`), so neither the
-budgets' table nor the audit log holds it.
+The budgets are named by a keyed hash of the phone number (`phone_key`), so the budgets' table
+does not hold it, and their lockouts are audited without it or the hash.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ PHONE_BUDGETS = "phone:"
 
 
 def _budget_key(secret: bytes, phone: str) -> str:
-    """The budget of one recipient phone (its audit action is `phone.lockout`)."""
+    """The budget of one recipient phone (its lockout's audit action is `phone.lockout`)."""
     return PHONE_BUDGETS + phone_key(secret, phone)
 
 
@@ -107,7 +107,12 @@ def _spend_wrong_try(ctx: LockerContext, secret: bytes, phones: list[str]) -> bo
     """Count a wrong try against the budgets its digits spend; True when it paused one."""
     if not phones:
         return _paused_now(ctx, spend(ctx, PHONE_KEYPAD, ctx.rules.phone_code_locker, RECIPIENT))
-    spent = [spend(ctx, _budget_key(secret, p), ctx.rules.phone_code, RECIPIENT) for p in phones]
+    # The audit log is kept for good, and the key is a hash that the locker's secret and a
+    # try of every number would reverse: its lockout is audited as "a phone", not by key.
+    spent = [
+        spend(ctx, _budget_key(secret, p), ctx.rules.phone_code, RECIPIENT, subject="phone")
+        for p in phones
+    ]
     return any(_paused_now(ctx, record) for record in spent)
 
 
