@@ -455,6 +455,10 @@ class ParcelStore(Protocol):
         """Store the failure record of one budget."""
         ...
 
+    def forget_failure_records(self, prefix: str, last_failure_before: datetime) -> int:
+        """Delete the budgets named `prefix...` with no failure since a date; returns how many."""
+        ...
+
     def append_audit(
         self, actor: str, action: str, subject: str, details: Mapping[str, Any], at: datetime
     ) -> AuditRecord:

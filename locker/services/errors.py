@@ -73,6 +73,10 @@ class ServiceRefusal(StrEnum):
     ALARM_NOTE_FORMAT = "alarm.note_format"
     SEARCH_FORMAT = "search.format"
     PARCEL_RECORD_UNKNOWN = "parcel.record_unknown"
+    # The phone-and-code path (decision 0005).
+    PHONE_LOCKED = "keypad.phone_locked"
+    PHONE_KEYPAD_LOCKED = "keypad.phone_keypad_locked"
+    PICKUP_PHONE_WRONG = "pickup.phone_wrong"
 
 
 class ServiceError(RefusalError):

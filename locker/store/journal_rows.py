@@ -137,3 +137,12 @@ class JournalRows:
                 time_text(record.last_failure),
             ],
         )
+
+    def forget_failure_records(self, prefix: str, last_failure_before: datetime) -> int:
+        """Delete the budgets named `prefix...` with no failure since a date; returns how many."""
+        cursor = self.db.execute(
+            "DELETE FROM failure_budgets WHERE substr(key, 1, length(?)) = ? "
+            "AND (last_failure IS NULL OR last_failure < ?)",
+            [prefix, prefix, time_text(last_failure_before)],
+        )
+        return cursor.rowcount

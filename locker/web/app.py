@@ -102,6 +102,7 @@ def create_app(
         api,
         courier,
         kiosk,
+        phone_pickup,
         repeat_guard,
         scan_claims,
     )
@@ -116,6 +117,7 @@ def create_app(
     app.register_blueprint(admin_alarms.bp)
     app.register_blueprint(repeat_guard.bp)
     app.register_blueprint(scan_claims.bp)
+    app.register_blueprint(phone_pickup.bp)
     if demo is not None:
         from locker.web import demo as demo_page
 

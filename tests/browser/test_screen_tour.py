@@ -91,9 +91,13 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
     type_code(page, "12")
     visit("refused-format")
     assert_support_shown(page, "refused-format", contact)
+    assert_in_view(page, "#submit")  # the keypad stays, to correct the code
+    expect(page.locator("#code")).to_have_value("12")
     type_code(page, "00000000")
     visit("refused-wrong-code")
     assert_support_shown(page, "refused-wrong-code", contact)
+    assert_in_view(page, "#submit")
+    expect(page.locator("#code")).to_have_value("00000000")
     type_code(page, qr_payload.encode(b"k" * 32, "BJ-CY-002", 7, 1))
     visit("refused-other-locker")
     expect(page.locator("#result")).to_contain_text("BJ-CY-002")
@@ -124,9 +128,47 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
     assert reasons[-1] == "locked", reasons
     visit("refused-locked")
     assert_support_shown(page, "refused-locked", contact)
+    assert_in_view(page, "#phone-path")  # phone and code stays open
 
     page.goto("/?text=large")
     visit("home-large-text")
+
+
+@pytest.mark.parametrize("text", ["normal", "large"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_phone_and_code_screen(page, visit, courier, kiosk_settings, lang, text):
+    contact = kiosk_settings.support_contact
+    receipt = courier.deposit("SF0004", phone="13812345678")
+    page.goto(f"/?lang={lang}&text={text}")
+    assert_in_view(page, "#phone-entry")
+    page.click("#phone-entry")
+    visit("phone-digits")
+    assert_in_view(page, "#next")
+    page.fill("#phone-end", "5679")
+    page.click(".key-back")  # one wrong key is one tap to put right
+    page.click('.keypad .key[data-key="8"]')
+    assert_in_view(page, "#next")
+    page.click("#next")
+    visit("phone-code")
+    assert_in_view(page, "#submit")
+    wrong = receipt.code[:-1] + str((int(receipt.code[-1]) + 1) % 10)
+    page.fill("#code", wrong)
+    page.click("#submit")
+    visit("phone-code-refused")
+    # The keypad stays, with the digits still there to correct.
+    expect(page.locator("#code")).to_have_value(wrong)
+    assert_in_view(page, "#result")
+    assert_in_view(page, "#submit")
+    assert_in_view(page, ".key-back")
+    assert_support_shown(page, "phone-code-refused", contact)
+    for wrong in range(5):
+        page.fill("#code", f"0000000{wrong}")
+        page.click("#submit")
+    expect(page.locator("#result")).to_have_attribute("data-reason", "phone_locked")
+    visit("phone-locked")
+    assert_support_shown(page, "phone-locked", contact)
+    assert_in_view(page, "#code-alone")  # the code alone stays open
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

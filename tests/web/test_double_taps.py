@@ -145,6 +145,16 @@ def test_a_pickup_code(app, board, courier, ctx):
     assert len(collected) == 1
 
 
+def test_a_phone_ending_and_code(app, board, courier, ctx):
+    receipt = courier.deposit(phone=PHONE)
+    tap = Tap("/pickup/phone/code", {"phone_end": PHONE[-4:], "code": receipt.code})
+    page = the_same_page_three_times(three_taps(app, board, app.test_client(), tap))
+    assert f"Door {receipt.compartment} is open" in page
+    assert len(board.opened) == 1
+    collected = [r for r in ctx.store.audit_records() if r.action == "parcel.collected"]
+    assert len(collected) == 1
+
+
 def test_a_qr_typed_by_a_wedge_scanner(app, board, courier, ctx):
     receipt = courier.deposit()
     page = the_same_page_three_times(

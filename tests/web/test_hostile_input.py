@@ -113,6 +113,7 @@ def fields(sweep: Sweep) -> dict[str, str]:
     return {
         "tracking": TRACKING,
         "phone": "13812345678",
+        "phone_end": "5678",
         "code": sweep.code,
         "size": "S",
         "low": "yes",

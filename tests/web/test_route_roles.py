@@ -43,6 +43,7 @@ ANONYMOUS = "anonymous"
 # The role a blueprint's routes need; a new route in one of these inherits its role.
 BLUEPRINT_ROLES = {
     "kiosk": PUBLIC,
+    "phone_pickup": PUBLIC,  # the recipient's phone-and-code path
     "api": PUBLIC,
     "demo": PUBLIC,  # registered in demo mode only
     "scan_claims": PUBLIC,  # a one-time ticket from a camera scan is the credential
