@@ -31,6 +31,8 @@ class Settings:
     keypad_window_minutes: float = 5.0
     keypad_first_lockout_seconds: float = 30.0
     keypad_max_lockout_seconds: float = 900.0
+    # Wrong tries on the phone-and-code path whose four digits match no waiting parcel.
+    phone_code_locker_max_failures: int = 30
     retention_days: float = 30.0
     expire_interval_seconds: float = 300.0
     unlock_timeout_seconds: float = 2.0
@@ -190,6 +192,7 @@ def _check(settings: Settings) -> None:
         "keypad_window_minutes",
         "keypad_first_lockout_seconds",
         "keypad_max_lockout_seconds",
+        "phone_code_locker_max_failures",
         "retention_days",
         "expire_interval_seconds",
         "unlock_timeout_seconds",

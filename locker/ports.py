@@ -220,6 +220,19 @@ class ParcelStore(Protocol):
         """Parcels, newest first, optionally only in some states."""
         ...
 
+    def search_parcels(
+        self,
+        *,
+        tracking: str | None,
+        tracking_part: bool,
+        phone_end: str | None,
+        door: str | None,
+        limit: int,
+    ) -> Sequence[Parcel]:
+        """Parcels whose tracking number is (or, with `tracking_part`, holds) `tracking`, whose
+        phone ends in `phone_end`, or that were put in `door`; newest first."""
+        ...
+
     def live_code_hashes(self) -> frozenset[str]:
         """Hashes of the codes that deposited parcels hold now."""
         ...
@@ -340,7 +353,15 @@ class ParcelStore(Protocol):
         ...
 
     def door_operations(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest journaled door commands, as rows."""
+        """The newest journaled door commands, as rows, each with `parcel_tracking`: the
+        tracking number of the parcel it concerns."""
+        ...
+
+    def parcel_door_operations(
+        self, parcel_id: int, tracking: str, door: str | None, since: datetime | None
+    ) -> Sequence[DoorOperation]:
+        """The door commands for a parcel, every deposit's for its tracking number, and the
+        service openings of its door from `since` on; oldest first."""
         ...
 
     def last_door_operation(self, compartment: str) -> DoorOperation | None:
@@ -434,6 +455,10 @@ class ParcelStore(Protocol):
         """Store the failure record of one budget."""
         ...
 
+    def forget_failure_records(self, prefix: str, last_failure_before: datetime) -> int:
+        """Delete the budgets named `prefix...` with no failure since a date; returns how many."""
+        ...
+
     def append_audit(
         self, actor: str, action: str, subject: str, details: Mapping[str, Any], at: datetime
     ) -> AuditRecord:
@@ -442,6 +467,13 @@ class ParcelStore(Protocol):
 
     def audit_records(self) -> Iterator[AuditRecord]:
         """The audit log in stored order."""
+        ...
+
+    def parcel_audit_records(
+        self, parcel_id: int, tracking: str, door: str | None, since: datetime | None
+    ) -> Sequence[AuditRecord]:
+        """The records naming a parcel by id or tracking number, and those about its door from
+        `since` on, in stored order (another parcel's among them)."""
         ...
 
     def audit_head(self) -> tuple[int, str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 
 from locker.boards.detached import DetachedBoard
@@ -17,16 +18,20 @@ from locker.store import SqliteStore
 
 def rules_from(settings: Settings) -> Rules:
     """The use cases' rules, taken from the settings."""
+    keypad = FailurePolicy(
+        max_failures=settings.keypad_max_failures,
+        window=timedelta(minutes=settings.keypad_window_minutes),
+        first_lockout=timedelta(seconds=settings.keypad_first_lockout_seconds),
+        max_lockout=timedelta(seconds=settings.keypad_max_lockout_seconds),
+    )
     return Rules(
         pickup_window=timedelta(hours=settings.pickup_window_hours),
         cancel_window=timedelta(minutes=settings.cancel_window_minutes),
         code_length=settings.code_length,
-        keypad=FailurePolicy(
-            max_failures=settings.keypad_max_failures,
-            window=timedelta(minutes=settings.keypad_window_minutes),
-            first_lockout=timedelta(seconds=settings.keypad_first_lockout_seconds),
-            max_lockout=timedelta(seconds=settings.keypad_max_lockout_seconds),
-        ),
+        keypad=keypad,
+        # A phone number's budget is the keypad's; the locker-wide one only counts more.
+        phone_code=keypad,
+        phone_code_locker=replace(keypad, max_failures=settings.phone_code_locker_max_failures),
         retention=timedelta(days=settings.retention_days),
         unlock_timeout_s=settings.unlock_timeout_seconds,
         badge_valid=timedelta(days=settings.badge_valid_days),

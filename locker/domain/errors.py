@@ -38,6 +38,7 @@ class DomainRefusal(StrEnum):
     BADGE_FOREIGN = "badge.foreign"
     PARCEL_MOVE = "state.parcel"
     COMPARTMENT_MOVE = "state.compartment"
+    PHONE_ENDING_FORMAT = "phone.ending_format"
 
 
 class DomainError(RefusalError):

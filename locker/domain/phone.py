@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 from locker.domain.errors import DomainRefusal, InvalidInputError
 
+# The recipient types these many last digits of their phone number at the keypad.
+ENDING_DIGITS = 4
 # Mainland mobile numbers are 11 digits; the pattern also admits international numbers.
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
 # In free text, a phone is a run of 8-15 digits (optionally after +), or a mainland mobile
@@ -21,6 +25,31 @@ def normalise_phone(text: str) -> str:
     if not _PHONE.fullmatch(compact):
         raise InvalidInputError("a phone number is 8 to 15 digits", code=DomainRefusal.PHONE_FORMAT)
     return compact
+
+
+def phone_ending(text: str) -> str:
+    """The last four digits of a phone number as typed at the keypad, or InvalidInputError."""
+    digits = re.sub(r"[\s-]", "", text)
+    if len(digits) != ENDING_DIGITS or not (digits.isascii() and digits.isdigit()):
+        raise InvalidInputError(
+            "type the last four digits of the phone number",
+            code=DomainRefusal.PHONE_ENDING_FORMAT,
+        )
+    return digits
+
+
+def ends_with(phone: str | None, ending: str) -> bool:
+    """True when a stored phone number ends in these four digits."""
+    return phone is not None and phone.endswith(ending)
+
+
+def phone_key(site_key: bytes, phone: str) -> str:
+    """A name for one phone number that tells nothing without the locker's secret.
+
+    Failure budgets and their audit records are named by it, so neither holds the number.
+    """
+    digest = hmac.new(site_key, b"phone:" + phone.encode("ascii"), hashlib.sha256)
+    return digest.hexdigest()[:32]
 
 
 def _mask_digits(written: str) -> str:

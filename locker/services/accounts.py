@@ -101,6 +101,14 @@ def _no_courier(courier_id: int) -> NotFoundError:
     )
 
 
+def courier_account(ctx: LockerContext, courier_id: int) -> Courier:
+    """One courier account, as an admin is shown it before changing it; NotFoundError if none."""
+    courier = _courier(ctx, courier_id)
+    if courier is None:
+        raise _no_courier(courier_id)
+    return courier
+
+
 def issue_badge(ctx: LockerContext, courier_id: int, actor: str) -> str:
     """A new badge QR text for a courier; any earlier badge, and its sessions, stop working."""
     if _courier(ctx, courier_id) is None:

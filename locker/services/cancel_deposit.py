@@ -7,11 +7,20 @@ Until then the parcel stays deposited, so an undo that is never finished loses n
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from locker.domain.models import Parcel
 from locker.domain.states import ParcelState
 from locker.services.context import LockerContext
 from locker.services.errors import NotAllowedError, ServiceRefusal
 from locker.services.staff_doors import open_parcel_door, parcel_by_tracking
+
+
+def undo_deadline(ctx: LockerContext, parcel: Parcel) -> datetime | None:
+    """Until when the courier may undo this deposit; None for a parcel never deposited."""
+    if parcel.deposited_at is None:
+        return None
+    return parcel.deposited_at + ctx.rules.cancel_window
 
 
 def cancel_deposit(ctx: LockerContext, courier_id: int, tracking: str) -> str:
@@ -33,7 +42,8 @@ def cancel_deposit(ctx: LockerContext, courier_id: int, tracking: str) -> str:
                 state=current.state.value,
             )
         minutes = int(ctx.rules.cancel_window.total_seconds() // 60)
-        if ctx.clock.now() - current.deposited_at > ctx.rules.cancel_window:
+        deadline = undo_deadline(ctx, current)
+        if deadline is None or ctx.clock.now() > deadline:
             raise NotAllowedError(
                 f"a deposit can only be undone within {minutes} minutes",
                 code=ServiceRefusal.UNDO_WINDOW,

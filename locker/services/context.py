@@ -37,6 +37,14 @@ class Rules:
     cancel_window: timedelta = timedelta(minutes=10)
     code_length: int = DEFAULT_LENGTH
     keypad: FailurePolicy = field(default_factory=FailurePolicy)
+    # The phone-and-code path: each recipient phone's wrong codes, and the wrong tries whose
+    # four digits match no waiting parcel, across the locker (decision 0005).
+    phone_code: FailurePolicy = field(
+        default_factory=lambda: FailurePolicy(window=timedelta(minutes=5))
+    )
+    phone_code_locker: FailurePolicy = field(
+        default_factory=lambda: FailurePolicy(max_failures=30, window=timedelta(minutes=5))
+    )
     login: FailurePolicy = field(
         default_factory=lambda: FailurePolicy(
             max_failures=5,

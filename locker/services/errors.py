@@ -70,6 +70,16 @@ class ServiceRefusal(StrEnum):
     REMOTE_ARGUMENTS = "remote.arguments"
     REMOTE_OPENS_CAPPED = "remote.opens_capped"
     REMOTE_SECOND_SIGNATURE = "remote.second_signature"
+    ALARM_UNKNOWN = "alarm.unknown"
+    ALARM_ACKNOWLEDGED = "alarm.acknowledged"
+    ALARM_NOTE_REQUIRED = "alarm.note_required"
+    ALARM_NOTE_FORMAT = "alarm.note_format"
+    SEARCH_FORMAT = "search.format"
+    PARCEL_RECORD_UNKNOWN = "parcel.record_unknown"
+    # The phone-and-code path (decision 0005).
+    PHONE_LOCKED = "keypad.phone_locked"
+    PHONE_KEYPAD_LOCKED = "keypad.phone_keypad_locked"
+    PICKUP_PHONE_WRONG = "pickup.phone_wrong"
 
 
 class ServiceError(RefusalError):

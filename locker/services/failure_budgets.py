@@ -1,4 +1,5 @@
-"""Spending and checking failure budgets: the keypad's, and each courier's and admin's."""
+"""Spending and checking failure budgets: the keypad's, each recipient phone's on the
+phone-and-code path, and each courier's and admin's."""
 
 from __future__ import annotations
 
@@ -36,8 +37,11 @@ def refuse_if_locked(
         )
 
 
-def spend(ctx: LockerContext, key: str, policy: FailurePolicy, actor: str) -> FailureRecord:
-    """Count one failure; a failure that starts a lockout is audited."""
+def spend(
+    ctx: LockerContext, key: str, policy: FailurePolicy, actor: str, subject: str | None = None
+) -> FailureRecord:
+    """Count one failure; a failure that starts a lockout is audited, about `subject` (the key
+    unless told)."""
     store = ctx.store
     now = ctx.clock.now()
     with store.transaction():
@@ -49,7 +53,7 @@ def spend(ctx: LockerContext, key: str, policy: FailurePolicy, actor: str) -> Fa
             store.append_audit(
                 actor,
                 f"{key.split(':')[0]}.lockout",
-                key,
+                key if subject is None else subject,
                 {"lockout": after.lockouts, "until": after.locked_until.isoformat()},
                 now,
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -63,6 +63,22 @@ class AuditRows:
         """The audit log in stored order (rowid), so that reordering shows."""
         for row in self.db.query("SELECT * FROM audit_log ORDER BY rowid"):
             yield _record(row)
+
+    def parcel_audit_records(
+        self, parcel_id: int, tracking: str, door: str | None, since: datetime | None
+    ) -> Sequence[AuditRecord]:
+        """The records naming a parcel (by id, or its tracking number), and those about its door
+        from `since` on, in stored order; another parcel's with the same tracking number or door
+        come too, for the caller to drop."""
+        rows = self.db.query(
+            "SELECT * FROM audit_log WHERE subject = ? "
+            "OR json_extract(details, '$.parcel_id') = ? "
+            "OR json_extract(details, '$.parcel_inside.parcel_id') = ? "
+            "OR json_extract(details, '$.tracking') = ? "
+            "OR (subject = ? AND at >= ?) ORDER BY rowid",
+            [tracking, parcel_id, parcel_id, tracking, door, time_text(since)],
+        )
+        return [_record(r) for r in rows]
 
     def audit_head(self) -> tuple[int, str] | None:
         """The (seq, hash) recorded with the last append."""

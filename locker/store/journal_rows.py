@@ -85,8 +85,30 @@ class JournalRows:
         return None
 
     def door_operations(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest journaled door commands, as rows."""
-        return list(self.db.query("SELECT * FROM door_ops ORDER BY id DESC LIMIT ?", [limit]))
+        """The newest journaled door commands, as rows, each with the tracking number of the
+        parcel it concerns (`parcel_tracking`: a deposit's own, or its parcel's)."""
+        return list(
+            self.db.query(
+                "SELECT door_ops.*, COALESCE(door_ops.tracking, parcels.tracking) "
+                "AS parcel_tracking FROM door_ops "
+                "LEFT JOIN parcels ON parcels.id = door_ops.parcel_id "
+                "ORDER BY door_ops.id DESC LIMIT ?",
+                [limit],
+            )
+        )
+
+    def parcel_door_operations(
+        self, parcel_id: int, tracking: str, door: str | None, since: datetime | None
+    ) -> Sequence[DoorOperation]:
+        """The door commands for a parcel, every deposit's for its tracking number, and the
+        service openings of its door from `since` on; oldest first."""
+        rows = self.db.query(
+            "SELECT * FROM door_ops WHERE parcel_id = ? OR tracking = ? "
+            "OR (compartment = ? AND parcel_id IS NULL AND tracking IS NULL AND started_at >= ?) "
+            "ORDER BY id",
+            [parcel_id, tracking, door, time_text(since)],
+        )
+        return [_operation(r) for r in rows]
 
     def failure_record(self, key: str) -> FailureRecord:
         """The failure record of one budget ('keypad', 'courier:<id>', 'admin:<name>')."""
@@ -115,3 +137,12 @@ class JournalRows:
                 time_text(record.last_failure),
             ],
         )
+
+    def forget_failure_records(self, prefix: str, last_failure_before: datetime) -> int:
+        """Delete the budgets named `prefix...` with no failure since a date; returns how many."""
+        cursor = self.db.execute(
+            "DELETE FROM failure_budgets WHERE substr(key, 1, length(?)) = ? "
+            "AND (last_failure IS NULL OR last_failure < ?)",
+            [prefix, prefix, time_text(last_failure_before)],
+        )
+        return cursor.rowcount

@@ -108,6 +108,35 @@ class ParcelRows:
             )
         return [parcel_from_row(r) for r in rows]
 
+    def search_parcels(
+        self,
+        *,
+        tracking: str | None,
+        tracking_part: bool,
+        phone_end: str | None,
+        door: str | None,
+        limit: int,
+    ) -> Sequence[Parcel]:
+        """Parcels whose tracking number is (or, with `tracking_part`, holds) `tracking`, whose
+        phone ends in `phone_end`, or that were put in `door`; newest first."""
+        matches, params = [], []
+        if tracking is not None:
+            matches.append("instr(tracking, ?) > 0" if tracking_part else "tracking = ?")
+            params.append(tracking)
+        if phone_end is not None:
+            matches.append("substr(recipient_phone, -4) = ?")
+            params.append(phone_end)
+        if door is not None:
+            matches.append("compartment = ?")
+            params.append(door)
+        if not matches:
+            return []
+        rows = self.db.query(
+            f"SELECT * FROM parcels WHERE {' OR '.join(matches)} ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [parcel_from_row(r) for r in rows]
+
     def live_code_hashes(self) -> frozenset[str]:
         """Hashes of the codes that deposited parcels hold now."""
         rows = self.db.query(

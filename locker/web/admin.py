@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -21,12 +21,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as Redirect
 
 from locker.domain.errors import IllegalTransitionError, InvalidInputError
-from locker.domain.models import Size
-from locker.domain.phone import mask_phone, mask_phones_in
+from locker.domain.models import Compartment, Size
+from locker.domain.phone import mask_phone
 from locker.domain.plain_text import MAX_REASON_CHARS, is_one_line
-from locker.domain.states import CompartmentState
+from locker.domain.states import CompartmentState, next_compartment_state
 from locker.services.accounts import check_admin
+from locker.services.alarms import open_alarms
 from locker.services.audit_log import verify_audit
+from locker.services.context import LockerContext
 from locker.services.errors import (
     AuthenticationError,
     DoorBusyError,
@@ -37,9 +39,11 @@ from locker.services.errors import (
     NotFoundError,
 )
 from locker.services.force_open import force_open
+from locker.services.open_doors import doors_left_open
 from locker.services.reissue_code import reissue_code
 from locker.services.service_state import held_parcel, return_to_service, set_out_of_service
 from locker.services.staff_sessions import LOGOUT
+from locker.web.admin_alarms import alarm_row
 from locker.web.admin_doors import DoorFilter, filtered, parse_filter, rows_csv
 from locker.web.admin_messages import message_summary
 from locker.web.admin_session import (
@@ -47,28 +51,22 @@ from locker.web.admin_session import (
     end_admin_session,
     no_store,
     require_admin,
+    search_back,
+    searched,
     start_admin_session,
 )
+from locker.web.audit_words import compartment_state_names, outcome_names, purpose_names
 from locker.web.form_values import local_path
 from locker.web.refusal_text import refusal_text
 from locker.web.repeat_guard import REFUSAL_HOLD_S, once_per_tap
 from locker.web.request_context import locker_ctx
-from locker.web.screen_time import short_time, zone
+from locker.web.screen_time import zone
 from locker.web.staff_login import login_origin, refusal_values
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_admin)
 bp.after_request(no_store)
 
-ALARM_ACTIONS = frozenset(
-    {
-        "alarm.door_opened_without_command",
-        "alert.door_left_open",
-        "sensor.fault",
-        "door.fault",
-        "pickup.refused",
-    }
-)
 RECENT_ALARMS = 20
 # The store gives the newest door commands first; the log filters within this many.
 DOOR_LOG_SCAN = 10_000
@@ -104,46 +102,37 @@ def login() -> Redirect | tuple[str, int]:
 @bp.post("/logout")
 @once_per_tap(hold_s=REFUSAL_HOLD_S)
 def logout() -> Redirect:
-    """End the admin session, and every copy of its cookie."""
+    """End the admin session, and every copy of its cookie; the dashboard's Back leaves for the
+    locker's home screen."""
     end_admin_session(LOGOUT)
+    if request.form.get("leave") == "yes":
+        return redirect(url_for("kiosk.home"), 303)
     return redirect(url_for("admin.login"), 303)
 
 
 def _state_names() -> dict[CompartmentState, str]:
-    return {
-        CompartmentState.FREE: _("Free"),
-        CompartmentState.RESERVED: _("Reserved"),
-        CompartmentState.OPEN: _("Standing open"),
-        CompartmentState.OCCUPIED: _("Occupied"),
-        CompartmentState.FAULT: _("Fault"),
-        CompartmentState.OUT_OF_SERVICE: _("Out of service"),
-    }
+    return compartment_state_names()
 
 
-def _alarm_names() -> dict[str, str]:
-    return {
-        "alarm.door_opened_without_command": _("Door opened with no command"),
-        "alert.door_left_open": _("Door left open"),
-        "sensor.fault": _("Item sensor disagrees"),
-        "door.fault": _("Door did not open"),
-        # A code refused at a door out of order, or a forged or replaced QR.
-        "pickup.refused": _("Pickup refused"),
-    }
-
-
-def _alarms(records: list[Any]) -> list[dict[str, str]]:
-    """The newest alarms, faults and lockouts, newest first, with phones masked."""
-    names = _alarm_names()
-    picked = [r for r in records if r.action in ALARM_ACTIONS or r.action.endswith(".lockout")]
+def _attention(ctx: LockerContext, compartments: list[Compartment]) -> list[dict[str, Any]]:
+    """Doors out of order, and doors standing open longer than the reminder, by label, each with
+    the parcel behind it."""
+    settings = current_app.config["LOCKER_SETTINGS"]
+    reminder = timedelta(seconds=settings.door_open_reminder_seconds)
+    open_since = {door.label: door.since for door in doors_left_open(ctx, reminder)}
+    now = ctx.clock.now()
     return [
         {
-            "at": short_time(r.at),
-            "action": r.action,
-            "what": names.get(r.action, _("Too many wrong attempts")),
-            "subject": mask_phones_in(r.subject),
-            "details": mask_phones_in(json.dumps(dict(r.details), ensure_ascii=False)),
+            "compartment": c,
+            "out_of_order": c.state in CompartmentState.unusable(),
+            "open_since": open_since.get(c.label),
+            "open_minutes": int((now - open_since[c.label]).total_seconds() // 60)
+            if c.label in open_since
+            else None,
+            "held": held_parcel(ctx, c.label),
         }
-        for r in reversed(picked[-RECENT_ALARMS:])
+        for c in compartments
+        if c.state in CompartmentState.unusable() or c.label in open_since
     ]
 
 
@@ -155,18 +144,16 @@ def dashboard() -> tuple[str, int]:
     compartments = list(ctx.store.compartments())
     counts = Counter((c.size, c.state) for c in compartments)
     checked, broken = verify_audit(ctx)
-    attention = [c for c in compartments if c.state in CompartmentState.unusable()]
     return admin_page(
         "admin/dashboard.html",
         sizes=list(Size),
         states=list(CompartmentState),
         state_names=_state_names(),
         counts=counts,
-        attention=attention,
         # A parcel behind a door out of order waits for staff: the helpline asks for it here.
-        held={c.label: held_parcel(ctx, c.label) for c in attention},
+        attention=_attention(ctx, compartments),
         labels=[c.label for c in compartments],
-        alarms=_alarms(list(ctx.store.audit_records())),
+        alarms=[alarm_row(a) for a in open_alarms(ctx, RECENT_ALARMS)],
         audit_checked=checked,
         audit_break=broken,
         health=current_app.extensions["locker_health"](),
@@ -193,6 +180,8 @@ def doors() -> tuple[str, int]:
         total=len(rows),
         labels=[c.label for c in locker_ctx().store.compartments()],
         purposes=sorted({str(r["purpose"]) for r in scanned}),
+        purpose_words=purpose_names(),
+        outcome_words=outcome_names(),
     )
 
 
@@ -207,21 +196,41 @@ def doors_csv() -> Response:
 
 
 def _done(message: str, ok: bool = True) -> Redirect:
+    """Back where the action started (the dashboard, or the parcel search), with the result."""
     flash(message, "ok" if ok else "error")
-    return redirect(url_for("admin.dashboard"), 303)
+    return redirect(search_back() or url_for("admin.dashboard"), 303)
 
 
 def _label() -> str:
     return request.form.get("label", "").strip().upper()
 
 
+def _confirmed() -> bool:
+    """The admin answered the confirmation step; a first tap only asks."""
+    return request.form.get("confirmed") == "yes"
+
+
 @bp.post("/doors/open")
 @once_per_tap()
-def open_door() -> Redirect:
-    """Force a door open for service; the reason goes on the audit record."""
+def open_door() -> Redirect | tuple[str, int]:
+    """Force a door open for service, with a reason on the audit record; the first tap asks,
+    naming the parcel behind the door."""
     label = _label()
+    ctx = locker_ctx()
+    reason = request.form.get("reason", "")
     try:
-        force_open(locker_ctx(), g.admin, label, request.form.get("reason", ""))
+        inside = held_parcel(ctx, label)
+        if not _confirmed():
+            back = search_back() or url_for("admin.dashboard")
+            return admin_page(
+                "admin/open_confirm.html",
+                label=label,
+                reason=reason.strip()[:MAX_REASON_CHARS],
+                parcel=inside,
+                q=searched(),
+                back_to=back,
+            )
+        force_open(ctx, g.admin, label, reason)
     except (InvalidInputError, NotFoundError, DoorDidNotOpenError, DoorBusyError) as refusal:
         return _done(refusal_text(refusal), ok=False)
     return _done(_("Door %(label)s is open.", label=label))
@@ -230,17 +239,25 @@ def open_door() -> Redirect:
 @bp.post("/compartments/out-of-service")
 @once_per_tap()
 def take_out() -> Redirect | tuple[str, int]:
-    """Stop using a compartment, with a reason; a door with a parcel inside asks first."""
+    """Stop using a compartment, with a reason; the first tap asks, naming any parcel inside."""
     label = _label()
     ctx = locker_ctx()
     reason = request.form.get("reason", "")
     try:
         # Its recipient's code will be refused at this door: the admin says so knowingly.
         given = bool(reason.strip()) and is_one_line(reason, MAX_REASON_CHARS)
-        inside = held_parcel(ctx, label) if given else None
-        if inside is not None and request.form.get("confirmed") != "yes":
+        if given and not _confirmed():
+            inside = held_parcel(ctx, label)
+            # A door that cannot go out of service now is refused before anyone is asked.
+            next_compartment_state(
+                ctx.store.compartment(label).state, CompartmentState.OUT_OF_SERVICE
+            )
             return admin_page(
-                "admin/take_out_confirm.html", label=label, reason=reason.strip(), parcel=inside
+                "admin/take_out_confirm.html",
+                label=label,
+                reason=reason.strip(),
+                parcel=inside,
+                back_to=url_for("admin.dashboard"),
             )
         inside = set_out_of_service(ctx, g.admin, label, reason)
     except (InvalidInputError, NotFoundError) as refusal:
@@ -294,16 +311,17 @@ def put_back() -> Redirect | tuple[str, int]:
 def reissue() -> tuple[str, int]:
     """A new pickup code for a parcel, shown on this one response only."""
     if request.method == "GET":
-        return admin_page("admin/reissue.html")
+        return _reissue_page()
     tracking = request.form.get("tracking", "").strip()
     try:
         receipt = reissue_code(locker_ctx(), f"admin:{g.admin}", tracking)
     except NotFoundError:
-        return admin_page("admin/reissue.html", 404, error="unknown", tracking=tracking)
+        return _reissue_page(404, error="unknown", tracking=tracking)
     except NotAllowedError:
-        return admin_page("admin/reissue.html", 409, error="not_waiting", tracking=tracking)
-    return admin_page(
-        "admin/reissue.html",
-        receipt=receipt,
-        phone=mask_phone(receipt.parcel.recipient_phone),
-    )
+        return _reissue_page(409, error="not_waiting", tracking=tracking)
+    return _reissue_page(receipt=receipt, phone=mask_phone(receipt.parcel.recipient_phone))
+
+
+def _reissue_page(status: int = 200, **values: Any) -> tuple[str, int]:
+    """The reissue page; reissued from a parcel search, Back returns to its results."""
+    return admin_page("admin/reissue.html", status, back_to=search_back(), q=searched(), **values)

@@ -14,6 +14,7 @@ from locker.services.accounts import (
     add_admin,
     add_courier,
     change_admin_password,
+    courier_account,
     reset_courier_pin,
     set_courier_active,
 )
@@ -71,9 +72,16 @@ def new_courier() -> Any:
 @bp.post("/couriers/active")
 @once_per_tap()
 def courier_active() -> Any:
-    """Disable or enable a courier account."""
+    """Disable or enable a courier account; disabling asks first, naming the courier."""
     active = request.form.get("active") == "yes"
     try:
+        if not active and request.form.get("confirmed") != "yes":
+            courier = courier_account(locker_ctx(), _courier_id())
+            return admin_page(
+                "admin/disable_confirm.html",
+                courier=courier,
+                back_to=url_for("accounts.accounts"),
+            )
         set_courier_active(locker_ctx(), _courier_id(), active, f"admin:{g.admin}")
     except REFUSALS as refusal:
         return _back(refusal_text(refusal), ok=False)

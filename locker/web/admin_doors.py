@@ -21,6 +21,7 @@ CSV_COLUMNS = (
     "actor",
     "parcel_id",
     "outcome",
+    "parcel_tracking",
 )
 
 

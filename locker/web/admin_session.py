@@ -8,6 +8,8 @@ from typing import Any
 from flask import Response, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as Redirect
 
+from locker.domain.errors import InvalidInputError
+from locker.services.parcel_search import search_terms
 from locker.services.staff_sessions import IDLE, admin_session
 from locker.services.staff_sessions import end_admin_session as end_every_admin_session
 from locker.web.request_context import locker_ctx
@@ -102,3 +104,20 @@ def admin_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
     return render_template(
         template, locker=locker_ctx().store.locker(), admin=g.get("admin"), **values
     ), status
+
+
+def searched() -> str:
+    """The parcel search an action was started from (its `q`), or "" when it was none."""
+    typed = request.values.get("q", "")
+    try:
+        search_terms(typed)
+    except InvalidInputError:
+        return ""
+    return typed.strip()
+
+
+def search_back() -> str | None:
+    """The page of the parcel search an action was started from, to go back to; None for an
+    action started elsewhere."""
+    typed = searched()
+    return url_for("parcels.search", q=typed) if typed else None

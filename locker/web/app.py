@@ -96,10 +96,13 @@ def create_app(
     from locker.web import (
         admin,
         admin_accounts,
+        admin_alarms,
         admin_messages,
+        admin_parcels,
         api,
         courier,
         kiosk,
+        phone_pickup,
         repeat_guard,
         scan_claims,
     )
@@ -110,8 +113,11 @@ def create_app(
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_accounts.bp)
     app.register_blueprint(admin_messages.bp)
+    app.register_blueprint(admin_parcels.bp)
+    app.register_blueprint(admin_alarms.bp)
     app.register_blueprint(repeat_guard.bp)
     app.register_blueprint(scan_claims.bp)
+    app.register_blueprint(phone_pickup.bp)
     if demo is not None:
         from locker.web import demo as demo_page
 

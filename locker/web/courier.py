@@ -23,6 +23,7 @@ from locker.services.accounts import (
 from locker.services.cancel_deposit import cancel_deposit
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
+from locker.services.recent_deposits import recent_deposits
 from locker.services.report_door_problem import door_problem_refusal, report_door_not_opened
 from locker.services.retrieve_expired import expired_for, retrieve_expired
 from locker.services.staff_sessions import LOGOUT
@@ -138,8 +139,18 @@ def menu() -> tuple[str, int]:
 
 
 def _menu(status: int = 200, **values: Any) -> tuple[str, int]:
-    expired = len(expired_for(locker_ctx(), _courier_id()))
-    return courier_page("courier/menu.html", status, expired=expired, **values)
+    """The menu, with the courier's deposits that can still be undone: a reload, the idle
+    return or a new login loses the door-open page, never the undo."""
+    ctx = locker_ctx()
+    expired = len(expired_for(ctx, _courier_id()))
+    return courier_page(
+        "courier/menu.html",
+        status,
+        expired=expired,
+        recent=recent_deposits(ctx, _courier_id()),
+        window_minutes=int(ctx.rules.cancel_window.total_seconds() // 60),
+        **values,
+    )
 
 
 @bp.get("/free.json")

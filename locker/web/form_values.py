@@ -14,6 +14,8 @@ from werkzeug.routing import BaseConverter, ValidationError
 # SQLite's INTEGER is 64-bit signed: a larger id names no row and cannot even be bound.
 MAX_ID = 2**63 - 1
 MAX_PATH_CHARS = 512
+# A refused keypad entry is put back in its field to correct; longer is no one's typing.
+MAX_KEPT_CHARS = 80
 
 
 def parse_id(text: str | None, maximum: int = MAX_ID) -> int | None:
@@ -23,6 +25,13 @@ def parse_id(text: str | None, maximum: int = MAX_ID) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= maximum else None
+
+
+def kept_typing(text: str) -> str:
+    """What was typed at a keypad, to put back in its field; "" when no person typed it."""
+    if len(text) > MAX_KEPT_CHARS or not text.isprintable():
+        return ""
+    return text
 
 
 class IdConverter(BaseConverter):

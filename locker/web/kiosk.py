@@ -29,6 +29,7 @@ from locker.services.staff_sessions import IDLE
 from locker.web.admin_session import end_admin_session
 from locker.web.cabinet_view import cabinet_columns, free_by_size
 from locker.web.courier_session import end_session
+from locker.web.form_values import kept_typing
 from locker.web.i18n import end_visit
 from locker.web.repeat_guard import end_of_visit, once_per_tap
 from locker.web.request_context import locker_ctx
@@ -124,18 +125,20 @@ def pickup() -> tuple[str, int]:
     """A typed (or keyboard-wedge scanned) pickup code."""
     ctx = locker_ctx()
     typed = request.form.get("code", "").strip()
+    # A keyboard-wedge scanner types the whole QR payload into the field, then Enter.
+    scanned = typed.startswith(qr_payload.PREFIX + ":")
     try:
-        # A keyboard-wedge scanner types the whole QR payload into the field, then Enter.
-        if typed.startswith(qr_payload.PREFIX + ":"):
-            result = collect_by_qr(ctx, typed)
-        else:
-            result = collect_by_code(ctx, typed)
+        result = collect_by_qr(ctx, typed) if scanned else collect_by_code(ctx, typed)
     except InvalidInputError:
-        return kiosk_page("kiosk/refused.html", 400, reason="format")
+        if scanned:
+            return kiosk_page("kiosk/refused.html", 400, reason="format")
+        return _typed_again(400, "format", typed)
     except LockedOutError as locked:
         seconds = max(1, int((locked.until - ctx.clock.now()).total_seconds()))
         return kiosk_page("kiosk/refused.html", 429, reason="locked", seconds=seconds)
     except CodeRejectedError as refusal:
+        if refusal.verdict is qr_payload.QrVerdict.UNKNOWN and not scanned:
+            return _typed_again(403, "unknown", typed, attempts_left=refusal.attempts_left)
         return kiosk_page(
             "kiosk/refused.html",
             403,
@@ -148,6 +151,14 @@ def pickup() -> tuple[str, int]:
     except DoorBusyError as busy:
         return kiosk_page("kiosk/refused.html", 409, reason="door_busy", door=busy.compartment)
     return _opened([result])
+
+
+def _typed_again(status: int, reason: str, typed: str, **values: Any) -> tuple[str, int]:
+    """The keypad again, with the refusal above it and the code still typed in, to correct.
+
+    The page holds what was typed; it is kept as this browser's result page (`/again/...`).
+    """
+    return kiosk_page("kiosk/home.html", status, refused=reason, typed=kept_typing(typed), **values)
 
 
 @bp.post("/pickup/more")

@@ -55,6 +55,7 @@ WORDINGS: dict[StrEnum, Wording] = {
         "Type %(least)s to %(most)s characters on one line.", least=v["least"], most=v["most"]
     ),
     D.PHONE_FORMAT: lambda v: _("A phone number is 8 to 15 digits. Type it again."),
+    D.PHONE_ENDING_FORMAT: lambda v: _("Type the last four digits of your phone number."),
     D.EMAIL_FORMAT: lambda v: _("An e-mail address looks like name@example.com."),
     D.LANGUAGE_UNKNOWN: lambda v: _("Choose Chinese or English."),
     D.SIZE_UNKNOWN: lambda v: _("Choose a size."),
@@ -116,6 +117,17 @@ WORDINGS: dict[StrEnum, Wording] = {
     S.PICKUP_UNKNOWN: lambda v: _("Wrong code."),
     S.PICKUP_DOOR_OUT_OF_SERVICE: lambda v: _("Door %(door)s is out of service.", door=v["door"]),
     S.PICKUP_DOOR_FAILED: lambda v: _("Door %(door)s did not open.", door=v["door"]),
+    S.PICKUP_PHONE_WRONG: lambda v: _("Wrong phone digits or code."),
+    S.PHONE_LOCKED: lambda v: _(
+        "This phone number is paused: try again in %(seconds)d seconds, show your QR code to "
+        "the camera, or type the code alone.",
+        seconds=v["seconds"],
+    ),
+    S.PHONE_KEYPAD_LOCKED: lambda v: _(
+        "Phone numbers are paused here: try again in %(seconds)d seconds, show your QR code to "
+        "the camera, or type the code alone.",
+        seconds=v["seconds"],
+    ),
     # Parcels and doors.
     S.TRACKING_FORMAT: lambda v: _("A tracking number is 4 to 40 letters, digits or '-'."),
     S.PARCEL_UNKNOWN: lambda v: _("No parcel %(tracking)s in this locker.", tracking=v["tracking"]),
@@ -183,6 +195,19 @@ WORDINGS: dict[StrEnum, Wording] = {
         "Door %(label)s holds a parcel: a second operator must approve the remote opening.",
         label=v["door"],
     ),
+    # Alarms and the parcel search.
+    S.ALARM_UNKNOWN: lambda v: _("There is no alarm %(seq)s.", seq=v["seq"]),
+    S.ALARM_ACKNOWLEDGED: lambda v: _(
+        "Alarm %(seq)s was acknowledged already, by %(admin)s.", seq=v["seq"], admin=v["admin"]
+    ),
+    S.ALARM_NOTE_REQUIRED: lambda v: _("Write a note: say what was done about the alarm."),
+    S.ALARM_NOTE_FORMAT: lambda v: _(
+        "A note is one line of at most %(count)s characters.", count=v["count"]
+    ),
+    S.SEARCH_FORMAT: lambda v: _(
+        "Type a tracking number, the last four digits of a phone number, or a door."
+    ),
+    S.PARCEL_RECORD_UNKNOWN: lambda v: _("There is no parcel record %(id)s.", id=v["id"]),
 }
 
 

@@ -7,6 +7,8 @@ every failure screen names the support contact.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from locker.domain import qr_payload
@@ -89,9 +91,13 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
     type_code(page, "12")
     visit("refused-format")
     assert_support_shown(page, "refused-format", contact)
+    assert_in_view(page, "#submit")  # the keypad stays, to correct the code
+    expect(page.locator("#code")).to_have_value("12")
     type_code(page, "00000000")
     visit("refused-wrong-code")
     assert_support_shown(page, "refused-wrong-code", contact)
+    assert_in_view(page, "#submit")
+    expect(page.locator("#code")).to_have_value("00000000")
     type_code(page, qr_payload.encode(b"k" * 32, "BJ-CY-002", 7, 1))
     visit("refused-other-locker")
     expect(page.locator("#result")).to_contain_text("BJ-CY-002")
@@ -122,9 +128,47 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
     assert reasons[-1] == "locked", reasons
     visit("refused-locked")
     assert_support_shown(page, "refused-locked", contact)
+    assert_in_view(page, "#phone-path")  # phone and code stays open
 
     page.goto("/?text=large")
     visit("home-large-text")
+
+
+@pytest.mark.parametrize("text", ["normal", "large"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_phone_and_code_screen(page, visit, courier, kiosk_settings, lang, text):
+    contact = kiosk_settings.support_contact
+    receipt = courier.deposit("SF0004", phone="13812345678")
+    page.goto(f"/?lang={lang}&text={text}")
+    assert_in_view(page, "#phone-entry")
+    page.click("#phone-entry")
+    visit("phone-digits")
+    assert_in_view(page, "#next")
+    page.fill("#phone-end", "5679")
+    page.click(".key-back")  # one wrong key is one tap to put right
+    page.click('.keypad .key[data-key="8"]')
+    assert_in_view(page, "#next")
+    page.click("#next")
+    visit("phone-code")
+    assert_in_view(page, "#submit")
+    wrong = receipt.code[:-1] + str((int(receipt.code[-1]) + 1) % 10)
+    page.fill("#code", wrong)
+    page.click("#submit")
+    visit("phone-code-refused")
+    # The keypad stays, with the digits still there to correct.
+    expect(page.locator("#code")).to_have_value(wrong)
+    assert_in_view(page, "#result")
+    assert_in_view(page, "#submit")
+    assert_in_view(page, ".key-back")
+    assert_support_shown(page, "phone-code-refused", contact)
+    for wrong in range(5):
+        page.fill("#code", f"0000000{wrong}")
+        page.click("#submit")
+    expect(page.locator("#result")).to_have_attribute("data-reason", "phone_locked")
+    visit("phone-locked")
+    assert_support_shown(page, "phone-locked", contact)
+    assert_in_view(page, "#code-alone")  # the code alone stays open
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -159,7 +203,11 @@ def test_every_courier_screen(page, visit, courier, ctx, clock, lang):
     page.click("#open-door")
     visit("door-open")
     assert_in_view(page, "#door-problem")
-    page.click("#undo")
+    # Back at the menu (a reload, the idle return, a new login), the deposit can still be undone.
+    page.goto("/courier/")
+    visit("menu-recent-deposits")
+    assert_in_view(page, 'button.undo[data-tracking="SF0010"]')
+    page.click('button.undo[data-tracking="SF0010"]')
     visit("undone")
 
     page.goto("/courier/retrieve")
@@ -170,12 +218,19 @@ def test_every_courier_screen(page, visit, courier, ctx, clock, lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_every_admin_screen(page, visit, courier, ctx, sms, lang):
+def test_every_admin_screen(page, visit, courier, ctx, sms, clock, lang):
     receipt = courier.deposit("SF0011")
+    courier.deposit("SF0012")  # the same recipient: found together by their phone's end
     sms.failing = DeliveryError("the gateway rejected the template", permanent=True)
     deliver_next(ctx)  # a failed message: the dashboard links to it, the Messages page resends it
+    # An alarm to acknowledge, and a door left standing open for the attention list.
+    alarm = ctx.store.append_audit(
+        "system", "alert.door_left_open", "B02", {"minutes": 5}, clock.now()
+    )
+    ctx.store.record_door_opened("B02", clock.now() - timedelta(minutes=5))
     page.goto(f"/admin/login?lang={lang}")
     visit("login")
+    expect(page.locator("#back")).to_be_visible()
     # The service screen has no keyboard plugged in: the admin taps the on-screen one.
     page.click('input[name="username"]')
     tap_keys(page, "admin")
@@ -184,15 +239,45 @@ def test_every_admin_screen(page, visit, courier, ctx, sms, lang):
     page.click("#login")
     visit("dashboard")
     expect(page.locator("#logout")).to_be_visible()
+    expect(page.locator('#attention tr[data-label="B02"] .open-for')).to_be_visible()
+    page.select_option('#door-action select[name="label"]', receipt.compartment)
+    page.click('#door-action input[name="reason"]')
+    tap_keys(page, "hinge")
+    page.click("#force-open")
+    visit("open-confirm")
+    assert_in_view(page, "#confirm-open")
+    page.click("#cancel")
     page.select_option('#door-action select[name="label"]', receipt.compartment)
     page.click('#door-action input[name="reason"]')
     tap_keys(page, "hinge")
     page.click("#take-out")
     visit("take-out-confirm")
+    assert_in_view(page, "#confirm-take-out")
     page.click("#confirm-take-out")
     visit("dashboard-out-of-service")
     expect(page.locator("#failed-link")).to_be_visible()
-    for screen in ("doors", "messages", "accounts", "reissue"):
+
+    page.locator(f'#alarms tr[data-seq="{alarm.seq}"] a.acknowledge').click()
+    visit("alarm-acknowledge")
+    assert_in_view(page, "#acknowledge")
+
+    visit("parcel-search", "/admin/parcels")
+    assert_in_view(page, "#find")
+    page.click('#search input[name="q"]')
+    tap_keys(page, "5678")
+    page.click("#find")
+    visit("parcel-results")
+    expect(page.locator("#results tbody tr")).to_have_count(2)
+    page.locator('#results tr[data-tracking="SF0012"] a.history').click()
+    visit("parcel-history")
+    expect(page.locator("#history tbody tr").first).to_be_visible()
+
+    for screen in ("doors", "messages", "accounts", "reissue", "alarms"):
         visit(screen, f"/admin/{screen}")
+        expect(page.locator("#back")).to_be_visible()
         if screen == "messages":
             expect(page.locator("button.resend")).to_have_count(1)
+    page.goto("/admin/accounts")
+    page.locator(f'#couriers tr[data-courier="{courier.id}"] button.danger').click()
+    visit("disable-confirm")
+    assert_in_view(page, "#confirm-disable")

@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from locker.domain.errors import InvalidInputError
-from locker.domain.phone import mask_phone, mask_phones_in, normalise_phone
+from locker.domain.phone import (
+    ends_with,
+    mask_phone,
+    mask_phones_in,
+    normalise_phone,
+    phone_ending,
+    phone_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -117,3 +124,30 @@ def test_a_valid_phone_inside_text_never_survives_masking(
     masked = mask_phones_in(f"{before}{phone}{after}")
     assert phone not in masked
     assert masked.startswith(before) and masked.endswith(after)
+
+
+@pytest.mark.parametrize(
+    ("typed", "ending"), [("5678", "5678"), (" 56 78 ", "5678"), ("0000", "0000")]
+)
+def test_the_last_four_digits_are_read_as_typed_at_the_keypad(typed: str, ending: str) -> None:
+    assert phone_ending(typed) == ending
+
+
+@pytest.mark.parametrize("typed", ["", "567", "56789", "13812345678", "56a8", "５６７８", "²678"])
+def test_anything_but_four_digits_is_not_a_phone_ending(typed: str) -> None:
+    with pytest.raises(InvalidInputError, match="last four digits"):
+        phone_ending(typed)
+
+
+def test_a_phone_ends_in_its_last_four_digits_only() -> None:
+    assert ends_with("13812345678", "5678")
+    assert not ends_with("13812345678", "1234")
+    assert not ends_with(None, "5678")
+
+
+def test_a_phones_key_is_keyed_by_the_lockers_secret_and_hides_the_number() -> None:
+    key = phone_key(b"k" * 32, "13812345678")
+    assert key == phone_key(b"k" * 32, "13812345678")
+    assert key != phone_key(b"j" * 32, "13812345678")
+    assert key != phone_key(b"k" * 32, "13912345678")
+    assert len(key) == 32 and set(key) <= set("0123456789abcdef")

@@ -298,3 +298,27 @@ def test_the_parcel_left_by_a_false_door_report_keeps_its_door_out_of_use(ctx, c
     with ctx.store.transaction():
         move_compartment(ctx, receipt.compartment, CompartmentState.FAULT)
     assert return_to_service(ctx, "admin", receipt.compartment) is CompartmentState.OCCUPIED
+
+
+def test_a_courier_s_recent_deposits_are_those_that_can_still_be_undone(ctx, courier, clock):
+    from locker.services.recent_deposits import recent_deposits
+
+    other = CourierActions(ctx, carrier="ZTO")
+    first = courier.deposit("SF0001", phone="13812345678")
+    clock.advance(minutes=3)
+    second = courier.deposit("SF0002", phone="13900001111")
+    other.deposit("ZT0001")
+    listed = recent_deposits(ctx, courier.id)
+    assert [(d.tracking, d.door) for d in listed] == [
+        ("SF0002", second.compartment),
+        ("SF0001", first.compartment),
+    ]
+    assert [d.masked_phone for d in listed] == ["139****1111", "138****5678"]
+    assert listed[1].undo_until == first.parcel.deposited_at + ctx.rules.cancel_window
+    cancel_deposit(ctx, courier.id, "SF0002")
+    assert [d.undo_asked for d in recent_deposits(ctx, courier.id)] == [True, False]
+    courier.close(second.compartment, item_present=False)  # undone: nothing left to undo
+    clock.advance(minutes=7, seconds=1)  # SF0001 is ten minutes and a second old
+    assert recent_deposits(ctx, courier.id) == []
+    with pytest.raises(NotAllowedError):
+        cancel_deposit(ctx, courier.id, "SF0001")

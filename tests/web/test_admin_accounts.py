@@ -51,7 +51,9 @@ def test_an_admin_adds_a_courier_who_can_then_log_in(admin, ctx):
 
 
 def test_a_disabled_courier_cannot_log_in_and_a_new_pin_works(admin, ctx, courier):
-    admin.post_form("/admin/couriers/active", courier_id=str(courier.id), active="no")
+    admin.post_form(
+        "/admin/couriers/active", courier_id=str(courier.id), active="no", confirmed="yes"
+    )
     with pytest.raises(AuthenticationError):
         login_courier(ctx, courier.id, COURIER_PIN)
     admin.post_form("/admin/couriers/active", courier_id=str(courier.id), active="yes")

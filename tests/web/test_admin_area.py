@@ -210,7 +210,7 @@ def test_the_dashboard_shows_a_faulty_door_and_an_alarm(admin_user, courier, boa
     clock.advance(minutes=1)  # long after the deposit's own unlock
     label = receipt.compartment
     board.stuck.add(ctx.store.compartment("B01").address)
-    admin_user.post("/admin/doors/open", label="B01", reason="check the lock")
+    admin_user.post("/admin/doors/open", label="B01", reason="check the lock", confirmed="yes")
     opened = DoorEvent(ctx.store.compartment(label).address, DoorEventKind.OPENED, None)
     handle_door_event(ctx, opened, DoorWatch())
     page = admin_user.page("/admin/")
@@ -237,7 +237,9 @@ def test_the_door_log_filters_by_door_actor_action_and_date(visitor, courier, cl
     second = courier.deposit(tracking="SF0002")
     admin_user = visitor
     admin_user.login()  # after the clock jump, which would have ended an earlier session
-    admin_user.post("/admin/doors/open", label=first.compartment, reason="inspection")
+    admin_user.post(
+        "/admin/doors/open", label=first.compartment, reason="inspection", confirmed="yes"
+    )
 
     def rows(query: str) -> list[tuple[str, str, str]]:
         page = admin_user.page("/admin/doors" + query)
@@ -277,10 +279,14 @@ def test_the_door_log_csv_has_the_filtered_rows(admin_user, courier):
 
 def test_force_open_needs_a_reason_and_is_audited(admin_user, courier, board, ctx):
     receipt = courier.deposit()
-    response = admin_user.post("/admin/doors/open", label=receipt.compartment, reason=" ")
+    response = admin_user.post(
+        "/admin/doors/open", label=receipt.compartment, reason=" ", confirmed="yes"
+    )
     assert "a reason is required" in admin_user.page(response.location)
     assert len(board.opened) == 1
-    response = admin_user.post("/admin/doors/open", label=receipt.compartment, reason="leak check")
+    response = admin_user.post(
+        "/admin/doors/open", label=receipt.compartment, reason="leak check", confirmed="yes"
+    )
     assert f"Door {receipt.compartment} is open" in admin_user.page(response.location)
     assert len(board.opened) == 2
     record = [r for r in ctx.store.audit_records() if r.action == "door.force_open"][-1]
@@ -289,7 +295,9 @@ def test_force_open_needs_a_reason_and_is_audited(admin_user, courier, board, ct
         receipt.compartment,
         "leak check",
     )
-    response = admin_user.post("/admin/doors/open", label="Z99", reason="leak check")
+    response = admin_user.post(
+        "/admin/doors/open", label="Z99", reason="leak check", confirmed="yes"
+    )
     assert "There is no door Z99" in admin_user.page(response.location)
 
 
@@ -313,7 +321,9 @@ def test_a_reason_that_is_not_one_short_line_is_refused_in_the_admin_s_language(
 def test_a_compartment_goes_out_of_service_and_comes_back(admin_user, ctx, clock):
     response = admin_user.post("/admin/compartments/out-of-service", label="A01", reason="")
     assert "Say why" in admin_user.page(response.location)
-    admin_user.post("/admin/compartments/out-of-service", label="A01", reason="broken hinge")
+    admin_user.post(
+        "/admin/compartments/out-of-service", label="A01", reason="broken hinge", confirmed="yes"
+    )
     assert ctx.store.compartment("A01").state.value == "out_of_service"
     page = admin_user.page("/admin/")
     assert '<tr data-label="A01" data-state="out_of_service">' in page
@@ -401,8 +411,16 @@ def test_taking_an_occupied_door_out_of_service_asks_first(admin_user, courier, 
     assert "SF0001" in row.group(1)
 
 
-def test_an_empty_door_goes_out_of_service_without_a_question(admin_user, ctx):
-    admin_user.post("/admin/compartments/out-of-service", label="A01", reason="broken hinge")
+def test_an_empty_door_goes_out_of_service_once_the_admin_confirms(admin_user, ctx):
+    response = admin_user.post(
+        "/admin/compartments/out-of-service", label="A01", reason="broken hinge"
+    )
+    page = text(response)
+    assert "Take door A01 out of service?" in page and 'id="confirm-take-out"' in page
+    assert ctx.store.compartment("A01").state.value == "free"
+    admin_user.post(
+        "/admin/compartments/out-of-service", label="A01", reason="broken hinge", confirmed="yes"
+    )
     assert ctx.store.compartment("A01").state.value == "out_of_service"
     record = [r for r in ctx.store.audit_records() if r.action == "compartment.out_of_service"][-1]
     assert "parcel_inside" not in record.details
@@ -420,7 +438,9 @@ def test_a_pickup_refused_at_an_out_of_service_door_is_on_the_dashboard(admin_us
 
 def test_putting_back_a_door_no_sensor_can_see_asks_the_admin_to_look(admin_user, ctx, board):
     board.sensors = False
-    admin_user.post("/admin/compartments/out-of-service", label="A01", reason="broken hinge")
+    admin_user.post(
+        "/admin/compartments/out-of-service", label="A01", reason="broken hinge", confirmed="yes"
+    )
     response = admin_user.post("/admin/compartments/in-service", label="A01")
     assert response.status_code == 409
     assert 'data-why="unseen"' in text(response) and "Open the door to look" in text(response)
@@ -430,7 +450,9 @@ def test_putting_back_a_door_no_sensor_can_see_asks_the_admin_to_look(admin_user
 
 
 def test_a_door_whose_sensor_sees_an_unrecorded_item_stays_out(admin_user, ctx, board):
-    admin_user.post("/admin/compartments/out-of-service", label="A01", reason="broken hinge")
+    admin_user.post(
+        "/admin/compartments/out-of-service", label="A01", reason="broken hinge", confirmed="yes"
+    )
     board.close_door(ctx.store.compartment("A01").address, item_present=True)
     response = admin_user.post("/admin/compartments/in-service", label="A01", looked="yes")
     assert response.status_code == 409 and 'data-why="item_present"' in text(response)

@@ -267,3 +267,61 @@ def test_the_door_open_screen_promises_no_message_that_nobody_sends(screens, cou
     page = text(screens.deposit())
     assert truth in page
     assert "recipient gets the pickup code" not in page and "收件人将收到取件码" not in page
+
+
+def test_a_reload_of_the_door_open_page_shows_the_same_door_and_its_undo(screens, courier, ctx):
+    screens.login(courier.id)
+    data = {"tracking": "SF0000000001", "phone": "13812345678", "size": "S"}
+    form = text(screens.client.get("/courier/deposit"))
+    posted = screens.client.post(
+        "/courier/deposit", data={**data, "csrf_token": token(form)}, follow_redirects=False
+    )
+    assert posted.status_code == 303 and "/again/" in posted.location
+    first, reloaded = (
+        text(screens.client.get(posted.location)),
+        text(screens.client.get(posted.location)),
+    )
+    for page in (first, reloaded):
+        assert "Door A01 is open" in page and 'id="undo"' in page
+        assert "already in this locker" not in page
+    assert len(ctx.store.parcels()) == 1
+
+
+def test_the_menu_offers_the_undo_after_the_idle_return_and_a_new_login(screens, courier, ctx):
+    screens.login(courier.id)
+    screens.deposit()
+    screens.client.get("/?idle=1")  # the screen went home: the session and the page are gone
+    assert screens.client.get("/courier/").status_code == 302
+    screens.login(courier.id)
+    menu = text(screens.client.get("/courier/"))
+    row = re.search(r'<li data-tracking="SF0000000001" data-door="A01">(.*?)</li>', menu, re.S)
+    assert row, "the menu does not list the deposit"
+    assert "138****5678" in row.group(1) and "13812345678" not in menu
+    assert 'action="/courier/undo"' in row.group(1)
+    response = screens.post("/courier/undo", tracking="SF0000000001")
+    assert "The deposit is undone when the door is shut" in text(response)
+    assert "open for the undo" in text(screens.client.get("/courier/"))
+    courier.close("A01", item_present=False)
+    assert ctx.store.parcel_by_tracking("SF0000000001").state is ParcelState.CANCELLED
+    assert "SF0000000001" not in text(screens.client.get("/courier/"))
+
+
+def test_the_menu_lists_only_the_courier_s_own_deposits_of_the_cancel_window(
+    screens, courier, ctx, clock
+):
+    from tests.conftest import CourierActions
+
+    other = CourierActions(ctx, carrier="ZTO")
+    other.deposit("ZT0000000001")
+    screens.login(courier.id)
+    screens.deposit()
+    courier.close("A01", item_present=True)
+    clock.advance(minutes=9)
+    screens.login(courier.id)  # the idle logout came meanwhile
+    menu = text(screens.client.get("/courier/"))
+    assert 'data-tracking="SF0000000001"' in menu and "ZT0000000001" not in menu
+    clock.advance(minutes=1, seconds=1)
+    menu = text(screens.client.get("/courier/"))
+    assert "SF0000000001" not in menu and 'id="recent"' not in menu
+    response = screens.post("/courier/undo", tracking="SF0000000001")
+    assert "within 10 minutes" in text(response)

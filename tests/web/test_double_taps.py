@@ -145,6 +145,16 @@ def test_a_pickup_code(app, board, courier, ctx):
     assert len(collected) == 1
 
 
+def test_a_phone_ending_and_code(app, board, courier, ctx):
+    receipt = courier.deposit(phone=PHONE)
+    tap = Tap("/pickup/phone/code", {"phone_end": PHONE[-4:], "code": receipt.code})
+    page = the_same_page_three_times(three_taps(app, board, app.test_client(), tap))
+    assert f"Door {receipt.compartment} is open" in page
+    assert len(board.opened) == 1
+    collected = [r for r in ctx.store.audit_records() if r.action == "parcel.collected"]
+    assert len(collected) == 1
+
+
 def test_a_qr_typed_by_a_wedge_scanner(app, board, courier, ctx):
     receipt = courier.deposit()
     page = the_same_page_three_times(
@@ -198,7 +208,9 @@ def test_taking_back_an_expired_parcel(app, board, courier, ctx, clock):
 
 def test_a_service_opening(app, board, ctx):
     client = logged_in_admin(app)
-    tap = Tap("/admin/doors/open", {"label": "B01", "reason": "check the latch"})
+    tap = Tap(
+        "/admin/doors/open", {"label": "B01", "reason": "check the latch", "confirmed": "yes"}
+    )
     page = the_same_page_three_times(three_taps(app, board, client, tap))
     assert "Door B01 is open" in page
     assert len(board.opened) == 1
@@ -275,3 +287,45 @@ def test_every_form_is_post_redirect_get_and_its_page_reloads(app, courier, ctx)
     assert len(ctx.store.parcels()) == 1
     # Another browser cannot read it.
     assert app.test_client().get(page).status_code == 302
+
+
+def test_a_service_opening_from_the_parcel_search(app, board, courier, ctx):
+    receipt = courier.deposit(phone=PHONE)
+    client = logged_in_admin(app)
+    data = {"label": receipt.compartment, "reason": "caller lost the code", "confirmed": "yes"}
+    tap = Tap("/admin/doors/open", {**data, "q": "5678"})
+    page = the_same_page_three_times(three_taps(app, board, client, tap))
+    # Back on the search's results, with the one opening reported.
+    assert f"Door {receipt.compartment} is open" in page and 'id="results"' in page
+    assert len(board.opened) == 1
+    assert [r.action for r in ctx.store.audit_records()].count("door.force_open") == 1
+
+
+def test_an_undo_from_the_menu_after_a_new_login(app, board, courier, ctx):
+    receipt = courier.deposit()
+    client = logged_in_courier(app, courier.id)  # the door-open page is long gone
+    assert f'data-tracking="{receipt.parcel.tracking}"' in client.get("/courier/").get_data(
+        as_text=True
+    )
+    tap = Tap("/courier/undo", {"tracking": receipt.parcel.tracking})
+    page = the_same_page_three_times(three_taps(app, board, client, tap))
+    assert f"Door {receipt.compartment} is open" in page
+    assert len(board.opened) == 1
+
+
+def test_an_alarm_acknowledgement(app, ctx):
+    alarm = ctx.store.append_audit(
+        "system", "alert.door_left_open", "B01", {"minutes": 5}, ctx.clock.now()
+    )
+    client = logged_in_admin(app)
+    data = {"seq": str(alarm.seq), "note": "door shut", "csrf_token": csrf(client)}
+    clients = [client, clone(app, client), clone(app, client)]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        futures = [
+            pool.submit(each.post, "/admin/alarms/acknowledge", data=data, follow_redirects=True)
+            for each in clients
+        ]
+        pages = the_same_page_three_times([f.result(timeout=20) for f in futures])
+    assert f"Alarm {alarm.seq} is acknowledged" in pages
+    answers = [r for r in ctx.store.audit_records() if r.action == "alarm.acknowledged"]
+    assert [(r.subject, r.details["note"]) for r in answers] == [(str(alarm.seq), "door shut")]

@@ -113,6 +113,7 @@ def fields(sweep: Sweep) -> dict[str, str]:
     return {
         "tracking": TRACKING,
         "phone": "13812345678",
+        "phone_end": "5678",
         "code": sweep.code,
         "size": "S",
         "low": "yes",
@@ -146,6 +147,11 @@ def fields(sweep: Sweep) -> dict[str, str]:
         "language": "en",
         "status": "failed",
         "outbox_id": "1",
+        "leave": "yes",
+        "q": TRACKING,
+        "ack": str(sweep.seed.alarm_seq),
+        "seq": str(sweep.seed.alarm_seq),
+        "note": "door shut, nothing missing",
     }
 
 

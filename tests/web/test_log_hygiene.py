@@ -431,7 +431,9 @@ def test_the_admin_area_logs_no_secret(logs, ctx, courier, board, clock, db_path
     assert code != receipt.code and MASKED in page
     secrets.add("reissued code", code)
 
-    opened = admin.admin("/admin/doors/open", label=receipt.compartment, reason="leak check")
+    opened = admin.admin(
+        "/admin/doors/open", label=receipt.compartment, reason="leak check", confirmed="yes"
+    )
     assert opened.status_code in (302, 303)
     assert f"Door {receipt.compartment} is open" in text(admin.client.get(opened.location))
 
@@ -447,6 +449,17 @@ def test_the_admin_area_logs_no_secret(logs, ctx, courier, board, clock, db_path
     ]:
         response = admin.admin(path, **data)
         assert done in text(admin.client.get(response.location)), path
+
+    # The helpline's search by the phone's end, the parcel's history, an alarm answered.
+    found = text(admin.client.get("/admin/parcels?q=5678"))
+    assert MASKED in found and PHONE not in found
+    history = text(admin.client.get(f"/admin/parcels/{receipt.parcel.id}?q=5678"))
+    assert MASKED in history and PHONE not in history
+    alarm = ctx.store.append_audit(
+        "system", "alert.door_left_open", receipt.compartment, {"minutes": 5}, clock.now()
+    )
+    answered = admin.admin("/admin/alarms/acknowledge", seq=str(alarm.seq), note="door shut")
+    assert "is acknowledged" in text(admin.client.get(answered.location))
 
     assert 'data-purpose="service"' in text(admin.client.get("/admin/doors"))
     door_log = admin.client.get(f"/admin/doors.csv?door={receipt.compartment}")

@@ -76,6 +76,41 @@ def test_a_bad_code_gets_a_clear_screen_with_the_support_contact(
     assert f'data-reason="{reason}"' in page and words in page and SUPPORT in page
 
 
+@pytest.mark.parametrize(("code", "reason"), [("1234567", "format"), ("00000001", "unknown")])
+def test_a_refused_code_keeps_the_keypad_with_the_digits_still_typed_in(
+    kiosk, courier, code, reason
+):
+    courier.deposit()
+    page = text(kiosk.pickup(code))
+    assert 'action="/pickup"' in page and 'class="key-back"' in page
+    assert re.search(rf'id="code"[^>]*value="{code}"', page), "the typed code is gone"
+    # The refusal stands above the field it is about.
+    assert page.index(f'data-reason="{reason}"') < page.index('id="code"')
+
+
+def test_a_refused_codes_page_reloads_as_the_same_keypad(kiosk, courier):
+    courier.deposit()
+    response = kiosk.pickup("00000001")
+    again = kiosk.client.get(response.request.path)
+    assert again.status_code == 403 and 'value="00000001"' in text(again)
+
+
+def test_a_used_code_still_gets_its_own_screen(kiosk, courier, clock):
+    receipt = courier.deposit()
+    kiosk.pickup(receipt.code)
+    clock.advance(seconds=61)
+    page = text(kiosk.pickup(receipt.code))
+    assert 'data-reason="used"' in page and 'id="code"' not in page
+
+
+def test_the_paused_keypad_offers_the_phone_and_code_path(kiosk, courier):
+    courier.deposit()
+    for wrong in range(5):
+        kiosk.pickup(f"0000000{wrong}")
+    page = text(kiosk.pickup("00000009"))
+    assert 'data-reason="locked"' in page and 'href="/pickup/phone"' in page
+
+
 def test_five_wrong_codes_pause_the_keypad(kiosk, courier):
     receipt = courier.deposit()
     for left in (4, 3, 2, 1):
@@ -229,3 +264,10 @@ def test_a_sibling_door_that_does_not_open_does_not_hide_the_ones_that_did(kiosk
     assert response.status_code == 200
     assert f"Door {second.compartment} is open" in shown
     assert f'data-failed="{third.compartment}"' in shown and "safe inside" in shown
+
+
+@pytest.mark.parametrize("typed", ["9" * 10_000, "1234\x005678", "1234\r\n5678"])
+def test_hostile_typing_is_refused_and_not_put_back_on_the_keypad(kiosk, typed):
+    page = kiosk.pickup(typed).get_data(as_text=True)
+    assert 'data-reason="format"' in page
+    assert "9" * 100 not in page and "\x00" not in page and "1234\r\n" not in page

@@ -43,6 +43,7 @@ ANONYMOUS = "anonymous"
 # The role a blueprint's routes need; a new route in one of these inherits its role.
 BLUEPRINT_ROLES = {
     "kiosk": PUBLIC,
+    "phone_pickup": PUBLIC,  # the recipient's phone-and-code path
     "api": PUBLIC,
     "demo": PUBLIC,  # registered in demo mode only
     "scan_claims": PUBLIC,  # a one-time ticket from a camera scan is the credential
@@ -51,6 +52,8 @@ BLUEPRINT_ROLES = {
     "admin": ADMIN,
     "accounts": ADMIN,
     "messages": ADMIN,
+    "parcels": ADMIN,
+    "alarms": ADMIN,
 }
 # The ways into and out of the staff screens, open to anyone at the kiosk.
 PUBLIC_ENTRIES = {
@@ -242,6 +245,8 @@ class Seed:
     parcel_id: int
     label: str
     secrets: dict[str, str]
+    # An alarm for the admin to acknowledge: a door left open.
+    alarm_seq: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -254,6 +259,9 @@ def seed(tmp_path_factory) -> Seed:
         courier = CourierActions(ctx)
         receipt = courier.deposit(tracking=TRACKING, phone=PHONE)
         add_admin(ctx, NIGHT_ADMIN, "night-shift-password", "admin:admin")
+        alarm = store.append_audit(
+            "system", "alert.door_left_open", receipt.compartment, {"minutes": 5}, ctx.clock.now()
+        )
         secrets = {
             "phone": PHONE,
             "masked phone": mask_phone(PHONE),
@@ -265,7 +273,7 @@ def seed(tmp_path_factory) -> Seed:
             "admin username": NIGHT_ADMIN,
         }
         secrets.update({f"audit action {r.action}": r.action for r in store.audit_records()})
-    return Seed(db_path, courier.id, receipt.parcel.id, receipt.compartment, secrets)
+    return Seed(db_path, courier.id, receipt.parcel.id, receipt.compartment, secrets, alarm.seq)
 
 
 @pytest.fixture
