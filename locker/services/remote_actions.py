@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from locker.domain.states import CompartmentState
+from locker.services.alarms import acknowledge_alarm
 from locker.services.context import LockerContext
 from locker.services.deliver_messages import confirm_delivery
 from locker.services.errors import NotAllowedError, ServiceRefusal
@@ -62,6 +63,16 @@ def run_remote_action(
         looked = action.args.get("looked_inside") is True
         state = return_to_service(ctx, actor, label, looked_inside=looked, actor=actor)
         return {"door": label, "state": state.value}
+    if action.action == "acknowledge_alarm":
+        seq = action.args.get("alarm")
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+            raise NotAllowedError(
+                "the command needs alarm as its number", code=ServiceRefusal.REMOTE_ARGUMENTS
+            )
+        answered = acknowledge_alarm(
+            ctx, action.operator, seq, _text(action.args, "note"), actor=actor
+        )
+        return {"alarm": answered.seq, "acknowledged": True}
     if action.action == "message_delivered":
         message_id = _text(action.args, "message")
         at = _moment(action.args.get("at"), ctx.clock.now())

@@ -12,6 +12,7 @@ import pytest
 from locker.boards.in_memory import InMemoryBoard
 from locker.centre.store import CentreStore
 from locker.domain.audit_chain import AuditRecord
+from locker.services.alarms import open_alarms
 from locker.services.context import LockerContext
 from locker.store import SqliteStore
 from locker.uplink.uplink import Uplink
@@ -264,3 +265,26 @@ def test_a_refusal_on_the_locker_is_visible_at_the_centre(
 
     assert wait_for(lambda: len(refusals_at_the_centre()) == 1)
     assert refusals_at_the_centre()[0].details["code"] == "not_allowed"
+
+
+def test_an_alarm_acknowledged_from_the_console_is_the_screen_s_record(
+    uplink: Uplink,
+    sender: CommandSender,
+    fleet: FleetKeys,
+    clock: FakeClock,
+    ctx: LockerContext,
+    db_path: Path,
+) -> None:
+    with ctx.store.transaction():
+        fault = ctx.store.append_audit("system", "door.fault", "A01", {}, clock.now())
+    args = {"alarm": fault.seq, "note": "board replaced"}
+
+    sender.send(command(clock, "acknowledge_alarm", args, (fleet.alice,)))
+    sender.send(command(clock, "acknowledge_alarm", args, (fleet.bob,)))
+
+    first, second = sender.final(2)
+    assert first["status"] == "done" and second["code"] == "alarm.acknowledged"
+    [record] = audit(db_path, "alarm.acknowledged")
+    assert (record.actor, record.subject) == ("remote:alice", str(fault.seq))
+    assert record.details == {"note": "board replaced", "admin": "alice"}
+    assert open_alarms(ctx, 10) == []
