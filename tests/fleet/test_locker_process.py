@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -44,14 +45,23 @@ class LockerProcess:
             LOCKER_FLEET_ROOT_KEY=public_text(fleet.root.public_key()),
             LOCKER_UPLINK_REPLAY_PER_SECOND=str(per_second),
         )
+        self.port = free_port()
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [str(LOCKER), "run", "--demo", "--port", str(free_port())],
+                [str(LOCKER), "run", "--demo", "--port", str(self.port)],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+
+    def serves(self) -> bool:
+        """The kiosk's home page loads."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=5) as page:
+                return page.status == 200
+        except OSError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL: as a power cut."""
@@ -150,3 +160,20 @@ def test_a_locker_killed_mid_stream_resumes_from_its_cursor(
     assert wait_for(lambda: stored(centre_db, "DEMO-001") == list(range(1, head(db) + 1)))
     with SqliteStore(db) as store:
         assert wait_for(lambda: store.uplink_acked_seq() == head(db))
+
+
+def test_the_kiosk_serves_with_the_broker_down_and_catches_up_when_it_returns(
+    tmp_path: Path,
+    broker: Broker,
+    lockers: Callable[..., LockerProcess],
+    start_centre: Callable[[str], Ingest],
+    centre_db: str,
+) -> None:
+    broker.stop()
+    locker = lockers(tmp_path / "demo.db")
+    assert wait_for(locker.serves)
+
+    broker.start()
+    start_centre("centre-a")
+
+    assert wait_for(lambda: stored(centre_db, "DEMO-001") == list(range(1, head(locker.db) + 1)))
