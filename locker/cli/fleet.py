@@ -1,4 +1,4 @@
-"""`locker fleet`: the fleet's keys and operators (the console and `serve` join them later)."""
+"""`locker fleet`: the fleet's keys and operators, and `serve` (the centre and its console)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from locker.centre.operators import OperatorError, add_operator
 from locker.centre.service_identity import make_service_identity
 from locker.centre.store import CentreStore
 from locker.cli.runtime import PlainPath, read_secret
+from locker.composition import configure_logging
 from locker.domain.errors import InvalidInputError
 from locker.wire.certificates import OPERATOR_ROLES
 from locker.wire.errors import WireFormatError
@@ -111,6 +112,69 @@ def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
     except FileExistsError:
         raise click.ClickException(f"{out_dir} holds a service key already") from None
     click.echo(f"Service key and certificate written to {out_dir}.")
+
+
+@fleet.command()
+@click.option(
+    "--config",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    help="The centre's TOML settings file (see docs/fleet.md).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="A local broker, fresh keys, an operator and two demo lockers, for a first look.",
+)
+@click.option(
+    "--demo-dir",
+    type=PlainPath(file_okay=False, path_type=Path),
+    default=Path("var/fleet-demo"),
+    show_default=True,
+    help="Where the demo keeps its files (cleared on every demo start).",
+)
+def serve(config: Path | None, demo: bool, demo_dir: Path) -> None:
+    """Run the centre: the lockers' intake, remote commands and the console."""
+    from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
+    from locker.centre.demo_broker import DemoBrokerError
+    from locker.centre.serve import serve as serve_console
+    from locker.centre.serve import start_centre, terminate_as_interrupt
+    from locker.centre.settings import CentreSettingsError, load_centre_settings
+
+    configure_logging()
+    try:
+        settings = load_centre_settings(config)
+    except CentreSettingsError as error:
+        raise click.ClickException(str(error)) from None
+    running: FleetDemo | None = None
+    with terminate_as_interrupt():
+        try:
+            if demo:
+                running = start_demo(demo_dir, settings)
+                settings = running.settings
+            centre = start_centre(settings)
+        except (FleetDemoError, DemoBrokerError) as error:
+            if running is not None:
+                running.stop()
+            raise click.ClickException(str(error)) from None
+        try:
+            url = f"http://{settings.host}:{settings.port}/"
+            click.echo(f"Console on {url}", err=True)
+            if running is not None:
+                for username, password in running.passwords.items():
+                    click.echo(f"Operator login: {username} / {password}", err=True)
+                for child in running.lockers:
+                    click.echo(
+                        f"Demo locker {child.locker_id} on http://127.0.0.1:{child.port}/ "
+                        f"(cabinet /demo)",
+                        err=True,
+                    )
+            serve_console(centre, settings.host, settings.port, settings.threads)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            centre.stop()
+            if running is not None:
+                running.stop()
 
 
 def register(cli: click.Group) -> None:
