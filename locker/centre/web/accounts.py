@@ -90,7 +90,10 @@ def require_operator() -> Response | None:
         if row is not None and row.active and row.session_version == version:
             g.operator = Operator(row.username, row.role)
     if g.operator is None and request.endpoint not in OPEN_ENDPOINTS:
-        session.clear()
+        # Only the login goes: the form token in the same session must survive a stray
+        # request (the browser's favicon) between the login page and its POST.
+        session.pop("operator", None)
+        session.pop("version", None)
         if request.method == "GET" and request.endpoint != "live.stream":
             return redirect(f"/login?next={request.path}", 303)
         return redirect("/login", 303)
