@@ -38,7 +38,8 @@ class CommandRow:
 
     def shown_status(self, now: float) -> str:
         """The status, with `lapsed` for a command whose time ran out before an answer."""
-        if self.status in ("pending", "sent") and now > self.expires_at:
+        # `signing` too: a centre stopped between the record and the publication sent nothing.
+        if self.status in ("pending", "signing", "sent") and now > self.expires_at:
             return "lapsed"
         return self.status
 

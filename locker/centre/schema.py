@@ -110,3 +110,4 @@ commands = Table(
     Column("outcome", Text),
 )
 Index("commands_recent", commands.c.created_at)
+Index("commands_changed", commands.c.updated_at)

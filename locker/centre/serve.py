@@ -9,6 +9,7 @@ import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 import waitress
 from flask import Flask
@@ -103,9 +104,13 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def serve(centre: Centre, host: str, port: int, threads: int) -> None:
-    """Serve the console until interrupted."""
-    server = waitress.create_server(centre.app, host=host, port=port, threads=threads)
+def listen(centre: Centre, host: str, port: int, threads: int) -> Any:
+    """The console's server, bound to its address (OSError when it cannot be)."""
+    return waitress.create_server(centre.app, host=host, port=port, threads=threads)
+
+
+def run(centre: Centre, server: Any) -> None:
+    """Serve the console until interrupted; the live streams end first."""
     try:
         server.run()
     finally:

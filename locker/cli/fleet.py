@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.exc import SQLAlchemyError
 
+from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
+from locker.centre.demo_broker import DemoBrokerError
 from locker.centre.operators import OperatorError, add_operator
+from locker.centre.serve import listen, run, start_centre, terminate_as_interrupt
 from locker.centre.service_identity import make_service_identity
+from locker.centre.settings import CentreSettingsError, load_centre_settings
 from locker.centre.store import CentreStore
 from locker.cli.runtime import PlainPath, read_secret
 from locker.composition import configure_logging
@@ -134,47 +140,48 @@ def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
 )
 def serve(config: Path | None, demo: bool, demo_dir: Path) -> None:
     """Run the centre: the lockers' intake, remote commands and the console."""
-    from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
-    from locker.centre.demo_broker import DemoBrokerError
-    from locker.centre.serve import serve as serve_console
-    from locker.centre.serve import start_centre, terminate_as_interrupt
-    from locker.centre.settings import CentreSettingsError, load_centre_settings
-
     configure_logging()
     try:
         settings = load_centre_settings(config)
     except CentreSettingsError as error:
         raise click.ClickException(str(error)) from None
-    running: FleetDemo | None = None
-    with terminate_as_interrupt():
+    # Everything started is stopped in the reverse order, however the command ends.
+    with terminate_as_interrupt(), contextlib.ExitStack() as started:
         try:
+            running: FleetDemo | None = None
             if demo:
                 running = start_demo(demo_dir, settings)
+                started.callback(running.stop)
                 settings = running.settings
             centre = start_centre(settings)
-        except (FleetDemoError, DemoBrokerError) as error:
+            started.callback(centre.stop)
+            server = listen(centre, settings.host, settings.port, settings.threads)
+            click.echo(f"Console on http://{settings.host}:{settings.port}/", err=True)
             if running is not None:
-                running.stop()
-            raise click.ClickException(str(error)) from None
-        try:
-            url = f"http://{settings.host}:{settings.port}/"
-            click.echo(f"Console on {url}", err=True)
-            if running is not None:
-                for username, password in running.passwords.items():
-                    click.echo(f"Operator login: {username} / {password}", err=True)
-                for child in running.lockers:
-                    click.echo(
-                        f"Demo locker {child.locker_id} on http://127.0.0.1:{child.port}/ "
-                        f"(cabinet /demo)",
-                        err=True,
-                    )
-            serve_console(centre, settings.host, settings.port, settings.threads)
+                _echo_demo(running)
+            run(centre, server)
         except KeyboardInterrupt:
             pass
-        finally:
-            centre.stop()
-            if running is not None:
-                running.stop()
+        except (FleetDemoError, DemoBrokerError) as error:
+            raise click.ClickException(str(error)) from None
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            raise click.ClickException(f"cannot open the centre's store: {cause}") from None
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot serve on {settings.host}:{settings.port} or write the centre's files: "
+                f"{error.strerror or error}"
+            ) from None
+
+
+def _echo_demo(running: FleetDemo) -> None:
+    for username, password in running.passwords.items():
+        click.echo(f"Operator login: {username} / {password}", err=True)
+    for child in running.lockers:
+        click.echo(
+            f"Demo locker {child.locker_id} on http://127.0.0.1:{child.port}/ (cabinet /demo)",
+            err=True,
+        )
 
 
 def register(cli: click.Group) -> None:

@@ -72,7 +72,8 @@ def store() -> CentreStore:
 
 
 def _budget() -> LoginBudget:
-    return current_app.extensions.setdefault("centre_logins", LoginBudget())  # type: ignore[no-any-return]
+    found: LoginBudget = current_app.extensions["centre_logins"]
+    return found
 
 
 def _account(username: str) -> Any:

@@ -17,6 +17,8 @@ import locker
 from locker.centre.remote import RemoteDesk
 from locker.centre.settings import LANGUAGES, CentreSettings
 from locker.centre.store import CentreStore
+from locker.centre.web import accounts, live, pages, remote_pages
+from locker.centre.web.accounts import LoginBudget
 from locker.centre.web.stream_slots import StreamSlots
 
 TRANSLATIONS = Path(locker.__file__).resolve().parent / "translations"
@@ -76,6 +78,7 @@ def create_console(
     app.extensions["centre_store"] = store
     app.extensions["centre_desk"] = desk
     app.extensions["centre_streams"] = slots or StreamSlots(settings.stream_slots)
+    app.extensions["centre_logins"] = LoginBudget()
     CSRFProtect(app)
     Babel(
         app,
@@ -114,8 +117,6 @@ def create_console(
     def _failure(error: Exception) -> tuple[str, int]:
         app.logger.exception("a console request failed")
         return render_template("centre/error.html", problem="500"), 500
-
-    from locker.centre.web import accounts, live, pages, remote_pages
 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(pages.bp)

@@ -15,6 +15,17 @@ def when(at: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
 
 
+SIZE_ORDER = ("XS", "S", "M", "L", "XL", "XXL")
+
+
+def by_size(counts: object) -> list[tuple[str, object]]:
+    """A state's counts by door size, smallest first."""
+    if not isinstance(counts, dict):
+        return []
+    rank = {size: n for n, size in enumerate(SIZE_ORDER)}
+    return sorted(counts.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
 def event_words(action: str) -> str:
     """An audit record's action in words; an unknown one as it is."""
     names = {
