@@ -17,6 +17,7 @@ import pytest
 
 from locker.domain.states import CompartmentState
 from locker.store import SqliteStore
+from tests.browser.conftest import ARTIFACTS
 from tests.fleet.conftest import wait_for
 from tests.support.mosquitto import MOSQUITTO, free_port
 
@@ -95,6 +96,8 @@ def test_two_demo_lockers_are_live_and_a_door_opens_from_the_console(
     for locker_id in ("DEMO-001", "DEMO-002"):
         expect(page.locator(f"tr[data-locker={locker_id}] .online")).to_be_visible(timeout=30_000)
 
+    page.screenshot(path=str(ARTIFACTS / "fleet-console-fleet.png"), full_page=True)
+
     db = fleet_demo.folder / "DEMO-001.db"
     door = _free_door(db)
     page.goto("/remote")
@@ -107,5 +110,8 @@ def test_two_demo_lockers_are_live_and_a_door_opens_from_the_console(
 
     expect(page.locator("#command-status[data-status=done]")).to_be_visible(timeout=20_000)
     expect(page.locator("#outcome")).to_contain_text(f"Door {door} opened.")
+    page.screenshot(path=str(ARTIFACTS / "fleet-console-command.png"), full_page=True)
     assert wait_for(lambda: f"remote:demo {door}" in _remote_opens(db), 10)
+    page.goto("/lockers/DEMO-001?lang=zh")
+    page.screenshot(path=str(ARTIFACTS / "fleet-console-locker-zh.png"), full_page=True)
     context.close()

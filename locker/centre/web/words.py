@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -26,6 +27,15 @@ def by_size(counts: object) -> list[tuple[str, object]]:
     return sorted(counts.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
 
 
+def at_words(at: str) -> str:
+    """An audit record's ISO time on the centre's clock, to the second."""
+    try:
+        return when(datetime.fromisoformat(at).timestamp())
+    except (ValueError, OverflowError, OSError):
+        # A locker's record is shown as it came, whatever its clock wrote.
+        return at
+
+
 def event_words(action: str) -> str:
     """An audit record's action in words; an unknown one as it is."""
     names = {
@@ -34,6 +44,9 @@ def event_words(action: str) -> str:
         "parcel.deposited": _("Parcel deposited"),
         "parcel.collected": _("Parcel picked up"),
         "parcel.expired": _("Parcel expired"),
+        "parcel.shut_in": _("Door shut on the parcel"),
+        "parcel.returned": _("Parcel taken back by the courier"),
+        "courier.added": _("Courier added"),
         "code.reissued": _("New pickup code sent"),
         "pickup.refused": _("Pickup refused"),
         "alarm.door_opened_without_command": _("Door opened with no command"),
