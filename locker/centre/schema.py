@@ -104,3 +104,28 @@ relayed_messages = Table(
     Column("last_error", Text),
 )
 Index("relayed_due", relayed_messages.c.status, relayed_messages.c.next_attempt_at)
+
+# Remote commands the console sent (or holds for a second operator), and what came back.
+commands = Table(
+    "commands",
+    metadata,
+    Column("nonce", String(32), primary_key=True),
+    # The form's one-time id: the same form posted again finds its command instead of a new one.
+    Column("request_id", String(64), nullable=False, unique=True),
+    Column("locker_id", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("args", Text, nullable=False),
+    Column("operator", String(64), nullable=False),
+    Column("second_operator", String(64)),
+    # pending (waits for a second operator), sent, accepted, done, refused, unsent, lapsed
+    Column("status", String(16), nullable=False),
+    Column("envelope", Text),
+    Column("created_at", Float, nullable=False),
+    Column("sent_at", Float),
+    Column("expires_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("code", String(64)),
+    Column("outcome", Text),
+)
+Index("commands_recent", commands.c.created_at)
+Index("commands_changed", commands.c.updated_at)

@@ -1,17 +1,24 @@
-"""`locker fleet`: the fleet's keys and operators (the console and `serve` join them later)."""
+"""`locker fleet`: the fleet's keys and operators, and `serve` (the centre and its console)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.exc import SQLAlchemyError
 
+from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
+from locker.centre.demo_broker import DemoBrokerError
 from locker.centre.operators import OperatorError, add_operator
+from locker.centre.serve import listen, run, start_centre, terminate_as_interrupt
 from locker.centre.service_identity import make_service_identity
+from locker.centre.settings import CentreSettingsError, load_centre_settings
 from locker.centre.store import CentreStore
 from locker.cli.runtime import PlainPath, read_secret
+from locker.composition import configure_logging
 from locker.domain.errors import InvalidInputError
 from locker.wire.certificates import OPERATOR_ROLES
 from locker.wire.errors import WireFormatError
@@ -111,6 +118,70 @@ def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
     except FileExistsError:
         raise click.ClickException(f"{out_dir} holds a service key already") from None
     click.echo(f"Service key and certificate written to {out_dir}.")
+
+
+@fleet.command()
+@click.option(
+    "--config",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    help="The centre's TOML settings file (see docs/fleet.md).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="A local broker, fresh keys, an operator and two demo lockers, for a first look.",
+)
+@click.option(
+    "--demo-dir",
+    type=PlainPath(file_okay=False, path_type=Path),
+    default=Path("var/fleet-demo"),
+    show_default=True,
+    help="Where the demo keeps its files (cleared on every demo start).",
+)
+def serve(config: Path | None, demo: bool, demo_dir: Path) -> None:
+    """Run the centre: the lockers' intake, remote commands and the console."""
+    configure_logging()
+    try:
+        settings = load_centre_settings(config)
+    except CentreSettingsError as error:
+        raise click.ClickException(str(error)) from None
+    # Everything started is stopped in the reverse order, however the command ends.
+    with terminate_as_interrupt(), contextlib.ExitStack() as started:
+        try:
+            running: FleetDemo | None = None
+            if demo:
+                running = start_demo(demo_dir, settings)
+                started.callback(running.stop)
+                settings = running.settings
+            centre = start_centre(settings)
+            started.callback(centre.stop)
+            server = listen(centre, settings.host, settings.port, settings.threads)
+            click.echo(f"Console on http://{settings.host}:{settings.port}/", err=True)
+            if running is not None:
+                _echo_demo(running)
+            run(centre, server)
+        except KeyboardInterrupt:
+            pass
+        except (FleetDemoError, DemoBrokerError) as error:
+            raise click.ClickException(str(error)) from None
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            raise click.ClickException(f"cannot open the centre's store: {cause}") from None
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot serve on {settings.host}:{settings.port} or write the centre's files: "
+                f"{error.strerror or error}"
+            ) from None
+
+
+def _echo_demo(running: FleetDemo) -> None:
+    for username, password in running.passwords.items():
+        click.echo(f"Operator login: {username} / {password}", err=True)
+    for child in running.lockers:
+        click.echo(
+            f"Demo locker {child.locker_id} on http://127.0.0.1:{child.port}/ (cabinet /demo)",
+            err=True,
+        )
 
 
 def register(cli: click.Group) -> None:

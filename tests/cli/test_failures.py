@@ -45,6 +45,7 @@ NEEDS_NO_LOCKER = {
     "fleet keygen",
     "fleet operator add",
     "fleet service-cert",
+    "fleet serve",
 }
 
 
