@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from locker.centre.demo_broker import DemoBroker, free_port
+from locker.centre.local_broker import LocalBroker, free_port
 from locker.centre.operators import add_operator
 from locker.centre.service_identity import make_service_identity
 from locker.centre.settings import CentreSettings
@@ -53,7 +53,7 @@ class FleetDemo:
 
     folder: Path
     settings: CentreSettings
-    broker: DemoBroker
+    broker: LocalBroker
     passwords: dict[str, str]
     lockers: list[DemoLocker] = field(default_factory=list)
 
@@ -91,7 +91,7 @@ def start_demo(folder: Path, settings: CentreSettings) -> FleetDemo:
     """Make the keys and the broker, start the two lockers; the centre's settings to serve."""
     _fresh_folder(folder)
     passwords = {name: secrets.token_urlsafe(12) for name in ("centre", *DEMO_LOCKERS)}
-    broker = DemoBroker(folder / "broker", passwords)
+    broker = LocalBroker(folder / "broker", passwords)
     broker.start()
     demo = FleetDemo(folder, settings, broker, {})
     try:

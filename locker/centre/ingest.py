@@ -19,7 +19,6 @@ from locker.centre.store import CentreStore
 from locker.domain.audit_chain import AuditRecord
 from locker.wire import fields
 from locker.wire.broker_link import ONLINE, BrokerAddress, BrokerLink
-from locker.wire.commands import CLOCK_SKEW_S
 from locker.wire.errors import WireFormatError
 from locker.wire.events import ack_bytes, event_from_bytes
 from locker.wire.topics import LockerTopics, shared
@@ -101,20 +100,6 @@ class Ingest:
         finally:
             store.close()
 
-    def _check_clock(
-        self, store: CentreStore, locker_id: str, state: dict[str, object], now: float
-    ) -> None:
-        """A locker whose clock is off by more than the commands' allowance cannot be commanded."""
-        skew = _skew(state, now)
-        if skew is not None and abs(skew) > CLOCK_SKEW_S:
-            store.raise_alarm(
-                locker_id,
-                "clock_skew",
-                f"the locker's clock is {skew:+.0f} s from the centre's: commands to it are "
-                f"refused beyond {CLOCK_SKEW_S} s",
-                now,
-            )
-
     def _take_batch(self) -> list[tuple[str, bytes]]:
         try:
             first = self._queue.get(timeout=0.2)
@@ -147,9 +132,7 @@ class Ingest:
                 elif kind == "status":
                     store.note_status(locker_id, payload == ONLINE, now)
                 elif kind == "state":
-                    state = _state(payload)
-                    store.note_state(locker_id, state, now)
-                    self._check_clock(store, locker_id, state, now)
+                    store.note_state(locker_id, _state(payload), now)
                 elif kind == "outbox" and self._relay is not None:
                     self._relay(locker_id, payload)
             except WireFormatError as error:
@@ -176,14 +159,6 @@ class Ingest:
             store.raise_alarm(problem.locker_id, "chain_broken", problem.reason, now)
         for locker_id, through in stored.stored_through.items():
             self.link.publish(LockerTopics(locker_id).events_ack, ack_bytes(through))
-
-
-def _skew(state: dict[str, object], now: float) -> float | None:
-    """How far the locker's clock is from the centre's, when its state says."""
-    clock = state.get("clock")
-    if isinstance(clock, bool) or not isinstance(clock, int | float):
-        return None
-    return float(clock) - now
 
 
 def _parse_topic(topic: str) -> tuple[str, str] | None:

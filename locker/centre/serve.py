@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -15,15 +15,22 @@ import waitress
 from flask import Flask
 
 from locker.centre.clock_watch import ClockWatch
+from locker.centre.gap_requests import GapRequests
 from locker.centre.ingest import Ingest
+from locker.centre.relay import MessageRelay
 from locker.centre.remote import CommandLink, RemoteDesk
+from locker.centre.service_identity import ServiceIdentity, load_service_identity
 from locker.centre.settings import CentreSettings
 from locker.centre.store import CentreStore
 from locker.centre.web import create_console
 from locker.centre.web.stream_slots import StreamSlots
+from locker.message_channel import MessageChannel
+from locker.periodic import PeriodicTask
 from locker.wire.broker_link import BrokerAddress, BrokerLink
 
 log = logging.getLogger(__name__)
+# How often the centre looks for gaps in the lockers' stored logs.
+GAP_CHECK_S = 10.0
 
 
 def broker_address(settings: CentreSettings, role: str) -> BrokerAddress:
@@ -66,8 +73,25 @@ class Centre:
         self.stops.clear()
 
 
-def start_centre(settings: CentreSettings) -> Centre:
-    """Migrate the store, then start the intake, the command link and the clock watch."""
+def service_identity(settings: CentreSettings) -> ServiceIdentity | None:
+    """The centre's service key and certificate, or None when `fleet service-cert` made none."""
+    try:
+        return load_service_identity(settings.identity_dir)
+    except (OSError, ValueError) as error:
+        log.warning(
+            "no service identity in %s (%s): messages are not relayed and gaps not asked for; "
+            "run `locker fleet service-cert`",
+            settings.identity_dir,
+            error,
+        )
+        return None
+
+
+def start_centre(
+    settings: CentreSettings, channels: Mapping[str, MessageChannel] | None = None
+) -> Centre:
+    """Migrate the store, then start the command link, the notifier, the intake, the gap
+    requests and the clock watch. `channels` deliver the messages lockers relay."""
     store = CentreStore(settings.db)
     stops: list[Callable[[], None]] = [store.close]
     try:
@@ -75,10 +99,23 @@ def start_centre(settings: CentreSettings) -> Centre:
         def make_store() -> CentreStore:
             return CentreStore(settings.db)
 
-        ingest = Ingest(make_store, broker_address(settings, "ingest")).start()
-        stops.append(ingest.stop)
         link = CommandLink(make_store, broker_address(settings, "commands")).start()
         stops.append(link.stop)
+        identity = service_identity(settings)
+        relay = None
+        if identity is not None:
+            relay = MessageRelay(store, channels or {}, identity, link.publish).start()
+            stops.append(relay.stop)
+            gaps = GapRequests(store, identity, link.publish)
+            stops.append(
+                PeriodicTask("gap-requests", GAP_CHECK_S, lambda: gaps.check()).start().stop
+            )
+        ingest = Ingest(
+            make_store,
+            broker_address(settings, "ingest"),
+            relay=relay.received if relay else None,
+        ).start()
+        stops.append(ingest.stop)
         watch = ClockWatch(make_store, settings.clock_skew_seconds).start()
         stops.append(watch.stop)
         slots = StreamSlots(settings.stream_slots)

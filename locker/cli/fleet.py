@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.exc import SQLAlchemyError
 
 from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
-from locker.centre.demo_broker import DemoBrokerError
+from locker.centre.local_broker import LocalBrokerError
 from locker.centre.operators import OperatorError, add_operator
 from locker.centre.serve import listen, run, start_centre, terminate_as_interrupt
 from locker.centre.service_identity import make_service_identity
@@ -19,7 +19,10 @@ from locker.centre.settings import CentreSettingsError, load_centre_settings
 from locker.centre.store import CentreStore
 from locker.cli.runtime import PlainPath, read_secret
 from locker.composition import configure_logging
+from locker.composition.channels import channels_from
+from locker.config import SettingsError, load_settings
 from locker.domain.errors import InvalidInputError
+from locker.message_channel import MessageChannel
 from locker.wire.certificates import OPERATOR_ROLES
 from locker.wire.errors import WireFormatError
 from locker.wire.keys import new_private_key, public_text, read_private_key, write_private_key
@@ -138,12 +141,19 @@ def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
     show_default=True,
     help="Where the demo keeps its files (cleared on every demo start).",
 )
-def serve(config: Path | None, demo: bool, demo_dir: Path) -> None:
-    """Run the centre: the lockers' intake, remote commands and the console."""
+@click.option(
+    "--notify-config",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML file with the smtp_*, sms_* and webhook_* settings (as a locker's) with which "
+    "the centre delivers the messages fleet lockers relay.",
+)
+def serve(config: Path | None, demo: bool, demo_dir: Path, notify_config: Path | None) -> None:
+    """Run the centre: the lockers' intake, remote commands, their messages and the console."""
     configure_logging()
     try:
         settings = load_centre_settings(config)
-    except CentreSettingsError as error:
+        channels = _centre_channels(notify_config)
+    except (CentreSettingsError, SettingsError) as error:
         raise click.ClickException(str(error)) from None
     # Everything started is stopped in the reverse order, however the command ends.
     with terminate_as_interrupt(), contextlib.ExitStack() as started:
@@ -153,7 +163,7 @@ def serve(config: Path | None, demo: bool, demo_dir: Path) -> None:
                 running = start_demo(demo_dir, settings)
                 started.callback(running.stop)
                 settings = running.settings
-            centre = start_centre(settings)
+            centre = start_centre(settings, channels)
             started.callback(centre.stop)
             server = listen(centre, settings.host, settings.port, settings.threads)
             click.echo(f"Console on http://{settings.host}:{settings.port}/", err=True)
@@ -162,7 +172,7 @@ def serve(config: Path | None, demo: bool, demo_dir: Path) -> None:
             run(centre, server)
         except KeyboardInterrupt:
             pass
-        except (FleetDemoError, DemoBrokerError) as error:
+        except (FleetDemoError, LocalBrokerError) as error:
             raise click.ClickException(str(error)) from None
         except SQLAlchemyError as error:
             cause = getattr(error, "orig", None) or error
@@ -172,6 +182,13 @@ def serve(config: Path | None, demo: bool, demo_dir: Path) -> None:
                 f"cannot serve on {settings.host}:{settings.port} or write the centre's files: "
                 f"{error.strerror or error}"
             ) from None
+
+
+def _centre_channels(notify_config: Path | None) -> dict[str, MessageChannel]:
+    """The same channel adapters a locker builds, from the messaging settings in the file."""
+    if notify_config is None:
+        return {}
+    return channels_from(load_settings(notify_config, environ={}), "centre")
 
 
 def _echo_demo(running: FleetDemo) -> None:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from sqlalchemy import select
 
 from locker.centre.ingest import Ingest
@@ -16,7 +12,7 @@ from locker.centre.schema import events
 from locker.centre.store import CentreStore
 from locker.store import SqliteStore
 from locker.uplink.uplink import Uplink
-from tests.fleet.conftest import USERS, append_events, wait_for
+from tests.fleet.conftest import append_events, wait_for
 from tests.support.mosquitto import Broker
 
 
@@ -138,29 +134,3 @@ def test_a_record_edited_on_the_box_after_it_was_published_is_flagged_as_a_fork(
         lambda: any(a["kind"] == "chain_fork" for a in CentreStore(centre_db).open_alarms())
     )
     assert stored_seqs(centre_db, "locker-1") == list(range(1, 11))
-
-
-def test_a_locker_whose_clock_is_off_raises_an_alarm_at_the_centre(
-    broker: Broker, start_centre: Callable[[str], Ingest], centre_db: str
-) -> None:
-    start_centre("centre-a")
-    sender = client_for(broker, "locker-2")
-    for skew in (5, -120):
-        state = {"clock": time.time() + skew, "free": {}}
-        sender.publish("lockers/locker-2/state", json.dumps(state), qos=1, retain=True)
-
-    assert wait_for(
-        lambda: [a["kind"] for a in CentreStore(centre_db).open_alarms()] == ["clock_skew"]
-    )
-    sender.disconnect()
-    sender.loop_stop()
-
-
-def client_for(broker: Broker, user: str) -> mqtt.Client:
-    made = mqtt.Client(
-        CallbackAPIVersion.VERSION2, client_id=f"raw-{user}", protocol=MQTTProtocolVersion.MQTTv5
-    )
-    made.username_pw_set(user, USERS[user])
-    made.connect("127.0.0.1", broker.port)
-    made.loop_start()
-    return made

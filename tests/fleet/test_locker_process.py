@@ -30,7 +30,13 @@ class LockerProcess:
     """`locker run --demo` with an uplink to the test broker."""
 
     def __init__(
-        self, db: Path, tmp: Path, broker: Broker, fleet: FleetKeys, per_second: int = 200
+        self,
+        db: Path,
+        tmp: Path,
+        broker: Broker,
+        fleet: FleetKeys,
+        per_second: int = 200,
+        demo_id: str = "DEMO-001",
     ) -> None:
         self.db, self.log = db, tmp / f"{db.stem}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("LOCKER_")}
@@ -44,6 +50,7 @@ class LockerProcess:
             LOCKER_MQTT_KEEPALIVE_SECONDS="5",
             LOCKER_FLEET_ROOT_KEY=public_text(fleet.root.public_key()),
             LOCKER_UPLINK_REPLAY_PER_SECOND=str(per_second),
+            LOCKER_DEMO_ID=demo_id,
         )
         self.port = free_port()
         with self.log.open("ab") as out:
@@ -95,6 +102,8 @@ def lockers(
 
 
 def head(db: Path) -> int:
+    if not db.exists():
+        return 0  # opening it would make an empty database, which the demo refuses
     with SqliteStore(db) as store:
         found = store.audit_head()
         return found[0] if found else 0
@@ -131,6 +140,7 @@ def test_a_running_locker_is_online_at_the_centre_with_its_state_and_its_log(
 ) -> None:
     start_centre("centre-a")
     locker = lockers(tmp_path / "demo.db")
+    assert wait_for(locker.serves)
 
     assert wait_for(lambda: (locker_row(centre_db, "DEMO-001") or {}).get("state") is not None)
     row = locker_row(centre_db, "DEMO-001")
@@ -151,6 +161,7 @@ def test_a_locker_killed_mid_stream_resumes_from_its_cursor(
     db = tmp_path / "demo.db"
     locker = lockers(db, per_second=10)
     assert wait_for(lambda: len(stored(centre_db, "DEMO-001")) >= 3)
+    assert wait_for(locker.serves)
     locker.kill()
     partial = len(stored(centre_db, "DEMO-001"))
     assert partial < head(db)

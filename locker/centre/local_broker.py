@@ -1,4 +1,5 @@
-"""The demo's own Mosquitto: a free loopback port, a config and a password file of its own."""
+"""A Mosquitto of our own on a free loopback port, with its config and password file: for the
+fleet demo and the tests."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ PASSWD = Path("/usr/bin/mosquitto_passwd")
 START_TIMEOUT_S = 10.0
 
 
-class DemoBrokerError(Exception):
-    """The demo's broker cannot start; the message says why in one line."""
+class LocalBrokerError(Exception):
+    """The local broker cannot start; the message says why in one line."""
 
 
 def free_port() -> int:
@@ -26,12 +27,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class DemoBroker:
-    """One Mosquitto process for the demo, stopped with it."""
+class LocalBroker:
+    """One Mosquitto process; it may be stopped and started again on the same port.
 
-    def __init__(self, home: Path, users: dict[str, str]) -> None:
+    `persistent` keeps sessions on disk, saved at every change, so that a broker stopped in a
+    test keeps what its persistent sessions had queued.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        users: dict[str, str],
+        persistent: bool = False,
+        max_queued: int = 100_000,
+    ) -> None:
         if not MOSQUITTO.exists() or not PASSWD.exists():
-            raise DemoBrokerError("Mosquitto is missing: apt-get install mosquitto")
+            raise LocalBrokerError("Mosquitto is missing: apt-get install mosquitto")
         self.home = home
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
@@ -44,8 +55,14 @@ class DemoBroker:
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous false\n"
             f"password_file {passwords}\n"
-            "persistence false\n"
-            "max_queued_messages 100000\n"
+            + (
+                f"persistence true\npersistence_location {home}/\n"
+                "autosave_interval 1\nautosave_on_changes true\n"
+                if persistent
+                else "persistence false\n"
+            )
+            + f"max_queued_messages {max_queued}\n"
+            "max_inflight_messages 100\n"
             "log_dest stderr\n"
             "log_type error\n"
             "log_type warning\n"
@@ -64,17 +81,22 @@ class DemoBroker:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise DemoBrokerError(f"Mosquitto exited: see {self.home / 'broker.log'}")
+                raise LocalBrokerError(f"Mosquitto exited: see {self.home / 'broker.log'}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise DemoBrokerError("Mosquitto did not start listening")
+        raise LocalBrokerError("Mosquitto did not start listening")
+
+    @property
+    def running(self) -> bool:
+        """Whether the broker process is alive."""
+        return self._process is not None and self._process.poll() is None
 
     def stop(self) -> None:
-        """Stop the broker."""
+        """Stop the broker as a service manager would, letting it save its sessions."""
         if self._process is None:
             return
         self._process.terminate()
