@@ -517,3 +517,7 @@ class ParcelStore(Protocol):
     def requeue_unconfirmed_relays(self, before: datetime, max_attempts: int) -> int:
         """Relayed messages the centre never confirmed go out again."""
         ...
+
+    def relayed_message(self, message_id: str) -> OutboxMessage | None:
+        """A message handed to the centre, by its message id."""
+        ...

@@ -164,6 +164,15 @@ class MessageRelay:
                 .where(relayed_messages.c.message_id == row.message_id)
                 .values(**values)
             )
+        if values.get("status") == "failed":
+            # The locker keeps the code until told: tell it, so its staff see the failure.
+            command = self._identity.sign(
+                row.locker_id,
+                "message_failed",
+                {"message": row.message_id, "error": error[:300]},
+                int(self._clock()),
+            )
+            self._publish(LockerTopics(row.locker_id).cmd, command)
 
     def _confirm(self, locker_id: str, message_id: str, delivered_at: float) -> None:
         command = self._identity.sign(

@@ -111,6 +111,17 @@ def confirm_delivery(ctx: LockerContext, message_id: str, at: datetime) -> bool:
     return True
 
 
+def relay_failed(ctx: LockerContext, message_id: str, error: str) -> bool:
+    """The centre could not deliver a relayed message and gave up: it fails here too, so that
+    the admin's Messages page shows it and a resend can be asked for. False if none waits."""
+    with ctx.store.transaction():
+        message = ctx.store.relayed_message(message_id)
+        if message is None:
+            return False
+        _fail(ctx, message, f"the centre: {error}", message.attempts)
+    return True
+
+
 def _refusal(
     ctx: LockerContext, message: OutboxMessage, channel: MessageChannel | None, now: datetime
 ) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 from locker.domain.states import CompartmentState
 from locker.services.alarms import acknowledge_alarm
 from locker.services.context import LockerContext
-from locker.services.deliver_messages import confirm_delivery
+from locker.services.deliver_messages import confirm_delivery, relay_failed
 from locker.services.errors import NotAllowedError, ServiceRefusal
 from locker.services.force_open import force_open
 from locker.services.reissue_code import reissue_code
@@ -77,6 +77,10 @@ def run_remote_action(
         message_id = _text(action.args, "message")
         at = _moment(action.args.get("at"), ctx.clock.now())
         return {"message": message_id, "confirmed": confirm_delivery(ctx, message_id, at)}
+    if action.action == "message_failed":
+        message_id = _text(action.args, "message")
+        failed = relay_failed(ctx, message_id, _text(action.args, "error")[:300])
+        return {"message": message_id, "failed": failed}
     if action.action == "reissue_code":
         receipt = reissue_code(ctx, actor, _text(action.args, "tracking"))
         return {"tracking": receipt.parcel.tracking, "reissued": True}

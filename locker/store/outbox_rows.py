@@ -194,6 +194,15 @@ class OutboxRows:
         )
         return _message(rows[0])
 
+    def relayed_message(self, message_id: str) -> OutboxMessage | None:
+        """A message handed to the centre (or about to be again), by its message id."""
+        for row in self.db.query(
+            "SELECT * FROM outbox WHERE message_id = ? AND status IN ('relayed', 'pending')",
+            [message_id],
+        ):
+            return _message(row)
+        return None
+
     def requeue_unconfirmed_relays(self, before: datetime, max_attempts: int) -> int:
         """Relayed messages the centre never confirmed go out again, up to the tries allowed
         (then they fail, as a message no provider took); returns how many went back."""

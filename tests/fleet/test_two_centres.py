@@ -25,7 +25,9 @@ LOCKER = Path(sys.executable).with_name("locker")
 class CentreProcess:
     """`locker fleet serve` on the shared centre store."""
 
-    def __init__(self, name: str, tmp: Path, broker: Broker, centre_db: str) -> None:
+    def __init__(
+        self, name: str, tmp: Path, broker: Broker, centre_db: str, notify: Path | None = None
+    ) -> None:
         self.log = tmp / f"{name}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCKER_", "CENTRE_"))}
         env.update(
@@ -41,7 +43,8 @@ class CentreProcess:
         )
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [str(LOCKER), "fleet", "serve"],
+                [str(LOCKER), "fleet", "serve"]
+                + (["--notify-config", str(notify)] if notify else []),
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
