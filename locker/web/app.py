@@ -102,6 +102,7 @@ def create_app(
         kiosk,
         repeat_guard,
         scan_claims,
+        voice,
     )
 
     app.register_blueprint(kiosk.bp)
@@ -112,6 +113,7 @@ def create_app(
     app.register_blueprint(admin_messages.bp)
     app.register_blueprint(repeat_guard.bp)
     app.register_blueprint(scan_claims.bp)
+    app.register_blueprint(voice.bp)
     if demo is not None:
         from locker.web import demo as demo_page
 
