@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from locker.domain import qr_payload
+from locker.domain.models import Size
 from locker.message_channel import DeliveryError
 from locker.services.deliver_messages import deliver_next
 from locker.services.expire_overdue import expire_overdue
@@ -155,6 +156,8 @@ def test_every_recipient_screen(
     contact = kiosk_settings.support_contact
     first = courier.deposit("SF0001", phone="13812345678")
     second = courier.deposit("SF0002", phone="13812345678")
+    # A third parcel of the same recipient's, behind a door that will not open.
+    third = courier.deposit("SF0004", phone="13812345678", size=Size.M)
     stale = courier.deposit("SF0003", phone="13900001111")
     page.goto(f"/?lang={lang}&text={text}")
     visit("home")
@@ -175,9 +178,16 @@ def test_every_recipient_screen(
     visit("opened-with-more")
     expect(page.locator("#cabinet .door.highlight")).to_have_text(first.compartment)
     assert_door_shown(page, "opened-with-more", first.compartment)
+    assert_in_view(page, "#open-more")
+    board.stuck.add(ctx.store.compartment(third.compartment).address)
     page.click("#open-more")
-    visit("opened-the-other")
-    assert_door_shown(page, "opened-the-other", second.compartment)
+    visit("opened-the-others-one-failed")
+    # The other parcels' doors follow on the same screen: the open one large, on the map; the
+    # one that did not open named beside it, with the help number.
+    assert_door_shown(page, "opened-the-others-one-failed", second.compartment)
+    expect(page.locator(f'[data-failed="{third.compartment}"]')).to_contain_text(third.compartment)
+    assert_support_shown(page, "opened-the-others-one-failed", contact)
+    assert_in_view(page, "#done")
     type_code(page, first.code)
     visit("refused-collected")
     assert_support_shown(page, "refused-collected", contact)
