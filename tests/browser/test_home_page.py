@@ -60,3 +60,30 @@ def test_the_lockers_name_and_the_help_number_are_large(page, kiosk_settings):
     for text in (name, help_line):
         size = float(text.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
         assert size > body, f"{text} is {size}px, no larger than the text around it ({body}px)"
+
+
+# The parts of the home screen that large text must grow: none may stay behind.
+PARTS = {
+    "the locker's name": "header h1",
+    "the help line": "footer#support",
+    "the language and text-size buttons": "#text-size",
+    "the heading": "main > h2",
+    "what to type": "#code-form > p",
+    "the keys": ".keypad button",
+}
+
+
+def test_bigger_text_grows_the_header_the_help_line_the_headings_and_the_keys(page):
+    sizes = {}
+    for text in ("normal", "large"):
+        page.goto(f"/?lang=en&text={text}")
+        sizes[text] = {
+            part: float(
+                page.locator(selector).first.evaluate(
+                    "e => parseFloat(getComputedStyle(e).fontSize)"
+                )
+            )
+            for part, selector in PARTS.items()
+        }
+    behind = [part for part in PARTS if sizes["large"][part] < sizes["normal"][part] * 1.1]
+    assert not behind, f"large text leaves these as they were: {behind} ({sizes})"
