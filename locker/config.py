@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from locker.domain.errors import InvalidInputError
-from locker.domain.quiet_hours import QuietHours
+from locker.domain.quiet_hours import QuietHours, QuietHoursError
 
 
 class SettingsError(Exception):
@@ -236,7 +235,7 @@ def _check_sound(settings: Settings) -> None:
         raise SettingsError("quiet_volume must be 0 to 1")
     try:
         QuietHours.parse(settings.quiet_hours)
-    except InvalidInputError as error:
+    except QuietHoursError as error:
         raise SettingsError(f"quiet_hours: {error}") from None
 
 

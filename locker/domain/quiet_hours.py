@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from locker.domain.errors import InvalidInputError
+
+class QuietHoursError(ValueError):
+    """A quiet-hours setting that is no time range; only a settings file holds one."""
+
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -25,13 +28,13 @@ class QuietHours:
             return None
         match = _RANGE.match(text)
         if not match:
-            raise InvalidInputError(f"{text!r} is not a time range such as 22:00-07:00")
+            raise QuietHoursError(f"{text!r} is not a time range such as 22:00-07:00")
         hour1, minute1, hour2, minute2 = (int(part) for part in match.groups())
         if max(hour1, hour2) > 23 or max(minute1, minute2) > 59:
-            raise InvalidInputError(f"{text!r} is not a time range such as 22:00-07:00")
+            raise QuietHoursError(f"{text!r} is not a time range such as 22:00-07:00")
         start, end = time(hour1, minute1), time(hour2, minute2)
         if start == end:
-            raise InvalidInputError(f"{text!r} starts and ends at the same time")
+            raise QuietHoursError(f"{text!r} starts and ends at the same time")
         return cls(start, end)
 
     def __contains__(self, moment: time) -> bool:

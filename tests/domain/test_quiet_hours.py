@@ -6,8 +6,7 @@ from datetime import time
 
 import pytest
 
-from locker.domain.errors import InvalidInputError
-from locker.domain.quiet_hours import QuietHours
+from locker.domain.quiet_hours import QuietHours, QuietHoursError
 
 
 @pytest.mark.parametrize(
@@ -37,5 +36,5 @@ def test_no_text_means_no_quiet_hours():
 
 @pytest.mark.parametrize("text", ["22-07", "22:00", "24:00-07:00", "22:60-07:00", "7:00-7:00"])
 def test_a_range_that_is_not_one_is_refused(text):
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(QuietHoursError):
         QuietHours.parse(text)
