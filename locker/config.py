@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from locker.domain.quiet_hours import QuietHours, QuietHoursError
+
 
 class SettingsError(Exception):
     """A settings file or variable is wrong; the message names it."""
@@ -51,6 +53,12 @@ class Settings:
     screen_idle_seconds: float = 90.0
     badge_valid_days: float = 365.0
     remote_streams: bool = False
+    # The screen's chime and spoken door numbers (docs/sounds.md).
+    sound: bool = True
+    sounds_dir: str = ""
+    sound_volume: float = 1.0
+    quiet_hours: str = "22:00-07:00"
+    quiet_volume: float = 0.3
     # Messages: where times are shown, the outbox worker's retries, reminders.
     timezone: str = "Asia/Shanghai"
     outbox_poll_seconds: float = 1.0
@@ -84,6 +92,11 @@ class Settings:
     webhook_urls: dict[str, str] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     webhook_timeout_seconds: float = 10.0
+
+    @property
+    def sounds_folder(self) -> Path:
+        """Where the sound clips are: `sounds_dir`, else `sounds` beside the database."""
+        return Path(self.sounds_dir) if self.sounds_dir else self.db.parent / "sounds"
 
 
 ENV_PREFIX = "LOCKER_"
@@ -214,6 +227,19 @@ def _check(settings: Settings) -> None:
     if settings.language not in ("zh", "en"):
         raise SettingsError("language must be zh or en")
     _check_messages(settings)
+    _check_sound(settings)
+
+
+def _check_sound(settings: Settings) -> None:
+    """The volumes and the quiet hours."""
+    if not 0 < settings.sound_volume <= 1:
+        raise SettingsError("sound_volume must be more than 0 and at most 1")
+    if not 0 <= settings.quiet_volume <= 1:
+        raise SettingsError("quiet_volume must be 0 to 1")
+    try:
+        QuietHours.parse(settings.quiet_hours)
+    except QuietHoursError as error:
+        raise SettingsError(f"quiet_hours: {error}") from None
 
 
 def _check_messages(settings: Settings) -> None:

@@ -94,9 +94,10 @@ from locker.cli import (  # noqa: E402
     scan,
     serve,
     sim_board,
+    sounds,
 )
 
-for module in (people, parcels, outbox, audit, maintenance, serve, board, sim_board, scan):
+for module in (people, parcels, outbox, audit, maintenance, serve, board, sim_board, scan, sounds):
     module.register(cli)
 
 
