@@ -67,7 +67,7 @@ PARTS = {
     "the locker's name": "header h1",
     "the help line": "footer#support",
     "the language and text-size buttons": "#text-size",
-    "the heading": "main > h2",
+    "the heading": "main h2",
     "what to type": "#code-form > p",
     "the keys": ".keypad button",
 }
