@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from locker.domain.quiet_hours import QuietHours, QuietHoursError
 from locker.wire.errors import WireFormatError
 from locker.wire.keys import public_from_text
 
@@ -54,6 +55,12 @@ class Settings:
     screen_idle_seconds: float = 90.0
     badge_valid_days: float = 365.0
     remote_streams: bool = False
+    # The screen's chime and spoken door numbers (docs/sounds.md).
+    sound: bool = True
+    sounds_dir: str = ""
+    sound_volume: float = 1.0
+    quiet_hours: str = "22:00-07:00"
+    quiet_volume: float = 0.3
     # Messages: where times are shown, the outbox worker's retries, reminders.
     timezone: str = "Asia/Shanghai"
     outbox_poll_seconds: float = 1.0
@@ -100,6 +107,11 @@ class Settings:
     uplink_replay_per_second: float = 200.0
     fleet_root_key: str = ""
     remote_opens_per_hour: int = 3
+
+    @property
+    def sounds_folder(self) -> Path:
+        """Where the sound clips are: `sounds_dir`, else `sounds` beside the database."""
+        return Path(self.sounds_dir) if self.sounds_dir else self.db.parent / "sounds"
 
 
 ENV_PREFIX = "LOCKER_"
@@ -230,6 +242,19 @@ def _check(settings: Settings) -> None:
     if settings.language not in ("zh", "en"):
         raise SettingsError("language must be zh or en")
     _check_messages(settings)
+    _check_sound(settings)
+
+
+def _check_sound(settings: Settings) -> None:
+    """The volumes and the quiet hours."""
+    if not 0 < settings.sound_volume <= 1:
+        raise SettingsError("sound_volume must be more than 0 and at most 1")
+    if not 0 <= settings.quiet_volume <= 1:
+        raise SettingsError("quiet_volume must be 0 to 1")
+    try:
+        QuietHours.parse(settings.quiet_hours)
+    except QuietHoursError as error:
+        raise SettingsError(f"quiet_hours: {error}") from None
 
 
 def _check_messages(settings: Settings) -> None:

@@ -38,6 +38,10 @@ def test_the_file_then_the_environment_then_options_win(tmp_path):
         ('language = "fr"\n', {}, "language must be zh or en"),
         ("badge_valid_days = 0\n", {}, "badge_valid_days must be greater than zero"),
         ("badge_valid_days = 1e9\n", {}, "badge_valid_days must be at most 3650"),
+        ("sound_volume = 0\n", {}, "sound_volume must be more than 0 and at most 1"),
+        ("quiet_volume = 2\n", {}, "quiet_volume must be 0 to 1"),
+        ('quiet_hours = "late"\n', {}, "quiet_hours: 'late' is not a time range"),
+        ("", {"LOCKER_QUIET_HOURS": "25:00-07:00"}, "quiet_hours: '25:00-07:00'"),
     ],
 )
 def test_a_wrong_setting_is_named(tmp_path, content, environ, message):

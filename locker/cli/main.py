@@ -95,9 +95,22 @@ from locker.cli import (  # noqa: E402
     scan,
     serve,
     sim_board,
+    sounds,
 )
 
-for module in (people, parcels, outbox, audit, maintenance, serve, board, sim_board, scan, fleet):
+for module in (
+    people,
+    parcels,
+    outbox,
+    audit,
+    maintenance,
+    serve,
+    board,
+    sim_board,
+    scan,
+    sounds,
+    fleet,
+):
     module.register(cli)
 
 

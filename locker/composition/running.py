@@ -37,6 +37,7 @@ from locker.services.expire_overdue import expire_overdue
 from locker.services.reconcile import reconcile
 from locker.services.remind_recipients import remind_recipients
 from locker.services.scan_tickets import ScanTickets
+from locker.sounds.making import ClipError, make_clips, missing_clips
 from locker.store import StoreError
 from locker.store.file_modes import secure_database_files
 from locker.uplink.uplink import Uplink
@@ -163,6 +164,8 @@ def _start_parts(
     except StoreError as error:
         raise LockerStartError(str(error)) from None
 
+    _make_missing_sounds(settings, [c.label for c in compartments])
+
     try:
         channels = channels_from(settings, locker_id)
     except SettingsError as error:
@@ -253,6 +256,19 @@ def _start_parts(
     locker.scanners = start_scanners(settings, dispatcher.post, demo_camera)
     locker.started("scanners", locker.scanners.stop)
     locker.app = _web_app(locker, demo, demo_camera, clock)
+
+
+def _make_missing_sounds(settings: Settings, labels: list[str]) -> None:
+    """Make the clips the screen plays that are missing; without them the screen is silent,
+    which is no reason not to start."""
+    if not settings.sound or not missing_clips(settings.sounds_folder, labels):
+        return
+    try:
+        report = make_clips(settings.sounds_folder, labels)
+    except (ClipError, OSError) as error:
+        log.warning("sound clips: %s; the screen stays silent where a clip is missing", error)
+        return
+    log.info("made %d sound clips in %s", len(report.made), settings.sounds_folder)
 
 
 def _on_clock(ctx: LockerContext, clock: Clock | None) -> LockerContext:

@@ -9,12 +9,14 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
 
+from locker.sounds.clips import OPENED
 from locker.web import stream_slots
 from locker.web.cabinet_view import cabinet_columns
 from locker.web.kiosk_screen import from_kiosk_screen
 from locker.web.live_events import HEARTBEAT_S, WAKE, Broadcaster
 from locker.web.request_context import locker_ctx
 from locker.web.stream_slots import claim_stream, stream_response
+from locker.web.voice import DOOR_REFUSALS, Voice, voice_for
 
 bp = Blueprint("api", __name__)
 SCREEN_ONLY = ("ticket", "ticket_kind", "tracking")
@@ -34,13 +36,28 @@ def healthz() -> tuple[dict[str, Any], int]:
 
 def _render_event(event: dict[str, Any], code_length: int) -> str:
     """One SSE message: the event's kind and an HTML panel worded in the page's language."""
-    # A door that opened is shown on the map of the cabinet, as the keypad's result page does.
-    cabinet = cabinet_columns(locker_ctx().store.compartments()) if event.get("opened") else []
+    # A door that opened, or did not, is shown on the map of the cabinet, and said aloud, as the
+    # keypad's result pages do.
+    door = event.get("opened") or event.get("door")
+    cabinet = cabinet_columns(locker_ctx().store.compartments()) if door else []
     html = render_template(
-        "kiosk/_live_result.html", code_length=code_length, cabinet=cabinet, **event
+        "kiosk/_live_result.html",
+        code_length=code_length,
+        cabinet=cabinet,
+        voice=_voice_of(event),
+        **event,
     )
     payload = json.dumps({**event, "html": html}, ensure_ascii=False)
     return f"data: {payload}\n\n"
+
+
+def _voice_of(event: dict[str, Any]) -> Voice | None:
+    """The chime and words for a scan that opened a door, or found it would not open."""
+    if event.get("opened"):
+        return voice_for([(event["opened"], OPENED)])
+    if event.get("reason") in DOOR_REFUSALS and event.get("door"):
+        return voice_for([(event["door"], DOOR_REFUSALS[event["reason"]])])
+    return None
 
 
 @bp.get("/events")

@@ -105,6 +105,7 @@ def create_app(
         phone_pickup,
         repeat_guard,
         scan_claims,
+        voice,
     )
 
     app.register_blueprint(kiosk.bp)
@@ -118,6 +119,7 @@ def create_app(
     app.register_blueprint(repeat_guard.bp)
     app.register_blueprint(scan_claims.bp)
     app.register_blueprint(phone_pickup.bp)
+    app.register_blueprint(voice.bp)
     if demo is not None:
         from locker.web import demo as demo_page
 

@@ -17,6 +17,16 @@ def cabinet_columns(compartments: Iterable[Compartment]) -> list[list[Compartmen
     return list(columns.values())
 
 
+def door_row(cabinet: list[list[Compartment]], label: str) -> str | None:
+    """ "top" or "bottom" for a door at that end of its column of two or more, else None."""
+    for column in cabinet:
+        labels = [c.label for c in column]
+        if label in labels and len(labels) > 1:
+            index = labels.index(label)
+            return {0: "top", len(labels) - 1: "bottom"}.get(index)
+    return None
+
+
 def free_by_size(compartments: Iterable[Compartment]) -> dict[str, int]:
     """Free doors of each size."""
     free = Counter(c.size for c in compartments if c.state is CompartmentState.FREE)

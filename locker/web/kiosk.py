@@ -26,17 +26,21 @@ from locker.services.errors import (
 from locker.services.scan_tickets import MORE as MORE_TICKET
 from locker.services.scan_tickets import ScanTickets
 from locker.services.staff_sessions import IDLE
+from locker.sounds.clips import FAILED, OPENED
 from locker.web.admin_session import end_admin_session
-from locker.web.cabinet_view import cabinet_columns, free_by_size
+from locker.web.cabinet_view import cabinet_columns, door_row, free_by_size
 from locker.web.courier_session import end_session
 from locker.web.form_values import kept_typing
 from locker.web.i18n import end_visit
 from locker.web.repeat_guard import end_of_visit, once_per_tap
 from locker.web.request_context import locker_ctx
 from locker.web.stream_slots import claim_stream, stream_response
+from locker.web.voice import DOOR_REFUSALS, voice_for
 
 bp = Blueprint("kiosk", __name__)
 MORE = "more_parcels"
+# The result screens say which row a door at the top or bottom of its column is in.
+bp.add_app_template_global(door_row)
 
 
 def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
@@ -45,6 +49,7 @@ def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
     compartments = list(ctx.store.compartments())
     return render_template(
         template,
+        screen="kiosk",
         locker=ctx.store.locker(),
         free=list(free_by_size(compartments).items()),
         total=len(compartments),
@@ -58,7 +63,8 @@ def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
 def door_refusal(failure: DoorDidNotOpenError) -> dict[str, str]:
     """The refusal screen for a door that did not open, or that is out of order and not tried."""
     reason = "out_of_service" if failure.outcome == NOT_TRIED else "door"
-    return {"reason": reason, "door": failure.compartment}
+    voice = voice_for([(failure.compartment, DOOR_REFUSALS[reason])])
+    return {"reason": reason, "door": failure.compartment, "voice": voice}
 
 
 @bp.get("/camera.mjpg")
@@ -90,6 +96,12 @@ def home() -> tuple[str, int]:
     return kiosk_page("kiosk/home.html")
 
 
+@bp.get("/free.json")
+def free_doors() -> dict[str, Any]:
+    """Free doors per size, for the home screen's live counts (they are on the screen anyway)."""
+    return {"free": free_by_size(locker_ctx().store.compartments())}
+
+
 def _tickets() -> ScanTickets:
     tickets: ScanTickets = current_app.extensions["locker_tickets"]
     return tickets
@@ -112,10 +124,12 @@ def _opened(results: list[PickupResult]) -> tuple[str, int]:
         # copy of this session cookie replayed later opens nothing.
         offer = {"first": results[0].parcel.id, "ids": sorted(set(more))}
         session[MORE] = _tickets().issue(MORE_TICKET, offer)
+    doors = [r.compartment for r in results]
     return kiosk_page(
         "kiosk/opened.html",
-        doors=[r.compartment for r in results],
+        doors=doors,
         more=len(set(more)),
+        voice=voice_for((door, OPENED) for door in doors),
     )
 
 
@@ -176,11 +190,14 @@ def pickup_more() -> tuple[str, int]:
 def siblings_page(done: SiblingPickup) -> tuple[str, int] | None:
     """The doors of the recipient's other parcels: those open, and any that did not open."""
     if done.opened:
+        doors = [r.compartment for r in done.opened]
+        failed = [f.compartment for f in done.failed]
         return kiosk_page(
             "kiosk/opened.html",
-            doors=[r.compartment for r in done.opened],
-            failed=[f.compartment for f in done.failed],
+            doors=doors,
+            failed=failed,
             more=0,
+            voice=voice_for([(d, OPENED) for d in doors] + [(d, FAILED) for d in failed]),
         )
     if done.failed:
         return kiosk_page("kiosk/refused.html", 503, **door_refusal(done.failed[0]))

@@ -57,6 +57,9 @@ CHROMIUM_ARGS = [
     # The network is closed: any name the browser tries to resolve fails at once instead of
     # waiting on DNS. The page under test is always an IP literal, which is never resolved.
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    # As the kiosk's own unit (deploy/locker-kiosk-browser.service.in): a result page plays
+    # its chime and door number with no tap.
+    "--autoplay-policy=no-user-gesture-required",
 ]
 TIMEOUT_MS = 10_000  # every Playwright wait: navigation, locators and expect()
 SERVER_STOP_TIMEOUT_S = 5.0

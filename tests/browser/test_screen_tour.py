@@ -1,8 +1,11 @@
 """Every screen, in Chromium, on both kiosk screens and in both languages.
 
 Each screen is saved for a person to look at, and checked for what a first-time user at a
-touchscreen needs: nothing runs off the side, every control is at least 48 px each way, and
-every failure screen names the support contact.
+touchscreen needs: nothing runs off the side or out of its box, every control is at least 48 px
+each way, and every failure screen names the support contact. The recipient's screens are also
+toured in large text; their result screens show the door number as the largest text (on the
+portrait screen at least 200 px tall), and on the portrait screen every control sits in the
+band a wheelchair user reaches.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from datetime import timedelta
 import pytest
 
 from locker.domain import qr_payload
+from locker.domain.models import Size
 from locker.message_channel import DeliveryError
 from locker.services.deliver_messages import deliver_next
 from locker.services.expire_overdue import expire_overdue
-from tests.browser.screens import VIEWPORTS
+from tests.browser.screens import DOOR_NUMBER_MIN_PX, PORTRAIT, REACH_TOP_PX, VIEWPORTS
 from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
+from tests.scanner_runtime.support import wait_until
 
 expect = pytest.importorskip("playwright.sync_api", reason="needs Playwright").expect
 
@@ -28,10 +33,21 @@ CONTROLS = (
 )
 
 
+# Elements whose content is wider than their box: text out of a button, a row off its card.
+OVERFLOWING = """() => [...document.body.querySelectorAll("*")]
+  .filter(e => e.checkVisibility() && e.clientWidth > 0
+          && getComputedStyle(e).overflowX === "visible"
+          && e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.outerHTML.slice(0, 80)} (${e.scrollWidth} > ${e.clientWidth})`)"""
+
+
 def assert_usable(page, screen: str) -> None:
-    """Nothing runs off the side of the screen, and every control is big enough to touch."""
+    """Nothing runs off the side of the screen or out of its box, and every control is big
+    enough to touch."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{screen}: the page is {overflow}px wider than the screen"
+    spilling = page.evaluate(OVERFLOWING)
+    assert not spilling, f"{screen}: content wider than its box: {spilling}"
     small = []
     for control in page.locator(CONTROLS).all():
         box = control.bounding_box()
@@ -42,6 +58,50 @@ def assert_usable(page, screen: str) -> None:
 
 def assert_support_shown(page, screen: str, contact: str) -> None:
     assert page.get_by_text(contact).first.is_visible(), f"{screen}: no support contact"
+
+
+# How tall the letters of an element's text are as drawn: their ink, not the line around them.
+INK_HEIGHT = """e => {
+  const style = getComputedStyle(e);
+  const pen = document.createElement("canvas").getContext("2d");
+  pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const ink = pen.measureText(e.textContent.trim());
+  return ink.actualBoundingBoxAscent + ink.actualBoundingBoxDescent;
+}"""
+# The largest font size of any text that shows, and where.
+LARGEST_TEXT = """() => {
+  const texts = [...document.body.querySelectorAll("*")].filter(e => e.checkVisibility()
+    && [...e.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()));
+  const size = e => parseFloat(getComputedStyle(e).fontSize);
+  const largest = texts.reduce((a, b) => (size(b) > size(a) ? b : a));
+  return {size: size(largest), text: largest.textContent.trim().slice(0, 40)};
+}"""
+
+
+def assert_door_shown(page, screen: str, door: str) -> None:
+    """The door number is the largest text on the screen, and on the portrait screen at least
+    DOOR_NUMBER_MIN_PX tall, readable from 3 m; the map points at the door."""
+    number = page.locator(f'.door-number[data-door="{door}"]').first
+    expect(number).to_be_visible()
+    expect(page.locator(f'.cabinet .door.highlight[data-label="{door}"]').first).to_be_visible()
+    own = float(number.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    largest = page.evaluate(LARGEST_TEXT)
+    assert own >= largest["size"], f"{screen}: {largest} is larger than door {door}"
+    if page.viewport_size == PORTRAIT:
+        ink = number.evaluate(INK_HEIGHT)
+        assert ink >= DOOR_NUMBER_MIN_PX, f"{screen}: door {door} is {ink:.0f}px tall"
+
+
+def assert_within_reach(page, screen: str) -> None:
+    """On the portrait screen every control is at or below REACH_TOP_PX (docs/installation.md)."""
+    if page.viewport_size != PORTRAIT:
+        return
+    high = []
+    for control in page.locator(CONTROLS).all():
+        box = control.bounding_box()
+        if box and box["y"] < REACH_TOP_PX:
+            high.append(f"{control.evaluate('e => e.outerHTML')[:80]} at {box['y']:.0f}px")
+    assert not high, f"{screen}: controls above a wheelchair user's reach: {high}"
 
 
 def assert_in_view(page, selector: str) -> None:
@@ -77,16 +137,34 @@ def type_code(page, code: str) -> None:
     page.click("#submit")
 
 
+@pytest.fixture
+def recipient_visit(page, visit):
+    """A recipient's screen: usable, and on the portrait screen every control within reach."""
+
+    def go(screen: str, path: str | None = None) -> None:
+        visit(screen, path)
+        assert_within_reach(page, screen)
+
+    return go
+
+
+@pytest.mark.parametrize("text", ["normal", "large"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_settings, lang):
+def test_every_recipient_screen(
+    page, recipient_visit, courier, ctx, board, clock, kiosk_settings, live_events, lang, text
+):
+    visit = recipient_visit
     contact = kiosk_settings.support_contact
     first = courier.deposit("SF0001", phone="13812345678")
-    courier.deposit("SF0002", phone="13812345678")
+    second = courier.deposit("SF0002", phone="13812345678")
+    # A third parcel of the same recipient's, behind a door that will not open.
+    third = courier.deposit("SF0004", phone="13812345678", size=Size.M)
     stale = courier.deposit("SF0003", phone="13900001111")
-    page.goto(f"/?lang={lang}")
+    page.goto(f"/?lang={lang}&text={text}")
     visit("home")
-    assert_in_view(page, "#submit")
+    if text == "normal":
+        assert_in_view(page, "#submit")
 
     type_code(page, "12")
     visit("refused-format")
@@ -105,8 +183,17 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
     type_code(page, first.code)
     visit("opened-with-more")
     expect(page.locator("#cabinet .door.highlight")).to_have_text(first.compartment)
+    assert_door_shown(page, "opened-with-more", first.compartment)
+    assert_in_view(page, "#open-more")
+    board.stuck.add(ctx.store.compartment(third.compartment).address)
     page.click("#open-more")
-    visit("opened-the-other")
+    visit("opened-the-others-one-failed")
+    # The other parcels' doors follow on the same screen: the open one large, on the map; the
+    # one that did not open named beside it, with the help number.
+    assert_door_shown(page, "opened-the-others-one-failed", second.compartment)
+    expect(page.locator(f'[data-failed="{third.compartment}"]')).to_contain_text(third.compartment)
+    assert_support_shown(page, "opened-the-others-one-failed", contact)
+    assert_in_view(page, "#done")
     type_code(page, first.code)
     visit("refused-collected")
     assert_support_shown(page, "refused-collected", contact)
@@ -115,6 +202,7 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
     type_code(page, stale.code)
     visit("refused-door")
     assert_support_shown(page, "refused-door", contact)
+    assert_door_shown(page, "refused-door", stale.compartment)
 
     clock.advance(hours=73)
     type_code(page, stale.code)
@@ -130,8 +218,19 @@ def test_every_recipient_screen(page, visit, courier, ctx, board, clock, kiosk_s
     assert_support_shown(page, "refused-locked", contact)
     assert_in_view(page, "#phone-path")  # phone and code stays open
 
-    page.goto("/?text=large")
-    visit("home-large-text")
+    # A pickup by camera: the home screen's live panel shows the door as the result page does.
+    page.goto("/")
+    page.wait_for_function("window.kioskEvents && window.kioskEvents.readyState === 1")
+    wait_until(lambda: live_events.subscribers > 0)
+    live_events.publish({"kind": "scan", "opened": first.compartment, "more": 1})
+    expect(page.locator("#live-result .result.opened")).to_be_visible()
+    visit("live-opened")
+    assert_door_shown(page, "live-opened", first.compartment)
+    live_events.publish({"kind": "scan", "reason": "door", "door": stale.compartment})
+    expect(page.locator('#live-result .result[data-reason="door"]')).to_be_visible()
+    visit("live-door-did-not-open")
+    assert_door_shown(page, "live-door-did-not-open", stale.compartment)
+    assert_support_shown(page, "live-door-did-not-open", contact)
 
 
 @pytest.mark.parametrize("text", ["normal", "large"])

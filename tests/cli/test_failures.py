@@ -28,6 +28,7 @@ NEEDS_A_LOCKER: dict[str, tuple[list[str], str | None]] = {
     "outbox retry": (["outbox", "retry", "1"], None),
     "audit verify": (["audit", "verify"], None),
     "audit export": (["audit", "export", "--output", "{tmp}/out/audit.csv"], None),
+    "sounds make": (["sounds", "make"], None),
     # An address that cannot be bound: were the check for the database ever skipped, the
     # test fails at once instead of serving forever.
     "run": (["run", "--host", "256.0.0.0", "--port", "1"], None),

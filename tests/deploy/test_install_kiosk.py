@@ -40,6 +40,8 @@ def test_the_units_are_written_and_pass_systemd_analyze_verify(tmp_path):
     assert "Restart=always" in service and f"LOCKER_DB={tmp_path}/l.db" in service
     browser = (units / "locker-kiosk-browser.service").read_text()
     assert "--kiosk" in browser and "http://127.0.0.1:8000/" in browser
+    # A pickup by camera involves no tap, and the door's chime and number must still play.
+    assert "--autoplay-policy=no-user-gesture-required" in browser
     verify = subprocess.run(
         [
             "systemd-analyze",

@@ -268,6 +268,7 @@ class Sweep:
             "courier_id": str(self.courier_id),
             "token": "no-such-repeat",
             "number": "1",  # a message on the demo phone
+            "name": "chime",  # a sound clip
             **hostile,
         }
         missing = set(VARIABLE.findall(route.rule)) - set(values)

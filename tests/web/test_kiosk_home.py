@@ -43,3 +43,15 @@ def test_a_locker_that_is_not_set_up_shows_an_out_of_service_page(tmp_path):
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "Out of service" in page and "400-555-0100" in page
+
+
+def test_the_free_doors_are_public_for_the_home_screens_live_counts(client, courier):
+    assert client.get("/free.json").get_json() == {"free": {"S": 2, "M": 2, "L": 1, "XL": 1}}
+    courier.deposit()
+    assert client.get("/free.json").get_json()["free"]["S"] == 1
+
+
+def test_the_home_screen_offers_bigger_text_in_plain_words(client):
+    assert ">Bigger text</a>" in client.get("/?lang=en").get_data(as_text=True)
+    assert ">大字</a>" in client.get("/?lang=zh").get_data(as_text=True)
+    assert ">Normal text</a>" in client.get("/?lang=en&text=large").get_data(as_text=True)

@@ -31,6 +31,7 @@ from locker.notify.demo_inbox import DemoInbox
 from locker.services.accounts import add_admin
 from locker.services.context import LockerContext
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
+from locker.sounds.chime import write_chime
 from locker.store import SqliteStore
 from locker.web import create_app
 from locker.web.demo import DemoTools
@@ -48,6 +49,7 @@ BLUEPRINT_ROLES = {
     "demo": PUBLIC,  # registered in demo mode only
     "scan_claims": PUBLIC,  # a one-time ticket from a camera scan is the credential
     "repeats": PUBLIC,  # a repeat's page: a random token, shown only to whoever sent the first
+    "voice": PUBLIC,  # the chime and the spoken door labels, played by the recipient's screen
     "courier": COURIER,
     "admin": ADMIN,
     "accounts": ADMIN,
@@ -197,6 +199,7 @@ class Locker:
             "tracking": TRACKING,
             "username": NIGHT_ADMIN,
             "number": 1,  # a message on the demo phone
+            "name": "chime",  # a sound clip
         }
         missing = set(VARIABLE.findall(route.rule)) - set(values)
         assert not missing, f"no seeded value for {missing} in {route.rule}: add one in url()"
@@ -283,6 +286,9 @@ def locker(seed, db_path, board, clock) -> Locker:
         closing(sqlite3.connect(db_path)) as copy,
     ):
         source.backup(copy)
+    # The chime, so that the clips' route has a clip to serve.
+    (db_path.parent / "sounds").mkdir(exist_ok=True)
+    write_chime(db_path.parent / "sounds" / "chime.wav")
     tools = demo_tools()
     return Locker(
         app=build_app(db_path, board, clock, tools),
@@ -384,6 +390,7 @@ def test_public_routes_serve_anonymous_visitors_no_staff_data(locker, route, met
         assert response.status_code < 500
     allowed, _why = ALLOWED_ON_PUBLIC_PAGE.get(route.endpoint, (set(), ""))
     assert locker.leaks(response, allowed) == []
+    response.close()  # a file the route sends (a sound clip) stays open until then
 
 
 @pytest.mark.parametrize(("who", "route", "method"), CSRF_CASES)

@@ -1,0 +1,1 @@
+"""The screen's sound clips: which there are, and how they are made at set-up time."""
