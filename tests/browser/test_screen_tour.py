@@ -104,6 +104,13 @@ def assert_within_reach(page, screen: str) -> None:
     assert not high, f"{screen}: controls above a wheelchair user's reach: {high}"
 
 
+def assert_fits(page, screen: str) -> None:
+    """Nothing lies below the screen: pushing the keys into reach must not push the language
+    keys, Back or Open off it, and a first-time user may not think to scroll."""
+    below = page.evaluate("document.documentElement.scrollHeight - window.innerHeight")
+    assert below <= 0, f"{screen}: the page is {below}px taller than the screen"
+
+
 def assert_in_view(page, selector: str) -> None:
     """The screen's main action shows without scrolling: a first-time user may not think to."""
     box = page.locator(selector).bounding_box()
@@ -139,10 +146,12 @@ def type_code(page, code: str) -> None:
 
 @pytest.fixture
 def recipient_visit(page, visit):
-    """A recipient's screen: usable, and on the portrait screen every control within reach."""
+    """A recipient's screen: usable, on the screen whole, and on the portrait screen every
+    control within reach."""
 
     def go(screen: str, path: str | None = None) -> None:
         visit(screen, path)
+        assert_fits(page, screen)
         assert_within_reach(page, screen)
 
     return go
@@ -236,7 +245,8 @@ def test_every_recipient_screen(
 @pytest.mark.parametrize("text", ["normal", "large"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_every_phone_and_code_screen(page, visit, courier, kiosk_settings, lang, text):
+def test_every_phone_and_code_screen(page, recipient_visit, courier, kiosk_settings, lang, text):
+    visit = recipient_visit
     contact = kiosk_settings.support_contact
     receipt = courier.deposit("SF0004", phone="13812345678")
     page.goto(f"/?lang={lang}&text={text}")
