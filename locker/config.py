@@ -12,6 +12,8 @@ from typing import Any, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from locker.domain.quiet_hours import QuietHours, QuietHoursError
+from locker.wire.errors import WireFormatError
+from locker.wire.keys import public_from_text
 
 
 class SettingsError(Exception):
@@ -92,6 +94,19 @@ class Settings:
     webhook_urls: dict[str, str] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     webhook_timeout_seconds: float = 10.0
+    # The fleet's uplink (docs/fleet.md); no mqtt_host: the locker works alone.
+    mqtt_host: str = ""
+    mqtt_port: int = 1883
+    mqtt_username: str = ""
+    mqtt_password: str = ""
+    mqtt_ca_file: str = ""
+    mqtt_cert_file: str = ""
+    mqtt_key_file: str = ""
+    mqtt_keepalive_seconds: float = 30.0
+    mqtt_session_expiry_seconds: float = 604800.0
+    uplink_replay_per_second: float = 200.0
+    fleet_root_key: str = ""
+    remote_opens_per_hour: int = 3
 
     @property
     def sounds_folder(self) -> Path:
@@ -271,6 +286,36 @@ def _check_messages(settings: Settings) -> None:
         raise SettingsError("sms_app_id is needed with sms_gateway = tencent")
     if settings.sms_daily_cap < 1:
         raise SettingsError("sms_daily_cap must be at least 1")
+    _check_uplink(settings)
     unsigned = sorted(set(settings.webhook_urls) - set(settings.webhook_secrets))
     if unsigned:
         raise SettingsError(f"webhook_secrets has no secret for {', '.join(unsigned)}")
+
+
+def _check_uplink(settings: Settings) -> None:
+    """The broker's address and credentials, and the fleet's pinned root key."""
+    if not 0 < settings.mqtt_port < 65536:
+        raise SettingsError("mqtt_port must be 1 to 65535")
+    for name in ("mqtt_keepalive_seconds", "mqtt_session_expiry_seconds"):
+        if not 0 < getattr(settings, name) <= 2**32 - 1:
+            raise SettingsError(f"{name} must be greater than zero")
+    if not 0 < settings.uplink_replay_per_second <= 100_000:
+        raise SettingsError("uplink_replay_per_second must be 1 to 100000")
+    if bool(settings.mqtt_cert_file) != bool(settings.mqtt_key_file):
+        raise SettingsError("mqtt_cert_file and mqtt_key_file go together")
+    if settings.mqtt_cert_file and not settings.mqtt_ca_file:
+        raise SettingsError("mqtt_cert_file needs mqtt_ca_file: a client certificate means TLS")
+    if not 0 <= settings.remote_opens_per_hour <= 100:
+        raise SettingsError("remote_opens_per_hour must be 0 to 100")
+    if settings.mqtt_host and not settings.fleet_root_key:
+        raise SettingsError(
+            "fleet_root_key is needed with mqtt_host: the fleet's root public key "
+            "(locker fleet keygen prints it)"
+        )
+    if settings.fleet_root_key:
+        try:
+            public_from_text(settings.fleet_root_key)
+        except WireFormatError:
+            raise SettingsError(
+                "fleet_root_key is not an Ed25519 public key in base64 (44 characters)"
+            ) from None

@@ -479,3 +479,45 @@ class ParcelStore(Protocol):
     def audit_head(self) -> tuple[int, str] | None:
         """The (seq, hash) recorded with the last append."""
         ...
+
+    def count_audit_since(self, action: str, actor_prefix: str, since: datetime) -> int:
+        """How many audit records of `action` by actors starting `actor_prefix` since a time."""
+        ...
+
+    def remember_command(
+        self, nonce: str, forget_after: int, action: str, operator: str, now: datetime
+    ) -> bool:
+        """Record a remote command's nonce; False when it was seen before (a replay)."""
+        ...
+
+    def record_command_result(self, nonce: str, result: Mapping[str, Any]) -> None:
+        """Keep a remote command's final result before it is published."""
+        ...
+
+    def unpublished_command_results(self) -> list[dict[str, Any]]:
+        """Final results of remote commands not yet handed to the broker."""
+        ...
+
+    def mark_command_result_published(self, nonce: str) -> None:
+        """The broker has this command's result."""
+        ...
+
+    def rewind_uplink_ack(self, seq: int) -> int:
+        """Move the uplink's acknowledged cursor back to `seq`; the result."""
+        ...
+
+    def message_relayed(self, outbox_id: int, receipt: str, at: datetime) -> None:
+        """Handed to the centre, waiting for its confirmation."""
+        ...
+
+    def message_confirmed(self, message_id: str, at: datetime) -> OutboxMessage | None:
+        """The centre delivered it; None if no such message waits."""
+        ...
+
+    def requeue_unconfirmed_relays(self, before: datetime, max_attempts: int) -> int:
+        """Relayed messages the centre never confirmed go out again."""
+        ...
+
+    def relayed_message(self, message_id: str) -> OutboxMessage | None:
+        """A message handed to the centre, by its message id."""
+        ...

@@ -11,6 +11,8 @@ from locker.cli.runtime import Runtime
 from locker.composition import build_context, open_store
 from locker.config import Settings
 from locker.demo_seed import DEMO_COURIERS, DemoSeed, seed_demo
+from locker.domain.errors import InvalidInputError
+from locker.domain.qr_payload import validate_locker_id
 from locker.services.setup_locker import init_locker
 from locker.store import StoreError
 
@@ -20,6 +22,8 @@ DEMO_DB = Settings().db.with_name("demo.db")
 DEMO_ID_PREFIX = "DEMO-"
 DEMO_LOCKER = (f"{DEMO_ID_PREFIX}001", "Demo locker 演示柜", "1 Demo Road")
 DEMO_ADMIN = ("admin", "locker-demo")
+# A fleet demo runs several demo lockers, each under its own id (still DEMO-…).
+DEMO_ID_ENV = "LOCKER_DEMO_ID"
 
 
 def echo_seed(seed: DemoSeed, locker_id: str) -> None:
@@ -59,11 +63,24 @@ def ensure_demo_locker(settings: Settings) -> None:
         return
     settings.db.parent.mkdir(parents=True, exist_ok=True)
     locker_id, name, address = DEMO_LOCKER
+    locker_id = demo_locker_id(locker_id)
     with open_store(settings) as store:
         ctx = build_context(settings, store)
         init_locker(ctx, locker_id, name, address, *DEMO_ADMIN)
         echo_seed(seed_demo(ctx), locker_id)
     click.echo(f"Admin login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
+
+
+def demo_locker_id(default: str) -> str:
+    """The id a new demo locker takes: LOCKER_DEMO_ID if set (it must start with DEMO-)."""
+    chosen = os.environ.get(DEMO_ID_ENV, "").strip() or default
+    try:
+        validate_locker_id(chosen)
+    except InvalidInputError as error:
+        raise click.ClickException(f"{DEMO_ID_ENV}: {error}") from None
+    if not chosen.startswith(DEMO_ID_PREFIX):
+        raise click.ClickException(f"{DEMO_ID_ENV} must start with {DEMO_ID_PREFIX}")
+    return chosen
 
 
 def refuse_unless_demo(settings: Settings) -> None:

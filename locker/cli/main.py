@@ -87,6 +87,7 @@ def demo(runtime: Runtime) -> None:
 from locker.cli import (  # noqa: E402
     audit,
     board,
+    fleet,
     maintenance,
     outbox,
     parcels,
@@ -97,7 +98,19 @@ from locker.cli import (  # noqa: E402
     sounds,
 )
 
-for module in (people, parcels, outbox, audit, maintenance, serve, board, sim_board, scan, sounds):
+for module in (
+    people,
+    parcels,
+    outbox,
+    audit,
+    maintenance,
+    serve,
+    board,
+    sim_board,
+    scan,
+    sounds,
+    fleet,
+):
     module.register(cli)
 
 

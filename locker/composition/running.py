@@ -22,6 +22,7 @@ from locker.composition.context import build_context, open_store
 from locker.composition.hardware import Hardware, HardwareConfigError, start_hardware
 from locker.composition.instance_lock import InstanceBusyError, InstanceLock
 from locker.composition.scanners import Scanners, start_scanners
+from locker.composition.uplink import relay_channels, uplink_from
 from locker.config import Settings, SettingsError
 from locker.event_dispatch import EventDispatcher
 from locker.health import health_of
@@ -39,6 +40,7 @@ from locker.services.scan_tickets import ScanTickets
 from locker.sounds.making import ClipError, make_clips, missing_clips
 from locker.store import StoreError
 from locker.store.file_modes import secure_database_files
+from locker.uplink.uplink import Uplink
 from locker.web.live_events import Broadcaster
 from locker.web.page_events import notice_to_pages, scan_to_pages
 
@@ -170,6 +172,12 @@ def _start_parts(
         raise LockerStartError(str(error)) from None
     if demo:
         channels[DEMO] = DemoInbox()
+    uplinks: list[Uplink] = []
+    if settings.mqtt_host:
+        # Messages wait in the outbox until the uplink, started below, takes them.
+        channels = relay_channels(
+            channels, lambda payload, wait_s: bool(uplinks) and uplinks[0].relay(payload, wait_s)
+        )
     locker.channels = channels
 
     def context() -> LockerContext:
@@ -179,10 +187,14 @@ def _start_parts(
 
     worker = OutboxWorker(context, settings.outbox_poll_seconds)
 
+    uplink = uplink_from(settings, locker_id, context, lambda: health_of(locker.hardware, None))
+
     def on_notice(notice: DoorNotice) -> None:
         notice_to_pages(locker.live, notice)
         if notice.kind == "closed":
             worker.wake()  # a door shut on a parcel: its recipient may be told now
+        if uplink is not None:
+            uplink.changed()
 
     live = locker.live
     dispatcher = EventDispatcher(
@@ -225,6 +237,9 @@ def _start_parts(
         )
     locker.started("dispatcher", dispatcher.start().stop)
     locker.started("outbox", worker.start().stop)
+    if uplink is not None:
+        # Never waited on: it connects in the background and the kiosk serves without it.
+        locker.started("uplink", uplink.start().stop)
     locker.started(
         "housekeeping",
         PeriodicTask(

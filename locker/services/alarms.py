@@ -83,8 +83,14 @@ def alarm(ctx: LockerContext, seq: int) -> Alarm:
     return _alarm(found)
 
 
-def acknowledge_alarm(ctx: LockerContext, admin: str, seq: int, note: str) -> Alarm:
-    """Answer an open alarm with a note, audited; it is no longer open."""
+def acknowledge_alarm(
+    ctx: LockerContext, admin: str, seq: int, note: str, actor: str | None = None
+) -> Alarm:
+    """Answer an open alarm with a note, audited; it is no longer open.
+
+    The record is the same from the screen and from the fleet's console (`actor` names the
+    remote operators then), so both views agree on what is answered.
+    """
     note = note.strip()
     if not note:
         raise InvalidInputError(
@@ -101,7 +107,7 @@ def acknowledge_alarm(ctx: LockerContext, admin: str, seq: int, note: str) -> Al
         # Checked inside the write transaction: two admins answering at once make one record.
         answered = alarm(ctx, seq)
         ctx.store.append_audit(
-            f"admin:{admin}",
+            actor or f"admin:{admin}",
             ACKNOWLEDGED,
             str(seq),
             {"note": note, "admin": admin},

@@ -42,6 +42,8 @@ QR_KINDS = frozenset({"deposited", "reissued", "reminder"})
 # Messages about a parcel that waits for its recipient: once it no longer waits, they are moot.
 WAITING_KINDS = QR_KINDS
 DAY = timedelta(days=1)
+# A relayed message the centre has not confirmed in this time is handed over again.
+RELAY_CONFIRM_WAIT = timedelta(minutes=10)
 
 
 def deliver_next(ctx: LockerContext) -> OutboxMessage | None:
@@ -49,6 +51,7 @@ def deliver_next(ctx: LockerContext) -> OutboxMessage | None:
     store = ctx.store
     now = ctx.clock.now()
     with store.transaction():
+        store.requeue_unconfirmed_relays(now - RELAY_CONFIRM_WAIT, ctx.rules.messages.max_attempts)
         message = store.due_message(now)
         if message is None:
             return None
@@ -78,9 +81,45 @@ def deliver_next(ctx: LockerContext) -> OutboxMessage | None:
         _after_error(ctx, message, f"{type(error).__name__}", permanent=False)
     else:
         with store.transaction():
-            store.message_sent(message.id, receipt, ctx.clock.now())
-            _audit(ctx, message, "message.sent", {"attempt": message.attempts + 1})
+            if getattr(channel, "relays", False):
+                # The centre delivers it and confirms (`confirm_delivery`); the code stays.
+                store.message_relayed(message.id, receipt, ctx.clock.now())
+                _audit(ctx, message, "message.relayed", {"attempt": message.attempts + 1})
+            else:
+                store.message_sent(message.id, receipt, ctx.clock.now())
+                _audit(ctx, message, "message.sent", {"attempt": message.attempts + 1})
     return message
+
+
+def confirm_delivery(ctx: LockerContext, message_id: str, at: datetime) -> bool:
+    """The centre delivered a relayed message at `at`: sent, its code erased, the window fixed.
+
+    A deposit's first message fixes the pickup window from the moment the recipient was told,
+    never earlier than the deadline the message gave. False when no such message waits.
+    """
+    store = ctx.store
+    with store.transaction():
+        message = store.message_confirmed(message_id, at)
+        if message is None:
+            return False
+        parcel = store.parcel(message.parcel_id)
+        waiting = parcel is not None and parcel.state is ParcelState.DEPOSITED
+        if message.kind == "deposited" and waiting and parcel and parcel.expires_at:
+            deadline = max(parcel.expires_at, at + ctx.rules.pickup_window)
+            store.set_parcel_deadline(parcel.id, at, deadline)
+        _audit(ctx, message, "message.sent", {"via": "centre", "at": at.isoformat()})
+    return True
+
+
+def relay_failed(ctx: LockerContext, message_id: str, error: str) -> bool:
+    """The centre could not deliver a relayed message and gave up: it fails here too, so that
+    the admin's Messages page shows it and a resend can be asked for. False if none waits."""
+    with ctx.store.transaction():
+        message = ctx.store.relayed_message(message_id)
+        if message is None:
+            return False
+        _fail(ctx, message, f"the centre: {error}", message.attempts)
+    return True
 
 
 def _refusal(

@@ -13,8 +13,13 @@ from locker.services.reasons import one_line_reason
 MIN_REASON_CHARS = 3
 
 
-def force_open(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
-    """Open any door for service; the parcel inside, if any, stays recorded as it was."""
+def force_open(
+    ctx: LockerContext, admin: str, label: str, reason: str, actor: str | None = None
+) -> None:
+    """Open any door for service; the parcel inside, if any, stays recorded as it was.
+
+    `actor` names who acts in the audit log when it is not the admin at the screen.
+    """
     reason = reason.strip()
     if len(reason) < MIN_REASON_CHARS:
         raise InvalidInputError(
@@ -29,7 +34,7 @@ def force_open(ctx: LockerContext, admin: str, label: str, reason: str) -> None:
         raise NotFoundError(
             f"no compartment {label}", code=ServiceRefusal.DOOR_UNKNOWN, door=label
         ) from None
-    actor = f"admin:{admin}"
+    actor = actor or f"admin:{admin}"
 
     def audited(compartment: Compartment) -> None:
         store.append_audit(actor, "door.force_open", label, {"reason": reason}, ctx.clock.now())

@@ -27,7 +27,9 @@ def held_parcel(ctx: LockerContext, label: str) -> Parcel | None:
     return ctx.store.parcel_in(label)
 
 
-def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) -> Parcel | None:
+def set_out_of_service(
+    ctx: LockerContext, admin: str, label: str, reason: str, actor: str | None = None
+) -> Parcel | None:
     """Stop allocating a compartment; a parcel inside stays recorded and collectable by staff.
 
     Returns that parcel. The audit record names it: its recipient's code is refused at this
@@ -47,7 +49,7 @@ def set_out_of_service(ctx: LockerContext, admin: str, label: str, reason: str) 
         if inside is not None:
             details["parcel_inside"] = {"parcel_id": inside.id, "tracking": inside.tracking}
         ctx.store.append_audit(
-            f"admin:{admin}", "compartment.out_of_service", label, details, ctx.clock.now()
+            actor or f"admin:{admin}", "compartment.out_of_service", label, details, ctx.clock.now()
         )
     return inside
 
@@ -63,7 +65,11 @@ def _channel(ctx: LockerContext, label: str) -> ChannelStatus | None:
 
 
 def return_to_service(
-    ctx: LockerContext, admin: str, label: str, looked_inside: bool = False
+    ctx: LockerContext,
+    admin: str,
+    label: str,
+    looked_inside: bool = False,
+    actor: str | None = None,
 ) -> CompartmentState:
     """Put a faulty or out-of-service compartment back: occupied if a parcel is in, else free.
 
@@ -89,7 +95,7 @@ def return_to_service(
         target = CompartmentState.OCCUPIED if holds_parcel else CompartmentState.FREE
         move_compartment(ctx, label, target)
         ctx.store.append_audit(
-            f"admin:{admin}",
+            actor or f"admin:{admin}",
             "compartment.in_service",
             label,
             {

@@ -256,6 +256,33 @@ def m007_messages(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m008_uplink(db: sqlite_utils.Database) -> None:
+    """The centre's acknowledged audit cursor, and the remote commands seen, with their results."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE uplink (
+            key INTEGER PRIMARY KEY CHECK (key = 1),
+            acked_seq INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO uplink (key, acked_seq) VALUES (1, 0);
+        CREATE TABLE remote_commands (
+            nonce TEXT PRIMARY KEY,
+            forget_after INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            result TEXT,
+            published INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX remote_commands_forget ON remote_commands(forget_after);
+        CREATE INDEX remote_commands_unpublished ON remote_commands(published)
+            WHERE result IS NOT NULL AND published = 0;
+        """,
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) -> list[str]:
     """Apply what is pending; returns the names applied."""
     pending = [m.name for m in migrations.pending(db)]

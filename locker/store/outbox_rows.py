@@ -140,7 +140,7 @@ class OutboxRows:
         row = next(
             self.db.query(
                 "SELECT "
-                "SUM(status IN ('held', 'pending', 'sending')) AS queued, "
+                "SUM(status IN ('held', 'pending', 'sending', 'relayed')) AS queued, "
                 "SUM(status = 'failed') AS failed, "
                 "SUM(status = 'sent' AND sent_at >= ?) AS sent "
                 "FROM outbox",
@@ -164,6 +164,57 @@ class OutboxRows:
             f"payload = {ERASE_CODES} WHERE id = ?",
             [time_text(at), receipt, outbox_id],
         )
+
+    def message_relayed(self, outbox_id: int, receipt: str, at: datetime) -> None:
+        """Handed to the centre: it waits for the centre's confirmation, its code kept.
+
+        A confirmation may overtake this commit; a message it marked sent stays sent.
+        """
+        self.db.execute(
+            "UPDATE outbox SET status = 'relayed', sent_at = ?, receipt = ?, last_error = NULL "
+            "WHERE id = ? AND status = 'sending'",
+            [time_text(at), receipt, outbox_id],
+        )
+
+    def message_confirmed(self, message_id: str, at: datetime) -> OutboxMessage | None:
+        """The centre delivered it: sent at `at`, codes erased; None if no such message waits."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM outbox WHERE message_id = ? "
+                "AND status IN ('relayed', 'pending', 'sending')",
+                [message_id],
+            )
+        )
+        if not rows:
+            return None
+        self.db.execute(
+            f"UPDATE outbox SET status = 'sent', sent_at = ?, receipt = 'centre', "
+            f"last_error = NULL, payload = {ERASE_CODES} WHERE id = ?",
+            [time_text(at), rows[0]["id"]],
+        )
+        return _message(rows[0])
+
+    def relayed_message(self, message_id: str) -> OutboxMessage | None:
+        """A message handed to the centre (or about to be again), by its message id."""
+        for row in self.db.query(
+            "SELECT * FROM outbox WHERE message_id = ? AND status IN ('relayed', 'pending')",
+            [message_id],
+        ):
+            return _message(row)
+        return None
+
+    def requeue_unconfirmed_relays(self, before: datetime, max_attempts: int) -> int:
+        """Relayed messages the centre never confirmed go out again, up to the tries allowed
+        (then they fail, as a message no provider took); returns how many went back."""
+        self.db.execute(
+            "UPDATE outbox SET status = 'failed', last_error = 'the centre never confirmed it' "
+            "WHERE status = 'relayed' AND sent_at < ? AND attempts >= ?",
+            [time_text(before), max_attempts],
+        )
+        return self.db.execute(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'relayed' AND sent_at < ?",
+            [time_text(before)],
+        ).rowcount
 
     def message_to_retry(self, outbox_id: int, error: str, next_at: datetime) -> None:
         """The try failed for now: pending again at `next_at`."""
@@ -199,7 +250,7 @@ class OutboxRows:
         row = next(
             self.db.query(
                 "SELECT COUNT(*) AS n FROM outbox WHERE channel = 'sms' AND recipient = ? "
-                "AND ((status = 'sent' AND sent_at >= ?) OR status = 'sending')",
+                "AND ((status IN ('sent', 'relayed') AND sent_at >= ?) OR status = 'sending')",
                 [phone, time_text(since)],
             )
         )

@@ -24,11 +24,14 @@ from locker.store.migrations import apply_migrations
 from locker.store.outbox_rows import OutboxRows
 from locker.store.parcel_rows import ParcelRows
 from locker.store.people_rows import PeopleRows
+from locker.store.uplink_rows import UplinkRows
 
 __all__ = ["SqliteStore", "StoreError"]
 
 
-class SqliteStore(LayoutRows, ParcelRows, PeopleRows, JournalRows, OutboxRows, AuditRows):
+class SqliteStore(
+    LayoutRows, ParcelRows, PeopleRows, JournalRows, OutboxRows, AuditRows, UplinkRows
+):
     """The locker's store on one SQLite file; open one per thread."""
 
     def __init__(self, path: str | Path, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:

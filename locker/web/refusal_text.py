@@ -187,6 +187,14 @@ WORDINGS: dict[StrEnum, Wording] = {
         "The item sensor sees something in door %(label)s.", label=v["door"]
     ),
     S.LOOK_INSIDE_UNSEEN: lambda v: _("Is door %(label)s empty?", label=v["door"]),
+    S.REMOTE_ARGUMENTS: lambda v: _("The remote command's details are not valid."),
+    S.REMOTE_OPENS_CAPPED: lambda v: _(
+        "Too many doors were opened remotely in the last hour. Open it at the locker."
+    ),
+    S.REMOTE_SECOND_SIGNATURE: lambda v: _(
+        "Door %(label)s holds a parcel: a second operator must approve the remote opening.",
+        label=v["door"],
+    ),
     # Alarms and the parcel search.
     S.ALARM_UNKNOWN: lambda v: _("There is no alarm %(seq)s.", seq=v["seq"]),
     S.ALARM_ACKNOWLEDGED: lambda v: _(

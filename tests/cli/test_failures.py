@@ -36,7 +36,18 @@ NEEDS_A_LOCKER: dict[str, tuple[list[str], str | None]] = {
 
 
 # `init` creates the locker; the board, simulator and scan commands need no locker.
-NEEDS_NO_LOCKER = {"init", "board status", "board open", "sim-board", "scan"}
+NEEDS_NO_LOCKER = {
+    "init",
+    "board status",
+    "board open",
+    "sim-board",
+    "scan",
+    # The centre's commands: they work on the fleet's keys and the centre's store.
+    "fleet keygen",
+    "fleet operator add",
+    "fleet service-cert",
+    "fleet serve",
+}
 
 
 def test_the_missing_database_table_covers_every_command():

@@ -1,0 +1,179 @@
+"""The centre's intake: the lockers' streams from a shared subscription, stored, then acknowledged.
+
+Every centre process joins the same shared subscription group, so the broker splits the
+lockers' messages between them. Each batch is stored in one transaction before any
+acknowledgement leaves, so a locker's cursor never passes what the centre holds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from locker.centre.store import CentreStore
+from locker.domain.audit_chain import AuditRecord
+from locker.wire import fields
+from locker.wire.broker_link import ONLINE, BrokerAddress, BrokerLink
+from locker.wire.errors import WireFormatError
+from locker.wire.events import ack_bytes, event_from_bytes
+from locker.wire.topics import LockerTopics, shared
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+BATCH_WAIT_S = 0.02
+QUEUE_LIMIT = 200_000
+MAX_STATE_BYTES = 65_536
+
+
+@dataclass
+class IngestCounts:
+    """What this process has taken in, for its health page and the benchmarks."""
+
+    events: int = 0
+    malformed: int = 0
+    dropped: int = 0
+    batches: int = 0
+    stored_at: dict[tuple[str, int], float] = field(default_factory=dict)
+
+
+class Ingest:
+    """One centre process's share of the lockers' events, statuses and states."""
+
+    def __init__(
+        self,
+        make_store: Callable[[], CentreStore],
+        address: BrokerAddress,
+        clock: Callable[[], float] = time.time,
+        keep_times: bool = False,
+        relay: Callable[[str, bytes], None] | None = None,
+    ) -> None:
+        self._make_store = make_store
+        self._clock = clock
+        self._keep_times = keep_times
+        self._queue: queue.Queue[tuple[str, bytes]] = queue.Queue(QUEUE_LIMIT)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.counts = IngestCounts()
+        self._relay = relay
+        kinds = ["events", "status", "state"] + (["outbox"] if relay else [])
+        self.link = BrokerLink(address, [shared(kind) for kind in kinds], self._received)
+
+    def start(self) -> Ingest:
+        """Store on a thread of its own, then connect."""
+        self._thread = threading.Thread(target=self._run, name="centre-ingest", daemon=True)
+        self._thread.start()
+        self.link.start()
+        return self
+
+    def stop(self) -> None:
+        """Disconnect, then store what was already taken in."""
+        self.link.stop()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _received(self, topic: str, payload: bytes) -> None:
+        """From paho's thread: queue only, so the network loop never waits on the store."""
+        try:
+            self._queue.put_nowait((topic, payload))
+        except queue.Full:
+            # Not acknowledged, so the locker sends it again.
+            self.counts.dropped += 1
+
+    def _run(self) -> None:
+        store = self._make_store()
+        try:
+            while not (self._stop.is_set() and self._queue.empty()):
+                batch = self._take_batch()
+                if batch:
+                    try:
+                        self._handle(store, batch)
+                    except Exception:
+                        # Nothing was acknowledged: the lockers will send these again.
+                        log.exception("storing a batch failed")
+        finally:
+            store.close()
+
+    def _take_batch(self) -> list[tuple[str, bytes]]:
+        try:
+            first = self._queue.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + BATCH_WAIT_S
+        while len(batch) < BATCH:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                batch.append(self._queue.get(timeout=left))
+            except queue.Empty:
+                break
+        return batch
+
+    def _handle(self, store: CentreStore, batch: list[tuple[str, bytes]]) -> None:
+        now = self._clock()
+        records: list[tuple[str, AuditRecord]] = []
+        for topic, payload in batch:
+            parsed = _parse_topic(topic)
+            if parsed is None:
+                self.counts.malformed += 1
+                continue
+            locker_id, kind = parsed
+            try:
+                if kind == "events":
+                    records.append((locker_id, event_from_bytes(payload)))
+                elif kind == "status":
+                    store.note_status(locker_id, payload == ONLINE, now)
+                elif kind == "state":
+                    store.note_state(locker_id, _state(payload), now)
+                elif kind == "outbox" and self._relay is not None:
+                    self._relay(locker_id, payload)
+            except WireFormatError as error:
+                self.counts.malformed += 1
+                log.warning("a malformed %s message from %s: %s", kind, locker_id, error)
+        if not records:
+            return
+        stored = store.store_events(records, now)
+        self.counts.events += len(records)
+        self.counts.batches += 1
+        if self._keep_times:
+            done = self._clock()
+            for locker_id, record in records:
+                self.counts.stored_at.setdefault((locker_id, record.seq), done)
+        for locker_id, seq in stored.forks:
+            store.raise_alarm(
+                locker_id,
+                "chain_fork",
+                f"record {seq} came again with different contents: the locker's history "
+                "was rewritten after it was published",
+                now,
+            )
+        for problem in store.verify_chains(stored.stored_through):
+            store.raise_alarm(problem.locker_id, "chain_broken", problem.reason, now)
+        for locker_id, through in stored.stored_through.items():
+            self.link.publish(LockerTopics(locker_id).events_ack, ack_bytes(through))
+
+
+def _parse_topic(topic: str) -> tuple[str, str] | None:
+    """(locker id, kind) for `lockers/{id}/{kind}`, or None for anything else."""
+    parts = topic.split("/")
+    if len(parts) != 3 or parts[0] != "lockers" or not fields.NAME.fullmatch(parts[1]):
+        return None
+    return parts[1], parts[2]
+
+
+def _state(payload: bytes) -> dict[str, object]:
+    if len(payload) > MAX_STATE_BYTES:
+        raise WireFormatError("a state is at most 64 KiB")
+    try:
+        decoded = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise WireFormatError("a state is a JSON object") from error
+    return dict(fields.mapping(decoded, "a state"))

@@ -1,0 +1,125 @@
+"""A Mosquitto of our own on a free loopback port, with its config and password file: for the
+fleet demo and the tests."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+MOSQUITTO = Path("/usr/sbin/mosquitto")
+PASSWD = Path("/usr/bin/mosquitto_passwd")
+START_TIMEOUT_S = 10.0
+
+
+class LocalBrokerError(Exception):
+    """The local broker cannot start; the message says why in one line."""
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalBroker:
+    """One Mosquitto process; it may be stopped and started again on the same port.
+
+    `persistent` keeps sessions on disk, saved at every change, so that a broker stopped in a
+    test keeps what its persistent sessions had queued.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        users: dict[str, str],
+        persistent: bool = False,
+        max_queued: int = 100_000,
+    ) -> None:
+        if not MOSQUITTO.exists() or not PASSWD.exists():
+            raise LocalBrokerError("Mosquitto is missing: apt-get install mosquitto")
+        self.home = home
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+        home.mkdir(parents=True, exist_ok=True)
+        passwords = home / "passwords"
+        passwords.touch(mode=0o600)
+        for username, password in users.items():
+            subprocess.run([str(PASSWD), "-b", str(passwords), username, password], check=True)
+        (home / "mosquitto.conf").write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous false\n"
+            f"password_file {passwords}\n"
+            + (
+                f"persistence true\npersistence_location {home}/\n"
+                "autosave_interval 1\nautosave_on_changes true\n"
+                if persistent
+                else "persistence false\n"
+            )
+            + f"max_queued_messages {max_queued}\n"
+            "max_inflight_messages 100\n"
+            "log_dest stderr\n"
+            "log_type error\n"
+            "log_type warning\n"
+        )
+        _readable_by_broker(home)
+
+    def start(self) -> None:
+        """Start the broker and wait until it accepts connections."""
+        with (self.home / "broker.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                [str(MOSQUITTO), "-c", str(self.home / "mosquitto.conf")],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise LocalBrokerError(f"Mosquitto exited: see {self.home / 'broker.log'}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise LocalBrokerError("Mosquitto did not start listening")
+
+    @property
+    def running(self) -> bool:
+        """Whether the broker process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the broker as a service manager would, letting it save its sessions."""
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+
+def _readable_by_broker(home: Path) -> None:
+    """As root, Mosquitto runs as the `mosquitto` user, which must read its files."""
+    if os.getuid() != 0:
+        return
+    try:
+        account = pwd.getpwnam("mosquitto")
+    except KeyError:
+        return
+    for path in [home, *home.iterdir()]:
+        shutil.chown(path, account.pw_uid, account.pw_gid)
+    for parent in home.resolve().parents:
+        if parent == Path("/"):
+            break
+        # Traverse only (no listing), so that the broker's user reaches its own folder.
+        parent.chmod(parent.stat().st_mode | 0o111)

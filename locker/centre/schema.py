@@ -1,0 +1,131 @@
+"""The centre's tables, in SQLAlchemy Core, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("key", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+lockers = Table(
+    "lockers",
+    metadata,
+    Column("locker_id", String(64), primary_key=True),
+    Column("online", Boolean, nullable=False, default=False),
+    Column("last_seen", Float),
+    # Every record up to stored_seq is stored; the chain is checked up to verified_seq.
+    Column("stored_seq", BigInteger, nullable=False, default=0),
+    Column("verified_seq", BigInteger, nullable=False, default=0),
+    Column("verified_hash", String(64), nullable=False, default="0" * 64),
+    Column("highest_seen_seq", BigInteger, nullable=False, default=0),
+    Column("gap_since", Float),
+    Column("resend_asked_at", Float),
+    Column("chain_broken_at", BigInteger),
+    Column("state", Text),
+    Column("state_at", Float),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("locker_id", String(64), ForeignKey("lockers.locker_id"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("at", String(64), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", Float, nullable=False),
+)
+
+alarms = Table(
+    "alarms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("locker_id", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("raised_at", Float, nullable=False),
+    Column("acknowledged_at", Float),
+    Column("acknowledged_by", String(64)),
+    Column("note", Text),
+)
+Index("alarms_open", alarms.c.locker_id, alarms.c.kind, alarms.c.acknowledged_at)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    # The certificate the fleet's root signed, and the private key sealed under the password.
+    Column("certificate", Text, nullable=False),
+    Column("sealed_key", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("session_version", Integer, nullable=False, default=1),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+relayed_messages = Table(
+    "relayed_messages",
+    metadata,
+    Column("message_id", String(120), primary_key=True),
+    Column("locker_id", String(64), nullable=False),
+    Column("channel", String(32), nullable=False),
+    # The rendered message with its code; erased once the provider has taken it.
+    Column("payload", Text),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("delivered_at", Float),
+    Column("last_error", Text),
+)
+Index("relayed_due", relayed_messages.c.status, relayed_messages.c.next_attempt_at)
+
+# Remote commands the console sent (or holds for a second operator), and what came back.
+commands = Table(
+    "commands",
+    metadata,
+    Column("nonce", String(32), primary_key=True),
+    # The form's one-time id: the same form posted again finds its command instead of a new one.
+    Column("request_id", String(64), nullable=False, unique=True),
+    Column("locker_id", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("args", Text, nullable=False),
+    Column("operator", String(64), nullable=False),
+    Column("second_operator", String(64)),
+    # pending (waits for a second operator), sent, accepted, done, refused, unsent, lapsed
+    Column("status", String(16), nullable=False),
+    Column("envelope", Text),
+    Column("created_at", Float, nullable=False),
+    Column("sent_at", Float),
+    Column("expires_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("code", String(64)),
+    Column("outcome", Text),
+)
+Index("commands_recent", commands.c.created_at)
+Index("commands_changed", commands.c.updated_at)

@@ -1,0 +1,155 @@
+"""`locker fleet serve`: the intake, the command link, the clock watch and the console, in one
+process; stopped in the reverse order of their start."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import waitress
+from flask import Flask
+
+from locker.centre.clock_watch import ClockWatch
+from locker.centre.gap_requests import GapRequests
+from locker.centre.ingest import Ingest
+from locker.centre.relay import MessageRelay
+from locker.centre.remote import CommandLink, RemoteDesk
+from locker.centre.service_identity import ServiceIdentity, load_service_identity
+from locker.centre.settings import CentreSettings
+from locker.centre.store import CentreStore
+from locker.centre.web import create_console
+from locker.centre.web.stream_slots import StreamSlots
+from locker.message_channel import MessageChannel
+from locker.periodic import PeriodicTask
+from locker.wire.broker_link import BrokerAddress, BrokerLink
+
+log = logging.getLogger(__name__)
+# How often the centre looks for gaps in the lockers' stored logs.
+GAP_CHECK_S = 10.0
+
+
+def broker_address(settings: CentreSettings, role: str) -> BrokerAddress:
+    """How one of this process's links reaches the broker: a clean start, no session kept."""
+    return BrokerAddress(
+        settings.mqtt_host,
+        settings.mqtt_port,
+        f"{settings.client_id()}-{role}",
+        settings.mqtt_username,
+        settings.mqtt_password,
+        settings.mqtt_ca_file,
+        settings.mqtt_cert_file,
+        settings.mqtt_key_file,
+        persistent=False,
+    )
+
+
+@dataclass
+class Centre:
+    """A started centre: its console app, and what stops it."""
+
+    app: Flask
+    slots: StreamSlots
+    store: CentreStore
+    stops: list[Callable[[], None]] = field(default_factory=list)
+    links: list[BrokerLink] = field(default_factory=list)
+
+    def ready(self) -> bool:
+        """Whether the intake and the command link hold their subscriptions."""
+        return all(link.subscribed.is_set() for link in self.links)
+
+    def stop(self) -> None:
+        """Stop what was started, the last first."""
+        self.slots.stopping.set()
+        for stop in reversed(self.stops):
+            try:
+                stop()
+            except Exception:
+                log.exception("stopping a part of the centre failed")
+        self.stops.clear()
+
+
+def service_identity(settings: CentreSettings) -> ServiceIdentity | None:
+    """The centre's service key and certificate, or None when `fleet service-cert` made none."""
+    try:
+        return load_service_identity(settings.identity_dir)
+    except (OSError, ValueError) as error:
+        log.warning(
+            "no service identity in %s (%s): messages are not relayed and gaps not asked for; "
+            "run `locker fleet service-cert`",
+            settings.identity_dir,
+            error,
+        )
+        return None
+
+
+def start_centre(
+    settings: CentreSettings, channels: Mapping[str, MessageChannel] | None = None
+) -> Centre:
+    """Migrate the store, then start the command link, the notifier, the intake, the gap
+    requests and the clock watch. `channels` deliver the messages lockers relay."""
+    store = CentreStore(settings.db)
+    stops: list[Callable[[], None]] = [store.close]
+    try:
+
+        def make_store() -> CentreStore:
+            return CentreStore(settings.db)
+
+        link = CommandLink(make_store, broker_address(settings, "commands")).start()
+        stops.append(link.stop)
+        identity = service_identity(settings)
+        relay = None
+        if identity is not None:
+            relay = MessageRelay(store, channels or {}, identity, link.publish).start()
+            stops.append(relay.stop)
+            gaps = GapRequests(store, identity, link.publish)
+            stops.append(
+                PeriodicTask("gap-requests", GAP_CHECK_S, lambda: gaps.check()).start().stop
+            )
+        ingest = Ingest(
+            make_store,
+            broker_address(settings, "ingest"),
+            relay=relay.received if relay else None,
+        ).start()
+        stops.append(ingest.stop)
+        watch = ClockWatch(make_store, settings.clock_skew_seconds).start()
+        stops.append(watch.stop)
+        slots = StreamSlots(settings.stream_slots)
+        app = create_console(settings, store, RemoteDesk(store, link.publish), slots)
+    except BaseException:
+        for stop in reversed(stops):
+            stop()
+        raise
+    return Centre(app, slots, store, stops, [ingest.link, link.link])
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the process as Ctrl-C does, so that every `finally` runs."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def listen(centre: Centre, host: str, port: int, threads: int) -> Any:
+    """The console's server, bound to its address (OSError when it cannot be)."""
+    return waitress.create_server(centre.app, host=host, port=port, threads=threads)
+
+
+def run(centre: Centre, server: Any) -> None:
+    """Serve the console until interrupted; the live streams end first."""
+    try:
+        server.run()
+    finally:
+        centre.slots.stopping.set()
+        server.close()

@@ -1,0 +1,329 @@
+"""The centre's store: lockers, their audit events, and alarms, over SQLAlchemy Core.
+
+SQLite by default; the same statements run on PostgreSQL. Every write is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from locker.centre.schema import SCHEMA_VERSION, alarms, events, lockers, metadata, schema_version
+from locker.centre.upsert import insert_new
+from locker.domain.audit_chain import GENESIS_HASH, AuditRecord, canonical
+
+VERIFY_BATCH = 1000
+MIGRATE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one batch of events changed: each locker's contiguous cursor, and any forks seen."""
+
+    stored_through: dict[str, int]
+    forks: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """Where a locker's stored chain does not hold."""
+
+    locker_id: str
+    seq: int
+    reason: str
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL, full sync and a busy timeout on every connection."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class CentreStore:
+    """The centre's tables, migrated on open."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = open_engine(url)
+        self._migrate()
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    def _migrate(self) -> None:
+        """Create what is missing; another centre process may be doing the same at this moment."""
+        for attempt in range(MIGRATE_ATTEMPTS):
+            try:
+                metadata.create_all(self.engine)
+                with self.engine.begin() as connection:
+                    insert_new(connection, schema_version, [{"key": 1, "version": SCHEMA_VERSION}])
+                return
+            except OperationalError:
+                # The other process created a table between our look and our CREATE.
+                if attempt == MIGRATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+
+    def store_events(self, batch: Sequence[tuple[str, AuditRecord]], now: float) -> Stored:
+        """Store each (locker, seq) once, and advance each locker's contiguous cursor."""
+        forks: list[tuple[str, int]] = []
+        with self.engine.begin() as connection:
+            touched = sorted({locker_id for locker_id, _ in batch})
+            insert_new(connection, lockers, [_new_locker(locker_id) for locker_id in touched])
+            insert_new(connection, events, [_event_row(lid, r, now) for lid, r in batch])
+            for locker_id, record in batch:
+                stored = connection.execute(
+                    select(events.c.hash).where(
+                        events.c.locker_id == locker_id, events.c.seq == record.seq
+                    )
+                ).scalar_one()
+                if stored != record.hash:
+                    forks.append((locker_id, record.seq))
+            through = {
+                locker_id: self._advance(connection, locker_id, now) for locker_id in touched
+            }
+        return Stored(through, forks)
+
+    def _advance(self, connection: Connection, locker_id: str, now: float) -> int:
+        """Move stored_seq over every record present without a gap; note when a gap appears."""
+        row = connection.execute(
+            select(lockers.c.stored_seq, lockers.c.gap_since).where(
+                lockers.c.locker_id == locker_id
+            )
+        ).one()
+        cursor = int(row.stored_seq)
+        while True:
+            seqs = connection.execute(
+                select(events.c.seq)
+                .where(events.c.locker_id == locker_id, events.c.seq > cursor)
+                .order_by(events.c.seq)
+                .limit(VERIFY_BATCH)
+            ).scalars()
+            moved = 0
+            for seq in seqs:
+                if seq != cursor + 1:
+                    break
+                cursor, moved = seq, moved + 1
+            if moved < VERIFY_BATCH:
+                break
+        highest = connection.execute(
+            select(func.max(events.c.seq)).where(events.c.locker_id == locker_id)
+        ).scalar_one()
+        gap_since = row.gap_since if highest and highest > cursor else None
+        if gap_since is None and highest and highest > cursor:
+            gap_since = now
+        connection.execute(
+            update(lockers)
+            .where(lockers.c.locker_id == locker_id)
+            .values(
+                stored_seq=cursor,
+                highest_seen_seq=highest or 0,
+                gap_since=gap_since,
+                last_seen=now,
+            )
+        )
+        return cursor
+
+    def verify_chains(self, locker_ids: Iterable[str]) -> list[ChainProblem]:
+        """Check each locker's chain from where it was last verified up to its stored cursor."""
+        problems = []
+        for locker_id in locker_ids:
+            problem = self._verify(locker_id)
+            if problem is not None:
+                problems.append(problem)
+        return problems
+
+    def _verify(self, locker_id: str) -> ChainProblem | None:
+        with self.engine.begin() as connection:
+            row = connection.execute(select(lockers).where(lockers.c.locker_id == locker_id)).one()
+            if row.chain_broken_at is not None:
+                return None
+            seq, prev_hash = int(row.verified_seq), str(row.verified_hash)
+            rows = connection.execute(
+                select(events)
+                .where(
+                    events.c.locker_id == locker_id,
+                    events.c.seq > seq,
+                    events.c.seq <= row.stored_seq,
+                )
+                .order_by(events.c.seq)
+            )
+            problem = None
+            for stored in rows:
+                reason = _link_problem(stored, prev_hash)
+                if reason:
+                    problem = ChainProblem(locker_id, int(stored.seq), reason)
+                    break
+                seq, prev_hash = int(stored.seq), str(stored.hash)
+            connection.execute(
+                update(lockers)
+                .where(lockers.c.locker_id == locker_id)
+                .values(
+                    verified_seq=seq,
+                    verified_hash=prev_hash,
+                    chain_broken_at=problem.seq if problem else None,
+                )
+            )
+        return problem
+
+    def gaps_older_than(self, moment: float) -> list[tuple[str, int]]:
+        """(locker, first missing seq) for each gap open since before `moment`."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(lockers.c.locker_id, lockers.c.stored_seq).where(
+                    lockers.c.gap_since.is_not(None), lockers.c.gap_since <= moment
+                )
+            )
+            return [(row.locker_id, int(row.stored_seq) + 1) for row in rows]
+
+    def note_resend_asked(self, locker_id: str, now: float) -> None:
+        """The centre asked the locker for its events again, and waits a grace period anew."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(lockers)
+                .where(lockers.c.locker_id == locker_id)
+                .values(resend_asked_at=now, gap_since=now)
+            )
+
+    def raise_alarm(self, locker_id: str, kind: str, detail: str, now: float) -> bool:
+        """Open an alarm unless one of the same kind is already open for the locker."""
+        with self.engine.begin() as connection:
+            open_one = connection.execute(
+                select(alarms.c.id).where(
+                    alarms.c.locker_id == locker_id,
+                    alarms.c.kind == kind,
+                    alarms.c.acknowledged_at.is_(None),
+                )
+            ).first()
+            if open_one is not None:
+                return False
+            connection.execute(
+                alarms.insert().values(locker_id=locker_id, kind=kind, detail=detail, raised_at=now)
+            )
+        return True
+
+    def open_alarms(self) -> list[dict[str, Any]]:
+        """Alarms nobody has acknowledged, newest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(alarms)
+                .where(alarms.c.acknowledged_at.is_(None))
+                .order_by(alarms.c.raised_at.desc())
+            )
+            return [dict(row._mapping) for row in rows]
+
+    def note_status(self, locker_id: str, online: bool, now: float) -> None:
+        """The locker's retained status: online, or its last will."""
+        with self.engine.begin() as connection:
+            insert_new(connection, lockers, [_new_locker(locker_id)])
+            connection.execute(
+                update(lockers)
+                .where(lockers.c.locker_id == locker_id)
+                .values(online=online, last_seen=now)
+            )
+
+    def note_state(self, locker_id: str, state: dict[str, Any], now: float) -> None:
+        """The locker's latest retained state snapshot."""
+        with self.engine.begin() as connection:
+            insert_new(connection, lockers, [_new_locker(locker_id)])
+            connection.execute(
+                update(lockers)
+                .where(lockers.c.locker_id == locker_id)
+                .values(state=json.dumps(state, sort_keys=True), state_at=now, last_seen=now)
+            )
+
+    def lockers(self) -> list[dict[str, Any]]:
+        """Every locker the centre has heard of, by id."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(lockers).order_by(lockers.c.locker_id))
+            return [dict(row._mapping) for row in rows]
+
+    def events_of(self, locker_id: str, after: int = 0, limit: int = 100) -> list[AuditRecord]:
+        """A locker's stored events after `after`, in sequence order."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(events)
+                .where(events.c.locker_id == locker_id, events.c.seq > after)
+                .order_by(events.c.seq)
+                .limit(limit)
+            )
+            return [_record(row) for row in rows]
+
+
+def _new_locker(locker_id: str) -> dict[str, Any]:
+    return {
+        "locker_id": locker_id,
+        "online": False,
+        "stored_seq": 0,
+        "verified_seq": 0,
+        "verified_hash": GENESIS_HASH,
+        "highest_seen_seq": 0,
+    }
+
+
+def _event_row(locker_id: str, record: AuditRecord, now: float) -> dict[str, Any]:
+    return {
+        "locker_id": locker_id,
+        "seq": record.seq,
+        "at": record.at,
+        "actor": record.actor,
+        "action": record.action,
+        "subject": record.subject,
+        "details": json.dumps(dict(record.details), sort_keys=True, ensure_ascii=False),
+        "prev_hash": record.prev_hash,
+        "hash": record.hash,
+        "received_at": now,
+    }
+
+
+def _record(row: Any) -> AuditRecord:
+    return AuditRecord(
+        int(row.seq),
+        row.at,
+        row.actor,
+        row.action,
+        row.subject,
+        json.loads(row.details),
+        row.prev_hash,
+        row.hash,
+    )
+
+
+def _link_problem(row: Any, prev_hash: str) -> str | None:
+    """Why a stored record does not follow the one before it, or None when it does."""
+    record = _record(row)
+    recomputed = hashlib.sha256(
+        canonical(
+            record.seq,
+            record.at,
+            record.actor,
+            record.action,
+            record.subject,
+            record.details,
+            record.prev_hash,
+        )
+    ).hexdigest()
+    if recomputed != record.hash:
+        return f"record {record.seq}'s hash does not match its contents"
+    if record.prev_hash != prev_hash:
+        return f"record {record.seq} does not link to record {record.seq - 1}"
+    return None

@@ -1,0 +1,147 @@
+"""The console's words for what the store holds: events, alarms, command states and refusals."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+
+
+def when(at: float | None) -> str:
+    """A moment on the centre's clock, to the second."""
+    if at is None:
+        return "—"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+
+
+SIZE_ORDER = ("XS", "S", "M", "L", "XL", "XXL")
+
+
+def by_size(counts: object) -> list[tuple[str, object]]:
+    """A state's counts by door size, smallest first."""
+    if not isinstance(counts, dict):
+        return []
+    rank = {size: n for n, size in enumerate(SIZE_ORDER)}
+    return sorted(counts.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
+def at_words(at: str) -> str:
+    """An audit record's ISO time on the centre's clock, to the second."""
+    try:
+        return when(datetime.fromisoformat(at).timestamp())
+    except (ValueError, OverflowError, OSError):
+        # A locker's record is shown as it came, whatever its clock wrote.
+        return at
+
+
+def event_words(action: str) -> str:
+    """An audit record's action in words; an unknown one as it is."""
+    names = {
+        "door.force_open": _("Door opened for service"),
+        "door.fault": _("Door did not open"),
+        "parcel.deposited": _("Parcel deposited"),
+        "parcel.collected": _("Parcel picked up"),
+        "parcel.expired": _("Parcel expired"),
+        "parcel.shut_in": _("Door shut on the parcel"),
+        "parcel.returned": _("Parcel taken back by the courier"),
+        "courier.added": _("Courier added"),
+        "code.reissued": _("New pickup code sent"),
+        "pickup.refused": _("Pickup refused"),
+        "alarm.door_opened_without_command": _("Door opened with no command"),
+        "alarm.acknowledged": _("Alarm acknowledged"),
+        "alert.door_left_open": _("Door left open"),
+        "sensor.fault": _("Item sensor disagrees"),
+        "remote.refused": _("Remote command refused"),
+        "uplink.resend_events": _("Events sent again"),
+        "compartment.out_of_service": _("Door taken out of service"),
+        "compartment.in_service": _("Door back in service"),
+        "locker.initialised": _("Locker set up"),
+        "layout.loaded": _("Layout loaded"),
+    }
+    return names.get(action, action)
+
+
+def alarm_words(kind: str) -> str:
+    """A centre alarm's kind in words."""
+    names = {
+        "chain_fork": _("History rewritten on the locker"),
+        "chain_broken": _("Audit chain broken"),
+        "clock_skew": _("Locker clock is wrong"),
+    }
+    return names.get(kind, kind)
+
+
+def action_words(action: str) -> str:
+    """A remote action in words."""
+    names = {
+        "force_open": _("Open a door"),
+        "out_of_service": _("Take a door out of service"),
+        "in_service": _("Put a door back in service"),
+        "reissue_code": _("Send a new pickup code"),
+        "acknowledge_alarm": _("Acknowledge an alarm"),
+    }
+    return names.get(action, action)
+
+
+def status_words(status: str) -> str:
+    """Where a remote command stands."""
+    names = {
+        "pending": _("Waiting for a second operator"),
+        "signing": _("Being signed"),
+        "sent": _("Sent, waiting for the locker"),
+        "accepted": _("Accepted by the locker"),
+        "done": _("Done"),
+        "refused": _("Refused by the locker"),
+        "unsent": _("Not sent: the broker is unreachable"),
+        "lapsed": _("No answer before the command expired"),
+    }
+    return names.get(status, status)
+
+
+def refusal_words(code: str | None) -> str:
+    """Why a locker refused a command."""
+    names = {
+        "remote.second_signature": _(
+            "The door holds a parcel: a second operator must approve the opening."
+        ),
+        "remote.opens_capped": _("Too many doors were opened remotely in the last hour."),
+        "remote.arguments": _("The locker did not understand the command's details."),
+        "replayed": _("The locker had seen this command before."),
+        "expired": _("The command expired before it reached the locker."),
+        "from_the_future": _("The locker's clock is behind the centre's."),
+        "not_allowed": _("This certificate may not sign this action."),
+        "unknown_signer": _("The locker does not trust this certificate."),
+    }
+    return names.get(code or "", _("Refused (%(code)s).", code=code or "?"))
+
+
+def problem_words(code: str) -> str:
+    """Why the console sent nothing."""
+    names = {
+        "password": _("Wrong password: nothing was sent."),
+        "locker": _("Choose a locker the centre knows."),
+        "action": _("Choose an action from the list."),
+        "door": _("A door is a letter and two or three digits, such as A01."),
+        "reason": _("Give a reason on one line, 3 to 200 characters."),
+        "note": _("A note is one line of at most 200 characters."),
+        "tracking": _("A tracking number is letters, digits and . _ @ - (up to 64)."),
+        "alarm": _("Choose an alarm from the list."),
+        "form": _("The form was not sent as the console made it: open it again."),
+        "unsent": _("The broker is unreachable: the command was not sent."),
+        "not_pending": _("This command no longer waits for a second operator."),
+        "same_operator": _("A second operator must be someone else."),
+        "role": _("Only an admin may do that."),
+    }
+    return names.get(code, code)
+
+
+def state_of_door(state: dict[str, Any]) -> str:
+    """A door's state from a locker's snapshot, in words."""
+    names = {
+        "open": _("Standing open"),
+        "fault": _("Fault"),
+        "out_of_service": _("Out of service"),
+    }
+    return names.get(str(state.get("state")), str(state.get("state")))

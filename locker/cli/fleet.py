@@ -1,0 +1,206 @@
+"""`locker fleet`: the fleet's keys and operators, and `serve` (the centre and its console)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.exc import SQLAlchemyError
+
+from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
+from locker.centre.local_broker import LocalBrokerError
+from locker.centre.operators import OperatorError, add_operator
+from locker.centre.serve import listen, run, start_centre, terminate_as_interrupt
+from locker.centre.service_identity import make_service_identity
+from locker.centre.settings import CentreSettingsError, load_centre_settings
+from locker.centre.store import CentreStore
+from locker.cli.runtime import PlainPath, read_secret
+from locker.composition import configure_logging
+from locker.composition.channels import channels_from
+from locker.config import SettingsError, load_settings
+from locker.domain.errors import InvalidInputError
+from locker.message_channel import MessageChannel
+from locker.wire.certificates import OPERATOR_ROLES
+from locker.wire.errors import WireFormatError
+from locker.wire.keys import new_private_key, public_text, read_private_key, write_private_key
+
+DEFAULT_CENTRE_DB = "sqlite:///var/centre.db"
+
+
+@click.group()
+def fleet() -> None:
+    """The fleet's centre: keys, operators and the console."""
+
+
+def _root_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        return read_private_key(path)
+    except (OSError, WireFormatError) as error:
+        raise click.ClickException(f"cannot read the root key {path}: {error}") from None
+
+
+@fleet.command()
+@click.option(
+    "--out",
+    type=PlainPath(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the root private key (keep it off the centre, e.g. on a USB key).",
+)
+def keygen(out: Path) -> None:
+    """Make the fleet's root key pair; print the public key every locker pins."""
+    key = new_private_key()
+    try:
+        write_private_key(key, out)
+    except FileExistsError:
+        raise click.ClickException(f"{out} exists: a root key is never overwritten") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror}") from None
+    click.echo(f"Root private key written to {out}: keep it offline.", err=True)
+    click.echo("Set on every locker:  fleet_root_key = the line below", err=True)
+    click.echo(public_text(key.public_key()))
+
+
+@fleet.group()
+def operator() -> None:
+    """The centre's operators."""
+
+
+@operator.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(sorted(OPERATOR_ROLES)), default="support")
+@click.option(
+    "--root-key",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The root private key file `locker fleet keygen` wrote.",
+)
+@click.option(
+    "--centre-db", default=DEFAULT_CENTRE_DB, show_default=True, help="The centre's store."
+)
+@click.option("--days", type=click.IntRange(1, 1095), default=365, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def operator_add(
+    username: str, role: str, root_key: Path, centre_db: str, days: int, password_stdin: bool
+) -> None:
+    """Make an operator's key and certificate; the key is kept sealed by their password."""
+    root = _root_key(root_key)
+    password = read_secret(password_stdin, "Password")
+    store = CentreStore(centre_db)
+    try:
+        certificate = add_operator(store, username, password, role, root, time.time(), days)
+    except (OperatorError, InvalidInputError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    click.echo(f"Operator {certificate.subject} ({certificate.role}) certified for {days} days.")
+
+
+@fleet.command("service-cert")
+@click.option(
+    "--root-key",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The root private key file `locker fleet keygen` wrote.",
+)
+@click.option(
+    "--out-dir",
+    type=PlainPath(file_okay=False, path_type=Path),
+    default=Path("var/centre"),
+    show_default=True,
+    help="Where the centre finds its service key and certificate.",
+)
+@click.option("--days", type=click.IntRange(1, 1095), default=365, show_default=True)
+def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
+    """Certify the centre's own key: it may confirm messages and ask for events, never open."""
+    root = _root_key(root_key)
+    try:
+        make_service_identity(root, out_dir, int(time.time()), days)
+    except FileExistsError:
+        raise click.ClickException(f"{out_dir} holds a service key already") from None
+    click.echo(f"Service key and certificate written to {out_dir}.")
+
+
+@fleet.command()
+@click.option(
+    "--config",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    help="The centre's TOML settings file (see docs/fleet.md).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="A local broker, fresh keys, an operator and two demo lockers, for a first look.",
+)
+@click.option(
+    "--demo-dir",
+    type=PlainPath(file_okay=False, path_type=Path),
+    default=Path("var/fleet-demo"),
+    show_default=True,
+    help="Where the demo keeps its files (cleared on every demo start).",
+)
+@click.option(
+    "--notify-config",
+    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML file with the smtp_*, sms_* and webhook_* settings (as a locker's) with which "
+    "the centre delivers the messages fleet lockers relay.",
+)
+def serve(config: Path | None, demo: bool, demo_dir: Path, notify_config: Path | None) -> None:
+    """Run the centre: the lockers' intake, remote commands, their messages and the console."""
+    configure_logging()
+    try:
+        settings = load_centre_settings(config)
+        channels = _centre_channels(notify_config)
+    except (CentreSettingsError, SettingsError) as error:
+        raise click.ClickException(str(error)) from None
+    # Everything started is stopped in the reverse order, however the command ends.
+    with terminate_as_interrupt(), contextlib.ExitStack() as started:
+        try:
+            running: FleetDemo | None = None
+            if demo:
+                running = start_demo(demo_dir, settings)
+                started.callback(running.stop)
+                settings = running.settings
+            centre = start_centre(settings, channels)
+            started.callback(centre.stop)
+            server = listen(centre, settings.host, settings.port, settings.threads)
+            click.echo(f"Console on http://{settings.host}:{settings.port}/", err=True)
+            if running is not None:
+                _echo_demo(running)
+            run(centre, server)
+        except KeyboardInterrupt:
+            pass
+        except (FleetDemoError, LocalBrokerError) as error:
+            raise click.ClickException(str(error)) from None
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            raise click.ClickException(f"cannot open the centre's store: {cause}") from None
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot serve on {settings.host}:{settings.port} or write the centre's files: "
+                f"{error.strerror or error}"
+            ) from None
+
+
+def _centre_channels(notify_config: Path | None) -> dict[str, MessageChannel]:
+    """The same channel adapters a locker builds, from the messaging settings in the file."""
+    if notify_config is None:
+        return {}
+    return channels_from(load_settings(notify_config, environ={}), "centre")
+
+
+def _echo_demo(running: FleetDemo) -> None:
+    for username, password in running.passwords.items():
+        click.echo(f"Operator login: {username} / {password}", err=True)
+    for child in running.lockers:
+        click.echo(
+            f"Demo locker {child.locker_id} on http://127.0.0.1:{child.port}/ (cabinet /demo)",
+            err=True,
+        )
+
+
+def register(cli: click.Group) -> None:
+    """Add this group to the top-level group."""
+    cli.add_command(fleet)

@@ -1,0 +1,90 @@
+"""The uplink to the fleet's broker, built from the settings when a broker is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from locker.composition.context import open_store
+from locker.config import Settings
+from locker.domain.locker_state import locker_state
+from locker.message_channel import EMAIL, SMS, MessageChannel
+from locker.services.context import LockerContext
+from locker.uplink.relay_channel import RelayChannel
+from locker.uplink.uplink import Uplink
+from locker.wire.broker_link import BrokerAddress
+from locker.wire.keys import public_from_text
+
+
+def software_version() -> str:
+    """The installed package's version."""
+    try:
+        return version("parcel-locker")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def broker_address(settings: Settings, client_id: str) -> BrokerAddress:
+    """How this locker reaches the broker: its id is its MQTT client id."""
+    return BrokerAddress(
+        settings.mqtt_host,
+        settings.mqtt_port,
+        client_id,
+        settings.mqtt_username,
+        settings.mqtt_password,
+        settings.mqtt_ca_file,
+        settings.mqtt_cert_file,
+        settings.mqtt_key_file,
+        int(settings.mqtt_keepalive_seconds),
+        int(settings.mqtt_session_expiry_seconds),
+    )
+
+
+def relay_channels(
+    channels: dict[str, MessageChannel], relay: Callable[[bytes, float], bool]
+) -> dict[str, MessageChannel]:
+    """In a fleet, SMS and e-mail go through the centre; the carriers' webhooks and the demo
+    inbox stay the locker's own."""
+    relayed: dict[str, MessageChannel] = {name: RelayChannel(name, relay) for name in (SMS, EMAIL)}
+    return {**{k: v for k, v in channels.items() if k not in relayed}, **relayed}
+
+
+def uplink_from(
+    settings: Settings,
+    locker_id: str,
+    context: Callable[[], LockerContext],
+    health: Callable[[], Any],
+) -> Uplink | None:
+    """The locker's uplink, or None when no broker is configured (the locker works alone)."""
+    if not settings.mqtt_host:
+        return None
+    installed = software_version()
+
+    def read_state() -> dict[str, Any]:
+        ctx = context()
+        try:
+            head = ctx.store.audit_head()
+            now = health()
+            camera = now.camera.state.value if now.camera is not None else None
+            return locker_state(
+                ctx.store.compartments(),
+                all(bus.connected for bus in now.buses),
+                camera,
+                installed,
+                head[0] if head else 0,
+                ctx.clock.now(),
+            )
+        finally:
+            ctx.store.close()  # type: ignore[attr-defined]
+
+    return Uplink(
+        broker_address(settings, locker_id),
+        locker_id,
+        lambda: open_store(settings),
+        context,
+        public_from_text(settings.fleet_root_key),
+        settings.uplink_replay_per_second,
+        settings.remote_opens_per_hour,
+        read_state,
+    )

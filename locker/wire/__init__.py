@@ -1,0 +1,1 @@
+"""The wire format between a locker and the centre: topics, certificates and signed commands."""
