@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from locker.centre.local_broker import LocalBroker, free_port
+from locker.centre.local_broker import MOSQUITTO, LocalBroker, free_port
 
-__all__ = ["Broker", "free_port"]
+__all__ = ["MOSQUITTO", "Broker", "free_port"]
 
 
 class Broker(LocalBroker):
