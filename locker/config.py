@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_origin, get_type_hints
+from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from locker.domain.quiet_hours import QuietHours, QuietHoursError
+from locker.settings_sources import SettingsSourceError, coerce, layered_values
 from locker.wire.errors import WireFormatError
 from locker.wire.keys import public_from_text
 
@@ -117,50 +117,6 @@ class Settings:
 ENV_PREFIX = "LOCKER_"
 
 
-def _table(name: str, value: Any, source: str) -> dict[str, str]:
-    """A table of names to texts: a TOML table, or `key=value;key=value` in the environment."""
-    if isinstance(value, str):
-        pairs = [item.split("=", 1) for item in value.split(";") if item.strip()]
-        if any(len(pair) != 2 for pair in pairs):
-            raise SettingsError(f"{source}: {name} must be written key=value;key=value")
-        value = {key.strip(): text.strip() for key, text in pairs}
-    if isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        return dict(value)
-    raise SettingsError(f"{source}: {name} must be a table of names to texts, not {value!r}")
-
-
-# How a yes or no may be written in the environment (TOML has true and false of its own).
-_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-
-
-def _coerce(name: str, kind: type, value: Any, source: str) -> Any:
-    """The value as `kind`, accepting text from the environment; else SettingsError."""
-    if get_origin(kind) is dict:
-        return _table(name, value, source)
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
-            return _BOOLEANS[value.strip().lower()]
-        raise SettingsError(f"{source}: {name} must be true or false, not {value!r}")
-    if kind is Path and isinstance(value, str | Path):
-        return Path(value)
-    if kind is str and isinstance(value, str):
-        return value
-    if kind in (int, float) and not isinstance(value, bool):
-        try:
-            number = float(value) if kind is float else int(value)
-        except (TypeError, ValueError):
-            pass
-        else:
-            if kind is float or not isinstance(value, float) or value.is_integer():
-                return number
-    what = {int: "whole number", float: "number", str: "text", Path: "path"}[kind]
-    raise SettingsError(f"{source}: {name} must be a {what}, not {value!r}")
-
-
 def load_settings(
     config_file: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -169,28 +125,14 @@ def load_settings(
     """Build the settings; later sources win: defaults, file, environment, overrides."""
     environ = os.environ if environ is None else environ
     known: dict[str, type] = get_type_hints(Settings)
-    values: dict[str, Any] = {}
     config_file = config_file or environ.get("LOCKER_CONFIG") or None
-    if config_file:
-        path = Path(config_file)
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SettingsError(f"config file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as error:
-            raise SettingsError(f"config file {path} is not valid TOML: {error}") from None
-        table = document.get("locker", document)
-        for key, value in table.items():
-            if key not in known:
-                raise SettingsError(f"{path}: unknown setting {key!r}")
-            values[key] = _coerce(key, known[key], value, str(path))
-    for key, kind in known.items():
-        env_name = ENV_PREFIX + key.upper()
-        if env_name in environ:
-            values[key] = _coerce(key, kind, environ[env_name], env_name)
-    for key, value in overrides.items():
-        if value is not None:
-            values[key] = _coerce(key, known[key], value, "option")
+    try:
+        values = layered_values(known, "locker", ENV_PREFIX, config_file, environ)
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = coerce(key, known[key], value, "option")
+    except SettingsSourceError as error:
+        raise SettingsError(str(error)) from None
     settings = dataclasses.replace(Settings(), **values)
     _check(settings)
     return settings

@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import get_type_hints
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from locker.settings_sources import SettingsSourceError, layered_values
 
 ENV_PREFIX = "CENTRE_"
 LANGUAGES = ("zh", "en")
@@ -56,50 +57,15 @@ def load_centre_settings(
 ) -> CentreSettings:
     """Build the settings; later sources win: defaults, file, environment."""
     environ = os.environ if environ is None else environ
-    known: dict[str, Any] = get_type_hints(CentreSettings)
-    values: dict[str, Any] = {}
-    if config_file:
-        path = Path(config_file)
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise CentreSettingsError(f"config file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as error:
-            raise CentreSettingsError(f"config file {path} is not valid TOML: {error}") from None
-        table = document.get("centre", document)
-        for key, value in table.items():
-            if key not in known:
-                raise CentreSettingsError(f"{path}: unknown setting {key!r}")
-            values[key] = _coerce(key, known[key], value, str(path))
-    for key, kind in known.items():
-        name = ENV_PREFIX + key.upper()
-        if name in environ:
-            values[key] = _coerce(key, kind, environ[name], name)
+    try:
+        values = layered_values(
+            get_type_hints(CentreSettings), "centre", ENV_PREFIX, config_file, environ
+        )
+    except SettingsSourceError as error:
+        raise CentreSettingsError(str(error)) from None
     settings = dataclasses.replace(CentreSettings(), **values)
     _check(settings)
     return settings
-
-
-def _coerce(key: str, kind: Any, value: Any, source: str) -> Any:
-    """The value as the setting's type; CentreSettingsError naming the source otherwise."""
-    try:
-        if kind is int:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            return int(value)
-        if kind is float:
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value)
-        if kind is Path:
-            return Path(str(value))
-        if not isinstance(value, str):
-            raise ValueError
-        return value
-    except (TypeError, ValueError):
-        raise CentreSettingsError(
-            f"{source}: {key} must be {getattr(kind, '__name__', kind)}, not {value!r}"
-        ) from None
 
 
 def _check(settings: CentreSettings) -> None:
