@@ -20,8 +20,8 @@ from locker.services.door_closed import door_closed
 from locker.store import SqliteStore
 from locker.uplink.uplink import Uplink
 from tests.conftest import CourierActions
+from tests.fleet.centre_reads import stored
 from tests.fleet.conftest import wait_for
-from tests.fleet.test_locker_process import stored
 from tests.fleet.test_two_centres import CentreProcess
 from tests.notify.test_email_smtp import Mailbox, smtp_server
 from tests.support.mosquitto import Broker

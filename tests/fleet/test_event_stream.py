@@ -5,30 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select
-
 from locker.centre.ingest import Ingest
-from locker.centre.schema import events
 from locker.centre.store import CentreStore
 from locker.store import SqliteStore
 from locker.uplink.uplink import Uplink
+from tests.fleet.centre_reads import stored
 from tests.fleet.conftest import append_events, wait_for
 from tests.support.mosquitto import Broker
-
-
-def stored_seqs(centre_db: str, locker_id: str) -> list[int]:
-    store = CentreStore(centre_db)
-    try:
-        with store.engine.connect() as connection:
-            return list(
-                connection.execute(
-                    select(events.c.seq)
-                    .where(events.c.locker_id == locker_id)
-                    .order_by(events.c.seq)
-                ).scalars()
-            )
-    finally:
-        store.close()
 
 
 def acked(db: Path) -> int:
@@ -48,7 +31,7 @@ def test_every_record_reaches_the_centre_and_the_cursor_follows_its_ack(
     start_uplink(db, "locker-1")
 
     assert wait_for(lambda: acked(db) == 40)
-    assert stored_seqs(centre_db, "locker-1") == list(range(1, 41))
+    assert stored(centre_db, "locker-1") == list(range(1, 41))
     assert CentreStore(centre_db).verify_chains(["locker-1"]) == []
 
 
@@ -80,7 +63,7 @@ def test_a_broker_stopped_under_traffic_loses_nothing_and_stores_nothing_twice(
     append_events(db, 30, start=60)
 
     assert wait_for(lambda: acked(db) == 90, timeout_s=60)
-    assert stored_seqs(centre_db, "locker-1") == list(range(1, 91))
+    assert stored(centre_db, "locker-1") == list(range(1, 91))
     assert CentreStore(centre_db).open_alarms() == []
 
 
@@ -104,8 +87,8 @@ def test_with_two_centre_processes_one_stopping_the_other_keeps_ingesting(
     append_events(second, 20, start=20)
 
     assert wait_for(lambda: acked(first) == 40 and acked(second) == 40, timeout_s=60)
-    assert stored_seqs(centre_db, "locker-1") == list(range(1, 41))
-    assert stored_seqs(centre_db, "locker-2") == list(range(1, 41))
+    assert stored(centre_db, "locker-1") == list(range(1, 41))
+    assert stored(centre_db, "locker-2") == list(range(1, 41))
 
 
 def test_a_record_edited_on_the_box_after_it_was_published_is_flagged_as_a_fork(
@@ -133,4 +116,4 @@ def test_a_record_edited_on_the_box_after_it_was_published_is_flagged_as_a_fork(
     assert wait_for(
         lambda: any(a["kind"] == "chain_fork" for a in CentreStore(centre_db).open_alarms())
     )
-    assert stored_seqs(centre_db, "locker-1") == list(range(1, 11))
+    assert stored(centre_db, "locker-1") == list(range(1, 11))

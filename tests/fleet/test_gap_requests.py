@@ -15,6 +15,7 @@ from locker.centre.service_identity import make_service_identity
 from locker.centre.store import CentreStore
 from locker.store import SqliteStore
 from locker.uplink.uplink import Uplink
+from tests.fleet.centre_reads import locker_row
 from tests.fleet.conftest import append_events, wait_for
 from tests.wire.fleet_keys import FleetKeys
 
@@ -38,11 +39,8 @@ def restore_old_backup(centre_db: str, locker_id: str, keep: int) -> None:
 
 
 def stored_through(centre_db: str, locker_id: str) -> int:
-    store = CentreStore(centre_db)
-    try:
-        return next(int(r["stored_seq"]) for r in store.lockers() if r["locker_id"] == locker_id)
-    finally:
-        store.close()
+    row = locker_row(centre_db, locker_id)
+    return int(row["stored_seq"]) if row else 0  # type: ignore[call-overload]
 
 
 def test_a_lasting_gap_is_asked_for_under_the_service_key_and_filled(

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from locker.centre.ingest import Ingest
-from locker.centre.schema import events
-from locker.centre.store import CentreStore
 from locker.store import SqliteStore
 from locker.wire.keys import public_text
+from tests.fleet.centre_reads import head, locker_row, stored
 from tests.fleet.conftest import USERS, wait_for
+from tests.support.child_process import LockerCommand
 from tests.support.mosquitto import Broker, free_port
 from tests.wire.fleet_keys import FleetKeys
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
-LOCKER = Path(sys.executable).with_name("locker")
 
 
-class LockerProcess:
+class LockerProcess(LockerCommand):
     """`locker run --demo` with an uplink to the test broker."""
 
     def __init__(
@@ -38,9 +32,8 @@ class LockerProcess:
         per_second: int = 200,
         demo_id: str = "DEMO-001",
     ) -> None:
-        self.db, self.log = db, tmp / f"{db.stem}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCKER_")}
-        env.update(
+        self.db, self.port = db, free_port()
+        env = dict(
             LOCKER_DB=str(db),
             LOCKER_LOCK_DIR=str(tmp),
             LOCKER_MQTT_HOST="127.0.0.1",
@@ -52,15 +45,7 @@ class LockerProcess:
             LOCKER_UPLINK_REPLAY_PER_SECOND=str(per_second),
             LOCKER_DEMO_ID=demo_id,
         )
-        self.port = free_port()
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [str(LOCKER), "run", "--demo", "--port", str(self.port)],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        super().__init__(["run", "--demo", "--port", str(self.port)], env, tmp / f"{db.stem}.log")
 
     def serves(self) -> bool:
         """The kiosk's home page loads."""
@@ -69,20 +54,6 @@ class LockerProcess:
                 return page.status == 200
         except OSError:
             return False
-
-    def kill(self) -> None:
-        """SIGKILL: as a power cut."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 @pytest.fixture
@@ -99,37 +70,6 @@ def lockers(
     yield start
     for process in started:
         process.stop()
-
-
-def head(db: Path) -> int:
-    if not db.exists():
-        return 0  # opening it would make an empty database, which the demo refuses
-    with SqliteStore(db) as store:
-        found = store.audit_head()
-        return found[0] if found else 0
-
-
-def stored(centre_db: str, locker_id: str) -> list[int]:
-    store = CentreStore(centre_db)
-    try:
-        with store.engine.connect() as connection:
-            return list(
-                connection.execute(
-                    select(events.c.seq)
-                    .where(events.c.locker_id == locker_id)
-                    .order_by(events.c.seq)
-                ).scalars()
-            )
-    finally:
-        store.close()
-
-
-def locker_row(centre_db: str, locker_id: str) -> dict[str, object] | None:
-    store = CentreStore(centre_db)
-    try:
-        return next((row for row in store.lockers() if row["locker_id"] == locker_id), None)
-    finally:
-        store.close()
 
 
 def test_a_running_locker_is_online_at_the_centre_with_its_state_and_its_log(

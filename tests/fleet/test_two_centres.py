@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from locker.store import SqliteStore
-from tests.fleet.conftest import USERS, wait_for
-from tests.fleet.test_locker_process import LockerProcess, head, locker_row, stored
+from tests.fleet.centre_reads import head, locker_row, stored
+from tests.fleet.conftest import USERS, append_events, wait_for
+from tests.fleet.test_locker_process import LockerProcess
+from tests.support.child_process import LockerCommand
 from tests.support.mosquitto import Broker, free_port
 from tests.wire.fleet_keys import FleetKeys
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
-LOCKER = Path(sys.executable).with_name("locker")
 
 
-class CentreProcess:
+class CentreProcess(LockerCommand):
     """`locker fleet serve` on the shared centre store."""
 
     def __init__(
         self, name: str, tmp: Path, broker: Broker, centre_db: str, notify: Path | None = None
     ) -> None:
-        self.log = tmp / f"{name}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCKER_", "CENTRE_"))}
-        env.update(
+        env = dict(
             CENTRE_DB=centre_db,
             CENTRE_PORT=str(free_port()),
             CENTRE_MQTT_HOST="127.0.0.1",
@@ -41,29 +34,8 @@ class CentreProcess:
             CENTRE_IDENTITY_DIR=str(tmp / name),
             CENTRE_SESSION_SECRET_FILE=str(tmp / name / "session.key"),
         )
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [str(LOCKER), "fleet", "serve"]
-                + (["--notify-config", str(notify)] if notify else []),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        """SIGKILL: no clean-up of any kind."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        serve = ["fleet", "serve"] + (["--notify-config", str(notify)] if notify else [])
+        super().__init__(serve, env, tmp / f"{name}.log")
 
 
 @pytest.fixture
@@ -87,14 +59,6 @@ def processes(
         process.stop()
 
 
-def demo_parcel_events(db: Path, count: int) -> None:
-    """Audit records on a running demo locker, as its staff would write them."""
-    with SqliteStore(db) as store:
-        for n in range(count):
-            with store.transaction():
-                store.append_audit("admin:ops", "test.event", str(n), {}, datetime.now(UTC))
-
-
 def test_a_centre_process_killed_leaves_the_other_ingesting_and_nothing_is_lost(
     tmp_path: Path,
     processes: tuple[Callable[[str], CentreProcess], Callable[[Path, str], LockerProcess]],
@@ -115,8 +79,8 @@ def test_a_centre_process_killed_leaves_the_other_ingesting_and_nothing_is_lost(
         )
 
     first.kill()
-    demo_parcel_events(one.db, 30)
-    demo_parcel_events(two.db, 30)
+    append_events(one.db, 30)
+    append_events(two.db, 30)
     for process, locker_id in ((one, "DEMO-001"), (two, "DEMO-002")):
         assert wait_for(
             lambda p=process, i=locker_id: stored(centre_db, i) == list(range(1, head(p.db) + 1)),
@@ -125,6 +89,6 @@ def test_a_centre_process_killed_leaves_the_other_ingesting_and_nothing_is_lost(
 
     centre("centre-a")
     second.kill()
-    demo_parcel_events(one.db, 10)
+    append_events(one.db, 10)
     assert wait_for(lambda: stored(centre_db, "DEMO-001") == list(range(1, head(one.db) + 1)), 60)
     assert (locker_row(centre_db, "DEMO-002") or {}).get("online")
