@@ -90,14 +90,15 @@ class CentreStore:
             touched = sorted({locker_id for locker_id, _ in batch})
             insert_new(connection, lockers, [_new_locker(locker_id) for locker_id in touched])
             insert_new(connection, events, [_event_row(lid, r, now) for lid, r in batch])
-            for locker_id, record in batch:
-                stored = connection.execute(
-                    select(events.c.hash).where(
-                        events.c.locker_id == locker_id, events.c.seq == record.seq
+            for locker_id in touched:
+                # One read per locker: what is stored now for the records this batch brought.
+                sent = {r.seq: r.hash for lid, r in batch if lid == locker_id}
+                rows = connection.execute(
+                    select(events.c.seq, events.c.hash).where(
+                        events.c.locker_id == locker_id, events.c.seq.in_(sent)
                     )
-                ).scalar_one()
-                if stored != record.hash:
-                    forks.append((locker_id, record.seq))
+                )
+                forks += [(locker_id, row.seq) for row in rows if row.hash != sent[row.seq]]
             through = {
                 locker_id: self._advance(connection, locker_id, now) for locker_id in touched
             }

@@ -51,7 +51,10 @@ def deliver_next(ctx: LockerContext) -> OutboxMessage | None:
     store = ctx.store
     now = ctx.clock.now()
     with store.transaction():
-        store.requeue_unconfirmed_relays(now - RELAY_CONFIRM_WAIT, ctx.rules.messages.max_attempts)
+        if any(getattr(channel, "relays", False) for channel in ctx.channels.values()):
+            store.requeue_unconfirmed_relays(
+                now - RELAY_CONFIRM_WAIT, ctx.rules.messages.max_attempts
+            )
         message = store.due_message(now)
         if message is None:
             return None
