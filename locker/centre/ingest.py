@@ -52,6 +52,8 @@ class Ingest:
         clock: Callable[[], float] = time.time,
         keep_times: bool = False,
         relay: Callable[[str, bytes], None] | None = None,
+        on_stored: Callable[[CentreStore, list[tuple[str, AuditRecord]], float], None]
+        | None = None,
     ) -> None:
         self._make_store = make_store
         self._clock = clock
@@ -61,6 +63,7 @@ class Ingest:
         self._thread: threading.Thread | None = None
         self.counts = IngestCounts()
         self._relay = relay
+        self._on_stored = on_stored
         kinds = ["events", "status", "state"] + (["outbox"] if relay else [])
         self.link = BrokerLink(address, [shared(kind) for kind in kinds], self._received)
 
@@ -155,6 +158,11 @@ class Ingest:
                 "was rewritten after it was published",
                 now,
             )
+        if self._on_stored is not None:
+            forked = set(stored.forks)
+            kept = [(lid, r) for lid, r in records if (lid, r.seq) not in forked]
+            # Before the acknowledgement: whatever it keeps comes again if this process dies.
+            self._on_stored(store, kept, now)
         for problem in store.verify_chains(stored.stored_through):
             store.raise_alarm(problem.locker_id, "chain_broken", problem.reason, now)
         for locker_id, through in stored.stored_through.items():

@@ -129,3 +129,35 @@ commands = Table(
 )
 Index("commands_recent", commands.c.created_at)
 Index("commands_changed", commands.c.updated_at)
+
+# Each carrier's webhook at the centre: where its parcels' events go, and the secret they are
+# signed with.
+carrier_webhooks = Table(
+    "carrier_webhooks",
+    metadata,
+    Column("carrier", String(64), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Carriers' events read from the lockers' logs, kept until their carrier has taken them; the
+# event id (`{locker}:{seq}`) is the one a locker alone would have sent.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("carrier", String(64), nullable=False),
+    Column("locker_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    # pending, delivered, failed
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    # A process that took the event for a try holds it until then, so two never both send it.
+    Column("taken_until", Float),
+    Column("created_at", Float, nullable=False),
+    Column("delivered_at", Float),
+    Column("last_error", Text),
+)
+Index("webhook_events_due", webhook_events.c.status, webhook_events.c.next_attempt_at)

@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import waitress
 from flask import Flask
 
+from locker.centre.carrier_webhooks import WebhookSender, WebhookTargets, queue_carrier_events
 from locker.centre.clock_watch import ClockWatch
 from locker.centre.gap_requests import GapRequests
 from locker.centre.ingest import Ingest
@@ -24,6 +26,7 @@ from locker.centre.settings import CentreSettings
 from locker.centre.store import CentreStore
 from locker.centre.web import create_console
 from locker.centre.web.stream_slots import StreamSlots
+from locker.domain.audit_chain import AuditRecord
 from locker.message_channel import MessageChannel
 from locker.periodic import PeriodicTask
 from locker.wire.broker_link import BrokerAddress, BrokerLink
@@ -88,13 +91,27 @@ def service_identity(settings: CentreSettings) -> ServiceIdentity | None:
 
 
 def start_centre(
-    settings: CentreSettings, channels: Mapping[str, MessageChannel] | None = None
+    settings: CentreSettings,
+    channels: Mapping[str, MessageChannel] | None = None,
+    webhooks: Mapping[str, tuple[str, str]] | None = None,
+    webhook_timeout_s: float = 10.0,
 ) -> Centre:
-    """Migrate the store, then start the command link, the notifier, the intake, the gap
-    requests and the clock watch. `channels` deliver the messages lockers relay."""
+    """Migrate the store, then start the command link, the notifier, the carriers' webhooks,
+    the intake, the gap requests and the clock watch. `channels` deliver the messages lockers
+    relay; `webhooks` are the carriers' (URL, secret) from the notifier's settings."""
     store = CentreStore(settings.db)
     stops: list[Callable[[], None]] = [store.close]
     try:
+        zone = ZoneInfo(settings.timezone)
+        targets = WebhookTargets(store, dict(webhooks or {}), webhook_timeout_s)
+        sender = WebhookSender(store, targets).start()
+        stops.append(sender.stop)
+
+        def keep_carrier_events(
+            store: CentreStore, records: list[tuple[str, AuditRecord]], now: float
+        ) -> None:
+            if queue_carrier_events(store, targets, records, now, zone):
+                sender.queued()
 
         def make_store() -> CentreStore:
             return CentreStore(settings.db)
@@ -114,6 +131,7 @@ def start_centre(
             make_store,
             broker_address(settings, "ingest"),
             relay=relay.received if relay else None,
+            on_stored=keep_carrier_events,
         ).start()
         stops.append(ingest.stop)
         watch = ClockWatch(make_store, settings.clock_skew_seconds).start()

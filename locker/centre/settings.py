@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -46,6 +47,8 @@ class CentreSettings:
     stream_slots: int = 8
     stream_seconds: float = 300.0
     clock_skew_seconds: float = 30.0
+    # The time zone of a locker that has not reported its own yet (carriers' event times).
+    timezone: str = "Asia/Shanghai"
 
     def client_id(self) -> str:
         """This process's MQTT client id: every centre process needs its own."""
@@ -87,5 +90,11 @@ def _check(settings: CentreSettings) -> None:
     for key in ("stream_seconds", "clock_skew_seconds"):
         if not getattr(settings, key) > 0:
             raise CentreSettingsError(f"{key} must be positive")
+    try:
+        ZoneInfo(settings.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise CentreSettingsError(
+            f"timezone {settings.timezone!r} is not a time zone name such as Asia/Shanghai"
+        ) from None
     if bool(settings.mqtt_cert_file) != bool(settings.mqtt_key_file):
         raise CentreSettingsError("mqtt_cert_file and mqtt_key_file go together")

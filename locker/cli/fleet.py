@@ -22,7 +22,6 @@ from locker.composition import configure_logging
 from locker.composition.channels import channels_from
 from locker.config import SettingsError, load_settings
 from locker.domain.errors import InvalidInputError
-from locker.message_channel import MessageChannel
 from locker.wire.certificates import OPERATOR_ROLES
 from locker.wire.errors import WireFormatError
 from locker.wire.keys import new_private_key, public_text, read_private_key, write_private_key
@@ -145,14 +144,15 @@ def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
     "--notify-config",
     type=PlainPath(exists=True, dir_okay=False, path_type=Path),
     help="A TOML file with the smtp_*, sms_* and webhook_* settings (as a locker's) with which "
-    "the centre delivers the messages fleet lockers relay.",
+    "the centre delivers the messages fleet lockers relay and their carriers' events.",
 )
 def serve(config: Path | None, demo: bool, demo_dir: Path, notify_config: Path | None) -> None:
     """Run the centre: the lockers' intake, remote commands, their messages and the console."""
     configure_logging()
     try:
         settings = load_centre_settings(config)
-        channels = _centre_channels(notify_config)
+        notify = load_settings(notify_config, environ={}) if notify_config else None
+        channels = channels_from(notify, "centre") if notify else {}
     except (CentreSettingsError, SettingsError) as error:
         raise click.ClickException(str(error)) from None
     # Everything started is stopped in the reverse order, however the command ends.
@@ -163,7 +163,14 @@ def serve(config: Path | None, demo: bool, demo_dir: Path, notify_config: Path |
                 running = start_demo(demo_dir, settings)
                 started.callback(running.stop)
                 settings = running.settings
-            centre = start_centre(settings, channels)
+            centre = start_centre(
+                settings,
+                channels,
+                {c: (url, notify.webhook_secrets[c]) for c, url in notify.webhook_urls.items()}
+                if notify
+                else None,
+                notify.webhook_timeout_seconds if notify else 10.0,
+            )
             started.callback(centre.stop)
             server = listen(centre, settings.host, settings.port, settings.threads)
             click.echo(f"Console on http://{settings.host}:{settings.port}/", err=True)
@@ -182,13 +189,6 @@ def serve(config: Path | None, demo: bool, demo_dir: Path, notify_config: Path |
                 f"cannot serve on {settings.host}:{settings.port} or write the centre's files: "
                 f"{error.strerror or error}"
             ) from None
-
-
-def _centre_channels(notify_config: Path | None) -> dict[str, MessageChannel]:
-    """The same channel adapters a locker builds, from the messaging settings in the file."""
-    if notify_config is None:
-        return {}
-    return channels_from(load_settings(notify_config, environ={}), "centre")
 
 
 def _echo_demo(running: FleetDemo) -> None:

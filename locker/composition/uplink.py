@@ -9,7 +9,7 @@ from typing import Any
 from locker.composition.context import open_store
 from locker.config import Settings
 from locker.domain.locker_state import locker_state
-from locker.message_channel import EMAIL, SMS, MessageChannel
+from locker.message_channel import EMAIL, SMS, WEBHOOK, MessageChannel
 from locker.services.context import LockerContext
 from locker.uplink.relay_channel import RelayChannel
 from locker.uplink.uplink import Uplink
@@ -44,10 +44,11 @@ def broker_address(settings: Settings, client_id: str) -> BrokerAddress:
 def relay_channels(
     channels: dict[str, MessageChannel], relay: Callable[[bytes, float], bool]
 ) -> dict[str, MessageChannel]:
-    """In a fleet, SMS and e-mail go through the centre; the carriers' webhooks and the demo
-    inbox stay the locker's own."""
+    """In a fleet, SMS and e-mail go through the centre, and the carriers' webhooks leave from
+    the centre alone (it reads their events from the locker's log); the demo inbox stays."""
     relayed: dict[str, MessageChannel] = {name: RelayChannel(name, relay) for name in (SMS, EMAIL)}
-    return {**{k: v for k, v in channels.items() if k not in relayed}, **relayed}
+    own = {k: v for k, v in channels.items() if k not in relayed and k != WEBHOOK}
+    return {**own, **relayed}
 
 
 def uplink_from(
@@ -67,7 +68,7 @@ def uplink_from(
             head = ctx.store.audit_head()
             now = health()
             camera = now.camera.state.value if now.camera is not None else None
-            return locker_state(
+            state = locker_state(
                 ctx.store.compartments(),
                 all(bus.connected for bus in now.buses),
                 camera,
@@ -75,6 +76,8 @@ def uplink_from(
                 head[0] if head else 0,
                 ctx.clock.now(),
             )
+            # The centre shows the carriers' event times in the locker's zone.
+            return {**state, "timezone": ctx.rules.messages.timezone}
         finally:
             ctx.store.close()  # type: ignore[attr-defined]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from locker.domain import qr_payload
+from locker.domain.carrier_events import COLLECTED
 from locker.domain.errors import InvalidInputError
 from locker.domain.models import Compartment, Parcel
 from locker.domain.pickup_code import hash_code, normalise_typed_code
@@ -19,7 +20,7 @@ from locker.services.errors import (
     ServiceRefusal,
 )
 from locker.services.failure_budgets import KEYPAD, attempts_left, refill, refuse_if_locked, spend
-from locker.services.outbox import COLLECTED, queue_carrier_event
+from locker.services.outbox import queue_carrier_event
 
 RECIPIENT = "recipient"
 # The outcome of a pickup at a door out of order: no unlock was tried.

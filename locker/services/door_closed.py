@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from locker.domain.carrier_events import DEPOSITED
 from locker.domain.models import Parcel
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
-from locker.services.outbox import DEPOSITED, queue_carrier_event, tell_withdrawn
+from locker.services.outbox import queue_carrier_event, tell_withdrawn
 
 
 def _shut_in(ctx: LockerContext, parcel: Parcel, label: str) -> None:

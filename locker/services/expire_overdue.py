@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from locker.domain.carrier_events import EXPIRED
 from locker.domain.models import Parcel
 from locker.domain.states import ParcelState, next_parcel_state
 from locker.services.context import LockerContext
-from locker.services.outbox import EXPIRED, queue_carrier_event, queue_for_recipient
+from locker.services.outbox import queue_carrier_event, queue_for_recipient
 
 
 def expire_overdue(ctx: LockerContext) -> list[Parcel]:

@@ -4,19 +4,15 @@ the parcel's carrier; always inside the transaction of the change that causes th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from locker.domain.audit_chain import AuditRecord
+from locker.domain.carrier_events import carrier_event
 from locker.domain.models import Parcel
 from locker.message_channel import WEBHOOK
 from locker.ports import OutboxMessage
 from locker.services.context import LockerContext
-
-# The carriers' events (docs/webhooks.md).
-DEPOSITED, COLLECTED = "parcel.deposited", "parcel.collected"
-RETURNED, EXPIRED = "parcel.returned", "parcel.expired"
 
 
 def recipient_channels(ctx: LockerContext, parcel: Parcel) -> list[tuple[str, str]]:
@@ -74,23 +70,17 @@ def queue_carrier_event(
     if channel is None or not channel.reaches(parcel.carrier):
         return None
     locker_id = ctx.store.locker().locker_id
-    at = datetime.fromisoformat(record.at).astimezone(ZoneInfo(ctx.rules.messages.timezone))
-    body = {
-        "type": event,
-        "tracking": parcel.tracking,
-        "carrier": parcel.carrier,
-        "locker": locker_id,
-        "door": parcel.compartment,
-        "state": event.split(".", 1)[1],
-        "at": at.isoformat(timespec="seconds"),
-    }
+    found = carrier_event(locker_id, record, ZoneInfo(ctx.rules.messages.timezone))
+    if found is None or found[2]["type"] != event:
+        raise ValueError(f"the record {record.action} does not make the event {event}")
+    event_id, _, body = found
     return ctx.store.queue_message(
         kind=event,
         parcel_id=parcel.id,
         channel=WEBHOOK,
         recipient=parcel.carrier,
         language=ctx.rules.messages.language,
-        payload={"event_id": f"{locker_id}:{record.seq}", "body": body},
+        payload={"event_id": event_id, "body": body},
         at=ctx.clock.now(),
         audit_seq=record.seq,
     )

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from locker.domain.carrier_events import COLLECTED, RETURNED
 from locker.domain.models import Compartment
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.ports import ChannelStatus, DoorOperation
 from locker.services.context import LockerContext
 from locker.services.door_commands import move_compartment
-from locker.services.outbox import COLLECTED, RETURNED, queue_carrier_event
+from locker.services.outbox import queue_carrier_event
 
 SYSTEM = "system"
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from locker.domain.carrier_events import RETURNED
 from locker.domain.models import Parcel
 from locker.domain.states import ParcelState, next_parcel_state
 from locker.services.context import LockerContext
 from locker.services.errors import NotAllowedError, NotFoundError, ServiceRefusal
-from locker.services.outbox import RETURNED, queue_carrier_event
+from locker.services.outbox import queue_carrier_event
 from locker.services.staff_doors import open_parcel_door, parcel_by_tracking
 
 

@@ -37,6 +37,8 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         ({"CENTRE_STREAM_SLOTS": "12"}, "stream_slots"),
         ({"CENTRE_MQTT_CERT_FILE": "c.pem"}, "mqtt_key_file"),
         ({"CENTRE_MQTT_HOST": " "}, "mqtt_host"),
+        ({"CENTRE_TIMEZONE": "Mars/Olympus"}, "timezone"),
+        ({"CENTRE_TIMEZONE": "../../etc/passwd"}, "timezone"),
     ],
 )
 def test_a_wrong_value_is_refused_by_name(environ: dict[str, str], says: str) -> None:
