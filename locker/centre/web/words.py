@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 
+def _zone() -> tzinfo:
+    """The console's time zone: the centre's `timezone` setting."""
+    if has_app_context():
+        settings = current_app.extensions.get("centre_settings")
+        if settings is not None:
+            return ZoneInfo(settings.timezone)
+    return UTC
+
+
 def when(at: float | None) -> str:
-    """A moment on the centre's clock, to the second."""
+    """A moment in the console's time zone, to the second, with the zone's offset."""
     if at is None:
         return "—"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+    try:
+        moment = datetime.fromtimestamp(at, _zone())
+    except (ValueError, OverflowError, OSError):
+        return "—"
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC{offset[:3]}:{offset[3:]}"
 
 
 SIZE_ORDER = ("XS", "S", "M", "L", "XL", "XXL")
