@@ -7,7 +7,7 @@ the message went to, or the door. Results and history carry masked phones only.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -231,3 +231,14 @@ def _from_door(op: DoorOperation) -> HistoryEntry:
     return HistoryEntry(
         at, "door", op.purpose, op.actor, op.compartment, op.compartment, {"outcome": op.outcome}
     )
+
+
+def actor_names(ctx: LockerContext, actors: Iterable[str]) -> dict[str, str]:
+    """Each actor as staff know them: a courier by name and carrier, with the id the records
+    use; any other actor as it is."""
+    named = {}
+    for actor in set(actors):
+        kind, _, number = actor.partition(":")
+        courier = ctx.store.courier(int(number)) if kind == "courier" and number.isdigit() else None
+        named[actor] = f"{courier.name} ({courier.carrier}, {actor})" if courier else actor
+    return named

@@ -11,7 +11,12 @@ from flask.typing import ResponseReturnValue
 
 from locker.domain.errors import InvalidInputError
 from locker.services.errors import NotFoundError
-from locker.services.parcel_search import HistoryEntry, find_parcels, parcel_history
+from locker.services.parcel_search import (
+    HistoryEntry,
+    actor_names,
+    find_parcels,
+    parcel_history,
+)
 from locker.web.admin_session import admin_page, no_store, require_admin, search_back, searched
 from locker.web.audit_words import door_command_text, parcel_state_names, record_text
 from locker.web.refusal_text import refusal_text
@@ -46,13 +51,18 @@ def search() -> ResponseReturnValue:
     return admin_page("admin/parcels.html", found=found, searched=True, **values)
 
 
-def _entry(entry: HistoryEntry) -> dict[str, str]:
+def _entry(entry: HistoryEntry, names: dict[str, str]) -> dict[str, str]:
     """One line of the history, in words."""
     if entry.source == "door":
         what = door_command_text(entry.door, entry.action, str(entry.details["outcome"]))
     else:
         what = record_text(entry.action, entry.subject, entry.details)
-    return {"at": short_time(entry.at), "who": entry.actor, "what": what, "action": entry.action}
+    return {
+        "at": short_time(entry.at),
+        "who": names.get(entry.actor, entry.actor),
+        "what": what,
+        "action": entry.action,
+    }
 
 
 @bp.get("/parcels/<id:parcel_id>")
@@ -60,15 +70,17 @@ def history(parcel_id: int) -> tuple[str, int]:
     """One parcel, and everything recorded about it: audit records and door commands."""
     back = search_back() or url_for("parcels.search")
     try:
-        parcel, entries = parcel_history(locker_ctx(), parcel_id)
+        ctx = locker_ctx()
+        parcel, entries = parcel_history(ctx, parcel_id)
     except NotFoundError as refusal:
         return admin_page(
             "admin/parcel_history.html", 404, error=refusal_text(refusal), back_to=back
         )
+    names = actor_names(ctx, (e.actor for e in entries))
     return admin_page(
         "admin/parcel_history.html",
         parcel=parcel,
-        entries=[_entry(e) for e in entries],
+        entries=[_entry(e, names) for e in entries],
         state_names=parcel_state_names(),
         back_to=back,
         q=searched(),

@@ -198,3 +198,10 @@ def test_a_whole_phone_number_is_searched_by_its_last_four_digits_and_never_echo
     assert results(page) == [("SF0000000001", "deposited")]
     assert PHONE not in page and "1234" not in page
     assert 'value="5678"' in page
+
+
+def test_the_history_names_the_courier_who_did_it(admin, courier, ctx):
+    receipt = courier.deposit("SF0000000001", phone=PHONE)
+    page = admin.page(f"/admin/parcels/{receipt.parcel.id}")
+    history = re.search(r'<table id="history">(.*?)</table>', page, re.S)[1]
+    assert f"Test Courier (SF Express, courier:{courier.id})" in history
