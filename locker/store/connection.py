@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -37,6 +39,28 @@ def connect(
     # a power cut, so every commit fsyncs the log before it returns.
     conn.execute("PRAGMA synchronous = FULL")
     return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+@contextmanager
+def opening_lock(path: str | Path) -> Iterator[None]:
+    """Held while a process opens and migrates the database: two processes that create one
+    new file at once would otherwise both set it up and one fail on a locked or existing table.
+
+    The lock is on the database's folder (flock), never on the file, whose own locks are
+    SQLite's (fcntl), and ends with the process if it dies holding it.
+    """
+    if str(path) == ":memory:":
+        yield
+        return
+    folder = Path(path).parent
+    if not folder.exists():
+        make_private_folder(folder)
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 _WRITE_LOCKS: dict[str, threading.Lock] = {}

@@ -14,6 +14,7 @@ from locker.store.connection import (
     DEFAULT_BUSY_TIMEOUT_S,
     connect,
     immediate,
+    opening_lock,
     write_lock_for,
 )
 from locker.store.errors import StoreError
@@ -36,13 +37,14 @@ class SqliteStore(
 
     def __init__(self, path: str | Path, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:
         self.path = Path(path)
-        try:
-            self.db = connect(self.path, busy_timeout_s)
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{self.path} is not a locker database: {error}") from None
-        self._busy_timeout_s = busy_timeout_s
-        self._write_lock = write_lock_for(self.path)
-        self.migrated = apply_migrations(self.db)
+        with opening_lock(self.path):
+            try:
+                self.db = connect(self.path, busy_timeout_s)
+            except sqlite3.DatabaseError as error:
+                raise StoreError(f"{self.path} is not a locker database: {error}") from None
+            self._busy_timeout_s = busy_timeout_s
+            self._write_lock = write_lock_for(self.path)
+            self.migrated = apply_migrations(self.db)
 
     def close(self) -> None:
         """Close the connection."""
