@@ -161,3 +161,13 @@ webhook_events = Table(
     Column("last_error", Text),
 )
 Index("webhook_events_due", webhook_events.c.status, webhook_events.c.next_attempt_at)
+
+# The console's failed logins, per username and per address, shared by every centre process.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False),
+    Column("at", Float, nullable=False),
+)
+Index("login_attempts_by_key", login_attempts.c.key, login_attempts.c.at)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask.testing import FlaskClient
 
+from locker.centre.remote import RemoteDesk
+from locker.centre.serve import Centre
+from locker.centre.settings import CentreSettings
+from locker.centre.web import create_console
 from tests.centre.conftest import PASSWORDS, csrf, login
 
 
@@ -66,3 +72,53 @@ def test_the_console_speaks_chinese_when_asked(client: FlaskClient) -> None:
     login(client, "alice")
     page = client.get("/?lang=zh").get_data(as_text=True)
     assert "柜机群" in page and "在线" in page
+
+
+def test_the_failure_budget_is_one_for_every_centre_process(
+    centre: Centre, settings: CentreSettings
+) -> None:
+    """A second console process on the same store sees the first one's failures."""
+    other = create_console(settings, centre.store, RemoteDesk(centre.store, lambda t, p: False))
+    first, second = centre.app.test_client(), other.test_client()
+    for n in range(5):
+        browser = first if n % 2 else second
+        browser.post(
+            "/login",
+            data={"username": "alice", "password": "wrong-password", "csrf_token": csrf(browser)},
+        )
+    for browser in (first, second):
+        answer = browser.post(
+            "/login",
+            data={
+                "username": "alice",
+                "password": PASSWORDS["alice"],
+                "csrf_token": csrf(browser),
+            },
+            follow_redirects=True,
+        )
+        assert "Too many failed logins" in answer.get_data(as_text=True)
+
+
+def test_twelve_wrong_passwords_at_once_are_judged_as_five(centre: Centre) -> None:
+    browsers = [centre.app.test_client() for _ in range(12)]
+    tokens = [csrf(browser) for browser in browsers]
+    start = threading.Barrier(len(browsers))
+    judged: list[str] = []
+
+    def try_once(browser: FlaskClient, token: str) -> None:
+        start.wait()
+        answer = browser.post(
+            "/login",
+            data={"username": "alice", "password": "wrong-password", "csrf_token": token},
+            follow_redirects=True,
+        )
+        judged.append(answer.get_data(as_text=True))
+
+    threads = [threading.Thread(target=try_once, args=pair) for pair in zip(browsers, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    wrong = [page for page in judged if "Wrong username or password" in page]
+    assert len(wrong) == 5
+    assert len(judged) == 12

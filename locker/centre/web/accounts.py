@@ -3,9 +3,6 @@ that every copy of the cookie loses on logout (the operator's session_version mo
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from werkzeug.wrappers.response import Response
 
+from locker.centre.login_budget import LoginBudget
 from locker.centre.schema import operators
 from locker.centre.store import CentreStore
 from locker.domain.passwords import verify_secret
@@ -22,9 +20,6 @@ from locker.domain.passwords import verify_secret
 bp = Blueprint("accounts", __name__)
 
 MAX_USERNAME = 64
-# Failures per username and per address in the window, before logins from them wait it out.
-FREE_FAILURES = 5
-FAILURE_WINDOW_S = 600.0
 OPEN_ENDPOINTS = frozenset({"accounts.login", "static"})
 
 
@@ -34,35 +29,6 @@ class Operator:
 
     username: str
     role: str
-
-
-class LoginBudget:
-    """Recent failed logins per username and per address; past the budget, logins wait."""
-
-    def __init__(self, clock: Any = time.monotonic) -> None:
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str) -> deque[float]:
-        kept = self._failures.setdefault(key, deque(maxlen=FREE_FAILURES))
-        while kept and self._clock() - kept[0] > FAILURE_WINDOW_S:
-            kept.popleft()
-        return kept
-
-    def spent(self, *keys: str) -> bool:
-        """Whether any key has used its budget in the window."""
-        with self._lock:
-            return any(len(self._recent(key)) >= FREE_FAILURES for key in keys)
-
-    def failed(self, *keys: str) -> None:
-        """Count one failure against every key."""
-        with self._lock:
-            for key in keys:
-                self._recent(key).append(self._clock())
-            if len(self._failures) > 10_000:
-                # A flood of made-up usernames must not grow memory without end.
-                self._failures.clear()
 
 
 def store() -> CentreStore:
@@ -126,15 +92,17 @@ def login() -> Response | str:
     password = request.form.get("password", "")
     origin = f"addr:{request.remote_addr}"
     budget = _budget()
-    if budget.spent(f"user:{username}", origin):
+    try_ids = budget.begin([f"user:{username}", origin])
+    if try_ids is None:
         flash(_("Too many failed logins: wait ten minutes and try again."), "error")
         return redirect("/login", 303)
     row = _account(username) if username.isprintable() else None
     stored = row.password_hash if row is not None and row.active else None
     if not verify_secret(password, stored):
-        budget.failed(f"user:{username}", origin)
+        # The try stays written down: it is one failure.
         flash(_("Wrong username or password."), "error")
         return redirect("/login", 303)
+    budget.forget(try_ids)
     assert row is not None  # verify_secret is False without an account
     session.clear()
     session["operator"], session["version"] = row.username, int(row.session_version)

@@ -14,11 +14,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import locker
+from locker.centre.login_budget import LoginBudget
 from locker.centre.remote import RemoteDesk
 from locker.centre.settings import LANGUAGES, CentreSettings
 from locker.centre.store import CentreStore
 from locker.centre.web import accounts, live, pages, remote_pages
-from locker.centre.web.accounts import LoginBudget
 from locker.centre.web.stream_slots import StreamSlots
 
 TRANSLATIONS = Path(locker.__file__).resolve().parent / "translations"
@@ -78,7 +78,7 @@ def create_console(
     app.extensions["centre_store"] = store
     app.extensions["centre_desk"] = desk
     app.extensions["centre_streams"] = slots or StreamSlots(settings.stream_slots)
-    app.extensions["centre_logins"] = LoginBudget()
+    app.extensions["centre_logins"] = LoginBudget(store)
     CSRFProtect(app)
     Babel(
         app,
