@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from locker.domain.audit_chain import AuditRecord
 from locker.domain.failure_budget import FailureRecord
+from locker.domain.holds import Hold, HoldEnd
 from locker.domain.layout import BusSpec, Layout
 from locker.domain.models import Address, Compartment, Courier, Parcel, Size
 from locker.domain.states import CompartmentState, ParcelState
@@ -520,4 +521,25 @@ class ParcelStore(Protocol):
 
     def relayed_message(self, message_id: str) -> OutboxMessage | None:
         """A message handed to the centre, by its message id."""
+        ...
+
+    # holds
+    def add_hold(self, hold: Hold) -> None:
+        """Store a new hold."""
+        ...
+
+    def hold(self, hold_id: str) -> Hold | None:
+        """One hold by its id, ended or not."""
+        ...
+
+    def open_holds(self) -> Sequence[Hold]:
+        """Holds whose end is not recorded yet (some may have lapsed), oldest first."""
+        ...
+
+    def count_hold_use(self, hold_id: str) -> None:
+        """One more of the hold's doors was taken by its carrier's courier."""
+        ...
+
+    def end_hold(self, hold_id: str, how: HoldEnd, at: datetime) -> None:
+        """Record how and when a hold ended; an ended hold keeps its first end."""
         ...

@@ -34,6 +34,7 @@ from locker.ports import Clock
 from locker.services.context import LockerContext
 from locker.services.door_events import DoorNotice
 from locker.services.expire_overdue import expire_overdue
+from locker.services.hold_doors import expire_holds
 from locker.services.reconcile import reconcile
 from locker.services.remind_recipients import remind_recipients
 from locker.services.scan_tickets import ScanTickets
@@ -279,15 +280,18 @@ def _on_clock(ctx: LockerContext, clock: Clock | None) -> LockerContext:
 
 
 def _housekeeping(context: Callable[[], LockerContext]) -> None:
-    """Expire overdue parcels and queue the reminders that are due."""
+    """Expire overdue parcels and lapsed holds, and queue the reminders that are due."""
     ctx = context()
     try:
         expired = expire_overdue(ctx)
+        lapsed = expire_holds(ctx)
         reminded = remind_recipients(ctx)
     finally:
         ctx.store.close()  # type: ignore[attr-defined]
     if expired or reminded:
         log.info("expired %d parcel(s), reminded %d recipient(s)", len(expired), reminded)
+    if lapsed:
+        log.info("%d hold(s) on doors ran out", len(lapsed))
 
 
 def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock | None) -> Flask:

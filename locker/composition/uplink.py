@@ -11,6 +11,7 @@ from locker.config import Settings
 from locker.domain.locker_state import locker_state
 from locker.message_channel import EMAIL, SMS, WEBHOOK, MessageChannel
 from locker.services.context import LockerContext
+from locker.services.hold_doors import held_doors
 from locker.uplink.relay_channel import RelayChannel
 from locker.uplink.uplink import Uplink
 from locker.wire.broker_link import BrokerAddress
@@ -51,6 +52,23 @@ def relay_channels(
     return {**own, **relayed}
 
 
+def read_locker_state(ctx: LockerContext, health: Any, installed: str) -> dict[str, Any]:
+    """The state the locker publishes: its doors (held ones apart from free), its health."""
+    head = ctx.store.audit_head()
+    camera = health.camera.state.value if health.camera is not None else None
+    state = locker_state(
+        ctx.store.compartments(),
+        all(bus.connected for bus in health.buses),
+        camera,
+        installed,
+        head[0] if head else 0,
+        ctx.clock.now(),
+        held=held_doors(ctx),
+    )
+    # The centre shows the carriers' event times in the locker's zone.
+    return {**state, "timezone": ctx.rules.messages.timezone}
+
+
 def uplink_from(
     settings: Settings,
     locker_id: str,
@@ -65,19 +83,7 @@ def uplink_from(
     def read_state() -> dict[str, Any]:
         ctx = context()
         try:
-            head = ctx.store.audit_head()
-            now = health()
-            camera = now.camera.state.value if now.camera is not None else None
-            state = locker_state(
-                ctx.store.compartments(),
-                all(bus.connected for bus in now.buses),
-                camera,
-                installed,
-                head[0] if head else 0,
-                ctx.clock.now(),
-            )
-            # The centre shows the carriers' event times in the locker's zone.
-            return {**state, "timezone": ctx.rules.messages.timezone}
+            return read_locker_state(ctx, health(), installed)
         finally:
             ctx.store.close()  # type: ignore[attr-defined]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,13 +23,19 @@ def locker_state(
     version: str,
     audit_head_seq: int,
     now: datetime,
+    held: Mapping[Size, int] | None = None,
 ) -> dict[str, Any]:
-    """The retained state a locker publishes: JSON-ready, without any personal data."""
+    """The retained state a locker publishes: JSON-ready, without any personal data.
+
+    `held` counts the free doors carriers hold, by size: they are reported apart, not as free.
+    """
     doors = list(compartments)
     free = Counter(c.size for c in doors if c.state is CompartmentState.FREE)
     total = Counter(c.size for c in doors)
+    held = held or {}
     return {
-        "free": {size.value: free.get(size, 0) for size in Size},
+        "free": {size.value: max(free.get(size, 0) - held.get(size, 0), 0) for size in Size},
+        "held": {size.value: held.get(size, 0) for size in Size},
         "total": {size.value: total.get(size, 0) for size in Size},
         "attention": sorted(
             (

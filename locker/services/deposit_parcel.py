@@ -23,6 +23,7 @@ from locker.services.errors import (
     NotFoundError,
     ServiceRefusal,
 )
+from locker.services.hold_doors import doors_kept_from, hold_to_use, use_hold
 from locker.services.outbox import queue_for_recipient
 
 TRACKING_PATTERN = re.compile(r"[A-Za-z0-9-]{4,40}")
@@ -112,7 +113,10 @@ def _claim(
                 code=ServiceRefusal.DOOR_BUSY,
                 tracking=tracking,
             )
-        chosen = choose_compartment(store.compartments(CompartmentState.FREE), size, low)
+        # Doors other carriers hold are not this courier's to take (decision 0004).
+        free_doors = store.compartments(CompartmentState.FREE)
+        kept = doors_kept_from(ctx, courier.carrier, free_doors)
+        chosen = choose_compartment(free_doors, size, low, kept)
         if chosen is None:
             low_text = "low " if low else ""
             raise NoCompartmentError(
@@ -204,6 +208,7 @@ def _record(
         qr = qr_payload.encode(info.secret, info.locker_id, parcel.id, parcel.code_serial)
         # Held until the door shuts on the parcel: an undo before then leaves no stray code.
         queued = queue_for_recipient(ctx, parcel, "deposited", {"code": code, "qr": qr}, held=True)
+        hold = hold_to_use(ctx, carrier, compartment.size)
         store.append_audit(
             f"courier:{courier_id}",
             "parcel.deposited",
@@ -215,9 +220,12 @@ def _record(
                 "size": size.value,
                 "carrier": carrier,
                 "channels": sorted({m.channel for m in queued}),
+                **({"hold": hold.hold_id} if hold else {}),
             },
             now,
         )
+        if hold is not None:
+            use_hold(ctx, hold, f"courier:{courier_id}")
     return DepositReceipt(
         parcel, compartment.label, code, qr, tuple(sorted({m.channel for m in queued}))
     )

@@ -80,6 +80,11 @@ class ServiceRefusal(StrEnum):
     PHONE_LOCKED = "keypad.phone_locked"
     PHONE_KEYPAD_LOCKED = "keypad.phone_keypad_locked"
     PICKUP_PHONE_WRONG = "pickup.phone_wrong"
+    # Carriers' holds on doors (decision 0004).
+    HOLD_NO_SPACE = "hold.no_space"
+    HOLD_EXPIRY = "hold.expiry"
+    HOLD_CONFLICT = "hold.conflict"
+    HOLD_UNKNOWN = "hold.unknown"
 
 
 class ServiceError(RefusalError):

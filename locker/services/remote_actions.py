@@ -18,6 +18,7 @@ from locker.services.context import LockerContext
 from locker.services.deliver_messages import confirm_delivery, relay_failed
 from locker.services.errors import NotAllowedError, ServiceRefusal
 from locker.services.force_open import force_open
+from locker.services.hold_doors import hold_id, hold_request, place_hold, release_hold
 from locker.services.reissue_code import reissue_code
 from locker.services.service_state import return_to_service, set_out_of_service
 
@@ -81,6 +82,10 @@ def run_remote_action(
         message_id = _text(action.args, "message")
         failed = relay_failed(ctx, message_id, _text(action.args, "error")[:300])
         return {"message": message_id, "failed": failed}
+    if action.action == "hold":
+        return place_hold(ctx, hold_request(action.args), actor)
+    if action.action == "release_hold":
+        return release_hold(ctx, hold_id(action.args), actor)
     if action.action == "reissue_code":
         receipt = reissue_code(ctx, actor, _text(action.args, "tracking"))
         return {"tracking": receipt.parcel.tracking, "reissued": True}

@@ -289,3 +289,25 @@ def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) 
     migrations.apply(db, stop_before=stop_before)
     applied = {m.name for m in migrations.applied(db)}
     return [name for name in pending if name in applied]
+
+
+@migrations()
+def m010_holds(db: sqlite_utils.Database) -> None:
+    """Carriers' holds on doors: a count of free doors of one size, kept until they end."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE holds (
+            hold_id TEXT PRIMARY KEY,
+            carrier TEXT NOT NULL,
+            size TEXT NOT NULL CHECK (size IN ('S', 'M', 'L', 'XL')),
+            count INTEGER NOT NULL CHECK (count > 0),
+            used INTEGER NOT NULL DEFAULT 0,
+            expires_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_how TEXT CHECK (ended_how IN ('released', 'expired', 'used_up'))
+        );
+        CREATE INDEX holds_open ON holds(created_at) WHERE ended_at IS NULL;
+        """,
+    )

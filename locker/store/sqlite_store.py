@@ -19,6 +19,7 @@ from locker.store.connection import (
 )
 from locker.store.errors import StoreError
 from locker.store.file_modes import make_private, make_private_folder, private_umask
+from locker.store.hold_rows import HoldRows
 from locker.store.journal_rows import JournalRows
 from locker.store.layout_rows import LayoutRows
 from locker.store.migrations import apply_migrations
@@ -31,7 +32,7 @@ __all__ = ["SqliteStore", "StoreError"]
 
 
 class SqliteStore(
-    LayoutRows, ParcelRows, PeopleRows, JournalRows, OutboxRows, AuditRows, UplinkRows
+    LayoutRows, ParcelRows, PeopleRows, JournalRows, OutboxRows, AuditRows, UplinkRows, HoldRows
 ):
     """The locker's store on one SQLite file; open one per thread."""
 

@@ -41,6 +41,7 @@ class CommandRunner:
         opens_per_hour: int,
         publish_result: Callable[[dict[str, Any]], bool],
         rewind_events: Callable[[int], None],
+        on_handled: Callable[[], None] | None = None,
     ) -> None:
         self._make_context = make_context
         self._locker_id = locker_id
@@ -48,6 +49,9 @@ class CommandRunner:
         self._opens_per_hour = opens_per_hour
         self._publish_result = publish_result
         self._rewind_events = rewind_events
+        # A command may change what the locker's state shows (a hold keeps doors): tell the
+        # uplink, which publishes the state and the new audit records soon.
+        self._on_handled = on_handled
         self._inbox: queue.Queue[bytes] = queue.Queue(QUEUE_LIMIT)
         self._republish = threading.Event()
         self._stop = threading.Event()
@@ -94,6 +98,8 @@ class CommandRunner:
                     if payload:
                         self._handle(ctx, payload)
                         self.handled += 1
+                        if self._on_handled is not None:
+                            self._on_handled()
                 except Exception:
                     log.exception("handling a remote command failed")
         finally:

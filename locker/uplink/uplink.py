@@ -45,6 +45,7 @@ class Uplink:
             opens_per_hour,
             self._publish_result,
             self.events.rewind,
+            on_handled=self.changed,
         )
         self.link = BrokerLink(
             address,

@@ -39,6 +39,7 @@ from locker.services.errors import (
     NotFoundError,
 )
 from locker.services.force_open import force_open
+from locker.services.hold_doors import active_holds
 from locker.services.open_doors import doors_left_open
 from locker.services.reissue_code import reissue_code
 from locker.services.service_state import held_parcel, return_to_service, set_out_of_service
@@ -158,6 +159,7 @@ def dashboard() -> tuple[str, int]:
         audit_break=broken,
         health=current_app.extensions["locker_health"](),
         messages=message_summary(ctx),
+        holds=active_holds(ctx),
     )
 
 

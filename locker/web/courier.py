@@ -21,13 +21,15 @@ from locker.services.accounts import (
     login_courier,
 )
 from locker.services.cancel_deposit import cancel_deposit
+from locker.services.context import LockerContext
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
+from locker.services.hold_doors import free_doors_for
 from locker.services.recent_deposits import recent_deposits
 from locker.services.report_door_problem import door_problem_refusal, report_door_not_opened
 from locker.services.retrieve_expired import expired_for, retrieve_expired
 from locker.services.staff_sessions import LOGOUT
-from locker.web.cabinet_view import cabinet_columns, fitting_by_size, free_by_size
+from locker.web.cabinet_view import cabinet_columns, fitting_by_size
 from locker.web.courier_session import (
     BULK,
     courier_required,
@@ -51,11 +53,19 @@ bp = Blueprint("courier", __name__, url_prefix="/courier")
 RECIPIENT_LANGUAGES = {"zh": "中文", "en": "English"}
 
 
+def _free_for_this_courier(ctx: LockerContext) -> dict[str, int]:
+    """Free doors per size that the courier on this screen may take: their carrier's held doors
+    count, other carriers' do not (and none does before a login)."""
+    who = session_courier()
+    courier = ctx.store.courier(int(who["id"])) if who is not None else None
+    return free_doors_for(ctx, courier.carrier if courier is not None else None)
+
+
 def courier_page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
     """A courier's page, with the locker, the free doors per size and the cabinet map."""
     ctx = locker_ctx()
     compartments = list(ctx.store.compartments())
-    free = free_by_size(compartments)
+    free = _free_for_this_courier(ctx)
     return render_template(
         template,
         locker=ctx.store.locker(),
@@ -157,7 +167,7 @@ def _menu(status: int = 200, **values: Any) -> tuple[str, int]:
 @courier_required
 def free_doors() -> dict[str, Any]:
     """Free doors per size, and the words for them, for the deposit page's live counts."""
-    free = free_by_size(locker_ctx().store.compartments())
+    free = _free_for_this_courier(locker_ctx())
     words = {s: ngettext("%(num)d free", "%(num)d free", n) for s, n in free.items()}
     return {"free": free, "fitting": fitting_by_size(free), "words": words}
 

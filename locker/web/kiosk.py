@@ -23,12 +23,13 @@ from locker.services.errors import (
     DoorDidNotOpenError,
     LockedOutError,
 )
+from locker.services.hold_doors import free_doors_for
 from locker.services.scan_tickets import MORE as MORE_TICKET
 from locker.services.scan_tickets import ScanTickets
 from locker.services.staff_sessions import IDLE
 from locker.sounds.clips import FAILED, OPENED
 from locker.web.admin_session import end_admin_session
-from locker.web.cabinet_view import cabinet_columns, door_row, free_by_size
+from locker.web.cabinet_view import cabinet_columns, door_row
 from locker.web.courier_session import end_session
 from locker.web.form_values import kept_typing
 from locker.web.i18n import end_visit
@@ -51,7 +52,8 @@ def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
         template,
         screen="kiosk",
         locker=ctx.store.locker(),
-        free=list(free_by_size(compartments).items()),
+        # Doors carriers hold are not free to anyone who walks up.
+        free=list(free_doors_for(ctx, None).items()),
         total=len(compartments),
         cabinet=cabinet_columns(compartments),
         has_camera=current_app.extensions.get("locker_camera") is not None,
@@ -99,7 +101,7 @@ def home() -> tuple[str, int]:
 @bp.get("/free.json")
 def free_doors() -> dict[str, Any]:
     """Free doors per size, for the home screen's live counts (they are on the screen anyway)."""
-    return {"free": free_by_size(locker_ctx().store.compartments())}
+    return {"free": free_doors_for(locker_ctx(), None)}
 
 
 def _tickets() -> ScanTickets:

@@ -208,6 +208,18 @@ WORDINGS: dict[StrEnum, Wording] = {
         "Type a tracking number, the last four digits of a phone number, or a door."
     ),
     S.PARCEL_RECORD_UNKNOWN: lambda v: _("There is no parcel record %(id)s.", id=v["id"]),
+    # Carriers' holds on doors, placed and released by the centre.
+    S.HOLD_NO_SPACE: lambda v: _(
+        "Only %(free)s free doors of size %(size)s are not held already: %(count)s cannot be held.",
+        free=v["free"],
+        size=v["size"],
+        count=v["count"],
+    ),
+    S.HOLD_EXPIRY: lambda v: _(
+        "A hold must end after now and at most %(hours)s hours from now.", hours=v["hours"]
+    ),
+    S.HOLD_CONFLICT: lambda v: _("Hold %(hold)s was placed with other terms.", hold=v["hold"]),
+    S.HOLD_UNKNOWN: lambda v: _("This locker holds no doors as %(hold)s.", hold=v["hold"]),
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from locker.domain.qr_payload import QrVerdict
 from locker.services.collect_parcel import collect_by_code, collect_by_qr
 from locker.services.errors import CodeRejectedError
+from locker.services.remote_actions import RemoteAction, run_remote_action
 from locker.store import SqliteStore
 from tests.cli.conftest import DEMO_PHONES, DemoOutput, LockerCli, assert_clean_failure
 
@@ -115,6 +116,28 @@ def test_expire_reports_the_parcels_whose_pickup_window_has_passed(
     with ready.context() as ctx:
         code = demo.parcel("JD2000000001").code
         assert refusal(ctx, collect_by_code, code) is QrVerdict.EXPIRED
+
+
+def test_expire_ends_the_holds_whose_time_ran_out(ready: LockerCli, demo: DemoOutput):
+    with ready.context() as ctx:
+        args = {
+            "hold": "R-1",
+            "carrier": "JD",
+            "size": "S",
+            "count": 1,
+            "expires_at": int(ctx.clock.now().timestamp()) + 3600,
+        }
+        run_remote_action(ctx, RemoteAction("hold", args, "centre", ()), 3)
+    assert ready.ok("expire").stdout.splitlines() == ["0 parcel(s) expired"]
+    ready.sql("UPDATE holds SET expires_at = ? WHERE hold_id = 'R-1'", [LONG_AGO])
+
+    assert ready.ok("expire").stdout.splitlines() == [
+        "0 parcel(s) expired",
+        "1 hold(s) ended",
+        "  R-1",
+    ]
+    with ready.context() as ctx:
+        assert [r.action for r in ctx.store.audit_records()][-1] == "hold.expired"
 
 
 # --- reissue ------------------------------------------------------------------------------------

@@ -174,3 +174,80 @@ def test_the_choice_is_a_free_fitting_door_and_none_only_when_there_is_none(
         assert not [c for c in candidates if not c.low and c.size.rank <= picked.size.rank]
     # The order the store lists the doors in does not change the choice.
     assert choose_compartment(list(reversed(doors)), size, needs_low) == picked
+
+
+# (case, doors, size asked, needs low, doors others hold by size, label chosen or None)
+HELD_CASES: list[tuple[str, list[Compartment], str, bool, dict[Size, int], str | None]] = [
+    (
+        "a free door beyond those others hold is taken",
+        [door("S01", "S"), door("S02", "S")],
+        "S",
+        False,
+        {Size.S: 1},
+        "S01",
+    ),
+    (
+        "the last doors others hold are not taken: the next size up is",
+        [door("S01", "S"), door("S02", "S"), door("M01", "M")],
+        "S",
+        False,
+        {Size.S: 2},
+        "M01",
+    ),
+    (
+        "every fitting door held by others: nothing, as when the locker is full",
+        [door("S01", "S"), door("M01", "M")],
+        "S",
+        False,
+        {Size.S: 1, Size.M: 1},
+        None,
+    ),
+    (
+        "a hold counts doors, not which ones: a low door may still be given",
+        [door("S01", "S", low=True), door("S02", "S")],
+        "S",
+        True,
+        {Size.S: 1},
+        "S01",
+    ),
+    (
+        "holds of other sizes do not matter",
+        [door("S01", "S"), door("M01", "M")],
+        "S",
+        False,
+        {Size.M: 1, Size.XL: 3},
+        "S01",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("doors", "size", "needs_low", "kept", "chosen"),
+    [case[1:] for case in HELD_CASES],
+    ids=[case[0] for case in HELD_CASES],
+)
+def test_doors_others_hold_are_kept_from_the_courier(
+    doors: list[Compartment], size: str, needs_low: bool, kept: dict[Size, int], chosen: str | None
+) -> None:
+    picked = choose_compartment(doors, Size(size), needs_low, kept)
+    assert (picked.label if picked else None) == chosen
+
+
+@given(
+    doors=doors_strategy,
+    size=st.sampled_from(list(Size)),
+    needs_low=st.booleans(),
+    kept=st.dictionaries(st.sampled_from(list(Size)), st.integers(0, 4)),
+)
+def test_a_door_is_never_taken_from_a_size_whose_free_doors_others_hold(
+    doors: list[Compartment], size: Size, needs_low: bool, kept: dict[Size, int]
+) -> None:
+    picked = choose_compartment(doors, size, needs_low, kept)
+    if picked is None:
+        return
+    free_of_its_size = [c for c in doors if c.state is C.FREE and c.size is picked.size]
+    assert len(free_of_its_size) > kept.get(picked.size, 0)
+    # With nothing held, the choice is the one decision 0004 makes.
+    assert choose_compartment(doors, size, needs_low, {}) == choose_compartment(
+        doors, size, needs_low
+    )

@@ -288,3 +288,27 @@ def test_an_alarm_acknowledged_from_the_console_is_the_screen_s_record(
     assert (record.actor, record.subject) == ("remote:alice", str(fault.seq))
     assert record.details == {"note": "board replaced", "admin": "alice"}
     assert open_alarms(ctx, 10) == []
+
+
+def test_the_centre_holds_doors_and_a_resent_hold_is_the_same_hold(
+    uplink: Uplink,
+    sender: CommandSender,
+    fleet: FleetKeys,
+    clock: FakeClock,
+    ctx: LockerContext,
+    db_path: Path,
+) -> None:
+    until = int(clock.now().timestamp()) + 3600
+    args = {"hold": "R-1", "carrier": "JD", "size": "S", "count": 2, "expires_at": until}
+
+    # The centre resends an unanswered hold re-signed, under a new nonce.
+    sender.send(command(clock, "hold", args, (fleet.centre,)))
+    sender.send(command(clock, "hold", args, (fleet.centre,)))
+    sender.send(command(clock, "release_hold", {"hold": "R-1"}, (fleet.centre,)))
+
+    first, again, released = sender.final(3)
+    assert first["status"] == again["status"] == "done"
+    assert first["outcome"] == again["outcome"] == {**args, "state": "active"}
+    assert released["outcome"] == {"hold": "R-1", "state": "released"}
+    assert [r.subject for r in audit(db_path, "hold.placed")] == ["R-1"]
+    assert [r.subject for r in audit(db_path, "hold.released")] == ["R-1"]

@@ -117,6 +117,22 @@ def test_the_service_certificate_may_confirm_a_delivered_message() -> None:
     assert check_command(raw, "L-001", ROOT, NOW).operators == ()
 
 
+@pytest.mark.parametrize(
+    ("action", "args"),
+    [
+        ("hold", {"hold": "R-1", "carrier": "JD", "size": "S", "count": 2, "expires_at": NOW + 60}),
+        ("release_hold", {"hold": "R-1"}),
+    ],
+)
+def test_the_service_certificate_may_hold_doors_and_release_them(
+    action: str, args: dict[str, object]
+) -> None:
+    command = new_command("L-001", action, args, "centre", NOW)
+    raw = sign_command(command, KEYS.centre.certificate, KEYS.centre.key).to_bytes()
+
+    assert check_command(raw, "L-001", ROOT, NOW).command.args == args
+
+
 def test_a_command_naming_an_operator_who_did_not_sign_is_refused() -> None:
     raw = sign_command(force_open(operator="bob"), KEYS.alice.certificate, KEYS.alice.key)
 
