@@ -19,7 +19,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from locker.centre.schema import carrier_webhooks, lockers, webhook_events
 from locker.centre.store import CentreStore
@@ -82,6 +82,12 @@ def set_carrier_webhook(
                 carrier_webhooks,
                 [{"carrier": carrier, "url": url, "secret": secret, "updated_at": now}],
             )
+
+
+def remove_carrier_webhook(store: CentreStore, carrier: str) -> None:
+    """Forget the carrier's webhook registered at the centre, if it has one."""
+    with store.engine.begin() as connection:
+        connection.execute(delete(carrier_webhooks).where(carrier_webhooks.c.carrier == carrier))
 
 
 def _zone(state: str | None, default: tzinfo) -> tzinfo:

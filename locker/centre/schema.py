@@ -171,3 +171,30 @@ login_attempts = Table(
     Column("at", Float, nullable=False),
 )
 Index("login_attempts_by_key", login_attempts.c.key, login_attempts.c.at)
+
+# The carriers that may call the API; a token is shown once and kept only as its SHA-256.
+carriers = Table(
+    "carriers",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+)
+
+# A carrier's POST under an Idempotency-Key: claimed before the work (in_flight), then its
+# answer kept (done) so that the same request again gets the same answer for 24 h.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("carrier", String(64), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    # in_flight, done
+    Column("state", String(16), nullable=False),
+    Column("status_code", Integer),
+    Column("response_body", Text),
+    Column("response_headers", Text),
+    Column("created_at", Float, nullable=False),
+)
+Index("idempotency_keys_age", idempotency_keys.c.created_at)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import waitress
 from flask import Flask
 
+from locker.centre.api import create_api, mount_api
 from locker.centre.carrier_webhooks import WebhookSender, WebhookTargets, queue_carrier_events
 from locker.centre.clock_watch import ClockWatch
 from locker.centre.gap_requests import GapRequests
@@ -53,7 +54,8 @@ def broker_address(settings: CentreSettings, role: str) -> BrokerAddress:
 
 @dataclass
 class Centre:
-    """A started centre: its console app, and what stops it."""
+    """A started centre: its console app (which serves the carrier API under /api too), and
+    what stops it."""
 
     app: Flask
     slots: StreamSlots
@@ -138,6 +140,7 @@ def start_centre(
         stops.append(watch.stop)
         slots = StreamSlots(settings.stream_slots)
         app = create_console(settings, store, RemoteDesk(store, link.publish), slots)
+        mount_api(app, create_api(store, settings))
     except BaseException:
         for stop in reversed(stops):
             stop()

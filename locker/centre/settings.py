@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -49,6 +50,8 @@ class CentreSettings:
     clock_skew_seconds: float = 30.0
     # The time zone of a locker that has not reported its own yet (carriers' event times).
     timezone: str = "Asia/Shanghai"
+    # Each carrier's request budget on the API, across all its routes (Flask-Limiter's notation).
+    api_rate_limit: str = "20/second;600/minute"
 
     def client_id(self) -> str:
         """This process's MQTT client id: every centre process needs its own."""
@@ -96,5 +99,17 @@ def _check(settings: CentreSettings) -> None:
         raise CentreSettingsError(
             f"timezone {settings.timezone!r} is not a time zone name such as Asia/Shanghai"
         ) from None
+    _check_rate_limit(settings.api_rate_limit)
     if bool(settings.mqtt_cert_file) != bool(settings.mqtt_key_file):
         raise CentreSettingsError("mqtt_cert_file and mqtt_key_file go together")
+
+
+def _check_rate_limit(text: str) -> None:
+    try:
+        limits = parse_many(text)
+    except ValueError:
+        limits = []
+    if not limits or any(limit.amount < 1 for limit in limits):
+        raise CentreSettingsError(
+            f"api_rate_limit {text!r} is not a limit such as 20/second;600/minute"
+        )

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.exc import SQLAlchemyError
 
+from locker.centre.carriers import CarrierError, add_carrier, revoke_carrier
 from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
 from locker.centre.local_broker import LocalBrokerError
 from locker.centre.operators import OperatorError, add_operator
 from locker.centre.serve import listen, run, start_centre, terminate_as_interrupt
 from locker.centre.service_identity import make_service_identity
-from locker.centre.settings import CentreSettingsError, load_centre_settings
+from locker.centre.settings import CentreSettings, CentreSettingsError, load_centre_settings
 from locker.centre.store import CentreStore
 from locker.cli.runtime import PlainPath, read_secret
 from locker.composition import configure_logging
@@ -122,12 +124,70 @@ def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
     click.echo(f"Service key and certificate written to {out_dir}.")
 
 
+def _config_option() -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--config",
+        type=PlainPath(exists=True, dir_okay=False, path_type=Path),
+        help="The centre's TOML settings file (see docs/fleet.md).",
+    )
+
+
+def _centre_settings(config: Path | None) -> CentreSettings:
+    try:
+        return load_centre_settings(config)
+    except CentreSettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _open_store(config: Path | None) -> CentreStore:
+    settings = _centre_settings(config)
+    try:
+        return CentreStore(settings.db)
+    except SQLAlchemyError as error:
+        cause = getattr(error, "orig", None) or error
+        raise click.ClickException(f"cannot open the centre's store: {cause}") from None
+
+
+@fleet.group()
+def carrier() -> None:
+    """The carriers that may call the centre's API (docs/api.md)."""
+
+
+@carrier.command("add")
+@click.argument("name")
+@_config_option()
+def carrier_add(name: str, config: Path | None) -> None:
+    """Let a carrier call the API: print its bearer token, which is shown this once."""
+    store = _open_store(config)
+    try:
+        token = add_carrier(store, name, time.time())
+    except CarrierError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    click.echo(
+        f"Carrier {name}'s API token, shown once (the centre keeps only its hash):", err=True
+    )
+    click.echo(token)
+
+
+@carrier.command("revoke")
+@click.argument("name")
+@_config_option()
+def carrier_revoke(name: str, config: Path | None) -> None:
+    """End a carrier's token at once; `carrier add` gives it a new one."""
+    store = _open_store(config)
+    try:
+        revoke_carrier(store, name, time.time())
+    except CarrierError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    click.echo(f"Carrier {name}'s token is revoked.", err=True)
+
+
 @fleet.command()
-@click.option(
-    "--config",
-    type=PlainPath(exists=True, dir_okay=False, path_type=Path),
-    help="The centre's TOML settings file (see docs/fleet.md).",
-)
+@_config_option()
 @click.option(
     "--demo",
     is_flag=True,
@@ -174,6 +234,11 @@ def serve(config: Path | None, demo: bool, demo_dir: Path, notify_config: Path |
             started.callback(centre.stop)
             server = listen(centre, settings.host, settings.port, settings.threads)
             click.echo(f"Console on http://{settings.host}:{settings.port}/", err=True)
+            click.echo(
+                f"Carrier API on http://{settings.host}:{settings.port}/api/v1/ "
+                "(its document: /api/openapi.json)",
+                err=True,
+            )
             if running is not None:
                 _echo_demo(running)
             run(centre, server)

@@ -45,6 +45,8 @@ NEEDS_NO_LOCKER = {
     # The centre's commands: they work on the fleet's keys and the centre's store.
     "fleet keygen",
     "fleet operator add",
+    "fleet carrier add",
+    "fleet carrier revoke",
     "fleet service-cert",
     "fleet serve",
 }
