@@ -114,7 +114,9 @@ def test_twelve_wrong_passwords_at_once_are_judged_as_five(centre: Centre) -> No
         )
         judged.append(answer.get_data(as_text=True))
 
-    threads = [threading.Thread(target=try_once, args=pair) for pair in zip(browsers, tokens)]
+    threads = [
+        threading.Thread(target=try_once, args=pair) for pair in zip(browsers, tokens, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
