@@ -10,6 +10,7 @@ from locker.cli.runtime import Runtime, pass_runtime
 from locker.domain.phone import mask_phone
 from locker.domain.states import ParcelState
 from locker.services.expire_overdue import expire_overdue
+from locker.services.lapse_preadvice import cancel_lapsed_preadvice
 from locker.services.purge_personal_data import purge_personal_data
 from locker.services.reissue_code import reissue_code
 
@@ -54,10 +55,15 @@ def parcels(runtime: Runtime, as_json: bool, state: tuple[str, ...]) -> None:
 @click.command()
 @pass_runtime
 def expire(runtime: Runtime) -> None:
-    """Mark parcels past their pickup window as expired."""
+    """Mark parcels past their pickup window as expired; cancel pre-advice that never came."""
     with runtime.context() as ctx:
         done = expire_overdue(ctx)
+        lapsed = cancel_lapsed_preadvice(ctx)
     click.echo(f"{len(done)} parcel(s) expired" + "".join(f"\n  {p.tracking}" for p in done))
+    if lapsed:
+        click.echo(
+            f"{len(lapsed)} pre-advice(s) cancelled" + "".join(f"\n  {p.tracking}" for p in lapsed)
+        )
 
 
 @click.command()

@@ -80,6 +80,10 @@ class ServiceRefusal(StrEnum):
     PHONE_LOCKED = "keypad.phone_locked"
     PHONE_KEYPAD_LOCKED = "keypad.phone_keypad_locked"
     PICKUP_PHONE_WRONG = "pickup.phone_wrong"
+    # Carriers' pre-advice (the centre's signed commands).
+    PREADVICE_ALREADY_DEPOSITED = "preadvice.already_deposited"
+    PREADVICE_NOT_EXPECTED = "preadvice.not_expected"
+    PREADVICE_UNKNOWN = "preadvice.unknown"
 
 
 class ServiceError(RefusalError):

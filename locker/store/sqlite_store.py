@@ -17,6 +17,7 @@ from locker.store.connection import (
     write_lock_for,
 )
 from locker.store.errors import StoreError
+from locker.store.expected_rows import ExpectedRows
 from locker.store.file_modes import make_private, make_private_folder, private_umask
 from locker.store.journal_rows import JournalRows
 from locker.store.layout_rows import LayoutRows
@@ -30,7 +31,14 @@ __all__ = ["SqliteStore", "StoreError"]
 
 
 class SqliteStore(
-    LayoutRows, ParcelRows, PeopleRows, JournalRows, OutboxRows, AuditRows, UplinkRows
+    LayoutRows,
+    ParcelRows,
+    ExpectedRows,
+    PeopleRows,
+    JournalRows,
+    OutboxRows,
+    AuditRows,
+    UplinkRows,
 ):
     """The locker's store on one SQLite file; open one per thread."""
 

@@ -208,6 +208,18 @@ WORDINGS: dict[StrEnum, Wording] = {
         "Type a tracking number, the last four digits of a phone number, or a door."
     ),
     S.PARCEL_RECORD_UNKNOWN: lambda v: _("There is no parcel record %(id)s.", id=v["id"]),
+    # Carriers' pre-advice, as the fleet console shows a locker's refusal.
+    S.PREADVICE_ALREADY_DEPOSITED: lambda v: _(
+        "Parcel %(tracking)s was put in this locker already: it cannot be pre-advised.",
+        tracking=v["tracking"],
+    ),
+    S.PREADVICE_NOT_EXPECTED: lambda v: _(
+        "Parcel %(tracking)s is no longer expected: only an expected parcel can be withdrawn.",
+        tracking=v["tracking"],
+    ),
+    S.PREADVICE_UNKNOWN: lambda v: _(
+        "No parcel %(tracking)s was pre-advised here.", tracking=v["tracking"]
+    ),
 }
 
 

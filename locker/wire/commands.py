@@ -32,7 +32,16 @@ OPERATOR_ACTIONS = frozenset(
     {"force_open", "out_of_service", "in_service", "reissue_code", "acknowledge_alarm"}
 )
 # Actions that open no door and reveal no code: the centre's service certificate may sign them.
-SERVICE_ACTIONS = frozenset({"message_delivered", "message_failed", "resend_events"})
+SERVICE_ACTIONS = frozenset(
+    {
+        "message_delivered",
+        "message_failed",
+        "resend_events",
+        # A carrier's pre-advice, and its withdrawal: a parcel expected, no door opened.
+        "preadvise",
+        "withdraw_preadvice",
+    }
+)
 ACTIONS = OPERATOR_ACTIONS | SERVICE_ACTIONS
 
 Scalar = str | int | bool | None
