@@ -107,6 +107,8 @@ class Settings:
     uplink_replay_per_second: float = 200.0
     fleet_root_key: str = ""
     remote_opens_per_hour: int = 3
+    # Carriers' pre-advice: days past the expected arrival before it is cancelled by itself.
+    preadvice_days: float = 3.0
 
     @property
     def sounds_folder(self) -> Path:
@@ -249,6 +251,8 @@ def _check_uplink(settings: Settings) -> None:
         raise SettingsError("mqtt_cert_file needs mqtt_ca_file: a client certificate means TLS")
     if not 0 <= settings.remote_opens_per_hour <= 100:
         raise SettingsError("remote_opens_per_hour must be 0 to 100")
+    if not 0 < settings.preadvice_days <= 365:
+        raise SettingsError("preadvice_days must be more than 0 and at most 365")
     if settings.mqtt_host and not settings.fleet_root_key:
         raise SettingsError(
             "fleet_root_key is needed with mqtt_host: the fleet's root public key "

@@ -258,6 +258,67 @@ class ParcelStore(Protocol):
         """Erase phone numbers of parcels finished before a date; returns how many."""
         ...
 
+    # carriers' pre-advice
+    def carrier_parcel(self, carrier: str, tracking: str) -> Parcel | None:
+        """A carrier's newest parcel with this tracking number."""
+        ...
+
+    def add_expected_parcel(
+        self,
+        *,
+        carrier: str,
+        tracking: str,
+        recipient_phone: str,
+        size: Size,
+        needs_low: bool,
+        language: str | None,
+        expected_at: datetime,
+        created_at: datetime,
+    ) -> Parcel:
+        """Insert a pre-advised parcel: no door, no code, no courier yet."""
+        ...
+
+    def update_expected_parcel(
+        self,
+        parcel_id: int,
+        *,
+        recipient_phone: str,
+        size: Size,
+        needs_low: bool,
+        language: str | None,
+        expected_at: datetime,
+    ) -> None:
+        """New details for a parcel that is still expected."""
+        ...
+
+    def deposit_expected_parcel(
+        self,
+        parcel_id: int,
+        *,
+        state: ParcelState,
+        compartment: str,
+        recipient_phone: str,
+        needs_low: bool,
+        size: Size,
+        code_hash: str,
+        deposited_at: datetime,
+        expires_at: datetime,
+        courier_id: int,
+        recipient_email: str | None,
+        language: str | None,
+    ) -> Parcel:
+        """The expected parcel, put in its door by a courier: the same row, now deposited."""
+        ...
+
+    def expected_parcels_due(self, before: datetime) -> Sequence[Parcel]:
+        """Expected parcels whose arrival was due before a time, oldest due first."""
+        ...
+
+    def claim_no_space(self, parcel_id: int, at: datetime, quiet_since: datetime) -> bool:
+        """Note that a courier found no room for the parcel; False when already noted since
+        `quiet_since`."""
+        ...
+
     # people
     def courier(self, courier_id: int) -> Courier | None:
         """One courier account."""

@@ -71,3 +71,26 @@ def test_a_yes_or_no_setting_takes_toml_booleans_and_names_anything_else(tmp_pat
     config.write_text("remote_streams = 1\n")
     with pytest.raises(SettingsError, match="remote_streams must be true or false"):
         load_settings(config, environ={})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("preadvice_days = 0\n", "preadvice_days must be more than 0 and at most 365"),
+        ("preadvice_days = 1e9\n", "preadvice_days must be more than 0 and at most 365"),
+    ],
+)
+def test_the_pre_advice_grace_is_bounded(tmp_path, content, message):
+    config = tmp_path / "locker.toml"
+    config.write_text(content)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(config, environ={})
+
+
+def test_an_expected_parcel_waits_preadvice_days_past_its_arrival_by_default():
+    from datetime import timedelta
+
+    from locker.composition.context import rules_from
+
+    assert Settings().preadvice_days == 3.0
+    assert rules_from(Settings(preadvice_days=1.5)).preadvice_window == timedelta(hours=36)

@@ -11,6 +11,7 @@ from locker.domain.phone import mask_phone
 from locker.domain.states import ParcelState
 from locker.services.expire_overdue import expire_overdue
 from locker.services.hold_doors import expire_holds
+from locker.services.lapse_preadvice import cancel_lapsed_preadvice
 from locker.services.purge_personal_data import purge_personal_data
 from locker.services.reissue_code import reissue_code
 
@@ -55,13 +56,19 @@ def parcels(runtime: Runtime, as_json: bool, state: tuple[str, ...]) -> None:
 @click.command()
 @pass_runtime
 def expire(runtime: Runtime) -> None:
-    """Mark parcels past their pickup window as expired, and end holds whose time ran out."""
+    """Mark parcels past their pickup window as expired, end holds whose time ran out, and cancel
+    pre-advice that never came."""
     with runtime.context() as ctx:
         done = expire_overdue(ctx)
-        lapsed = expire_holds(ctx)
+        ended = expire_holds(ctx)
+        lapsed = cancel_lapsed_preadvice(ctx)
     click.echo(f"{len(done)} parcel(s) expired" + "".join(f"\n  {p.tracking}" for p in done))
+    if ended:
+        click.echo(f"{len(ended)} hold(s) ended" + "".join(f"\n  {h.hold_id}" for h in ended))
     if lapsed:
-        click.echo(f"{len(lapsed)} hold(s) ended" + "".join(f"\n  {h.hold_id}" for h in lapsed))
+        click.echo(
+            f"{len(lapsed)} pre-advice(s) cancelled" + "".join(f"\n  {p.tracking}" for p in lapsed)
+        )
 
 
 @click.command()

@@ -35,6 +35,7 @@ def rules_from(settings: Settings) -> Rules:
         retention=timedelta(days=settings.retention_days),
         unlock_timeout_s=settings.unlock_timeout_seconds,
         badge_valid=timedelta(days=settings.badge_valid_days),
+        preadvice_window=timedelta(days=settings.preadvice_days),
         messages=MessageRules(
             language=settings.language,
             timezone=settings.timezone,

@@ -35,6 +35,7 @@ from locker.services.context import LockerContext
 from locker.services.door_events import DoorNotice
 from locker.services.expire_overdue import expire_overdue
 from locker.services.hold_doors import expire_holds
+from locker.services.lapse_preadvice import cancel_lapsed_preadvice
 from locker.services.reconcile import reconcile
 from locker.services.remind_recipients import remind_recipients
 from locker.services.scan_tickets import ScanTickets
@@ -280,18 +281,25 @@ def _on_clock(ctx: LockerContext, clock: Clock | None) -> LockerContext:
 
 
 def _housekeeping(context: Callable[[], LockerContext]) -> None:
-    """Expire overdue parcels and lapsed holds, and queue the reminders that are due."""
+    """Expire overdue parcels and lapsed holds, cancel pre-advice that never came, and queue the
+    reminders that are due."""
     ctx = context()
     try:
         expired = expire_overdue(ctx)
-        lapsed = expire_holds(ctx)
+        ended = expire_holds(ctx)
+        lapsed = cancel_lapsed_preadvice(ctx)
         reminded = remind_recipients(ctx)
     finally:
         ctx.store.close()  # type: ignore[attr-defined]
-    if expired or reminded:
-        log.info("expired %d parcel(s), reminded %d recipient(s)", len(expired), reminded)
-    if lapsed:
-        log.info("%d hold(s) on doors ran out", len(lapsed))
+    if expired or lapsed or reminded:
+        log.info(
+            "expired %d parcel(s), cancelled %d pre-advice(s), reminded %d recipient(s)",
+            len(expired),
+            len(lapsed),
+            reminded,
+        )
+    if ended:
+        log.info("%d hold(s) on doors ran out", len(ended))
 
 
 def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock | None) -> Flask:

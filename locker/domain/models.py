@@ -87,6 +87,8 @@ class Parcel:
     notified_at: datetime | None = None
     # When the board first reported its door shut on it after the deposit.
     shut_in_at: datetime | None = None
+    # A pre-advised parcel: when its carrier expects it to arrive.
+    expected_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ class Rules:
     # Failed staff logins across the locker make the next ones wait (decision 0005).
     staff_delay: DelayPolicy = field(default_factory=DelayPolicy)
     badge_valid: timedelta = timedelta(days=365)
+    # A pre-advised parcel not deposited this long after its expected arrival is cancelled.
+    preadvice_window: timedelta = timedelta(days=3)
     messages: MessageRules = field(default_factory=MessageRules)
 
 

@@ -24,6 +24,7 @@ from locker.services.errors import (
     ServiceRefusal,
 )
 from locker.services.hold_doors import doors_kept_from, hold_to_use, use_hold
+from locker.services.no_space import report_no_space
 from locker.services.outbox import queue_for_recipient
 
 TRACKING_PATTERN = re.compile(r"[A-Za-z0-9-]{4,40}")
@@ -72,17 +73,30 @@ def normalise_tracking(text: str) -> str:
     return tracking
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """A reserved door with its journaled unlock, and the pre-advice the deposit fulfils."""
+
+    courier: Courier
+    compartment: Compartment
+    command: DoorCommand
+    op_id: int
+    expected: Parcel | None
+
+
 def _claim(
     ctx: LockerContext,
     courier_id: int,
     tracking: str,
     size: Size,
     low: bool,
-) -> tuple[Courier, Compartment, DoorCommand, int]:
+    phone_typed: bool,
+) -> _Claim:
     """In one transaction: check the courier and the parcel, reserve a door, journal its unlock.
 
     A second tap of the same deposit finds the first one's command in flight and is refused
-    before it can reserve a second door.
+    before it can reserve a second door. A parcel the courier's carrier pre-advised is expected,
+    not in the locker: its deposit goes on, and its phone serves when the courier types none.
     """
     store = ctx.store
     with store.transaction():
@@ -92,12 +106,13 @@ def _claim(
                 "this courier account does not exist or is disabled",
                 code=ServiceRefusal.COURIER_INACTIVE,
             )
-        existing = store.parcel_by_tracking(tracking)
-        if (
-            existing
-            and existing.carrier == courier.carrier
-            and existing.state in ParcelState.live()
-        ):
+        existing = store.carrier_parcel(courier.carrier, tracking)
+        expected = existing if existing and existing.state is ParcelState.EXPECTED else None
+        if not phone_typed and (expected is None or not expected.recipient_phone):
+            raise InvalidInputError(
+                "a phone number is 8 to 15 digits", code=DomainRefusal.PHONE_FORMAT
+            )
+        if existing and existing.state in ParcelState.inside():
             where = f" in {existing.compartment}" if existing.compartment else ""
             raise NotAllowedError(
                 f"parcel {tracking} is already in this locker{where}",
@@ -127,7 +142,15 @@ def _claim(
         move_compartment(ctx, chosen.label, CompartmentState.RESERVED)
         command = DoorCommand(chosen.label, "deposit", f"courier:{courier_id}", None, tracking)
         op_id = claim_door(ctx, command)
-    return courier, chosen, command, op_id
+    return _Claim(courier, chosen, command, op_id, expected)
+
+
+def _tell_no_space(ctx: LockerContext, courier_id: int, tracking: str, size: Size) -> None:
+    """No door for a parcel the courier's carrier pre-advised: the carrier hears of it."""
+    courier = ctx.store.courier(courier_id)
+    parcel = ctx.store.carrier_parcel(courier.carrier, tracking) if courier else None
+    if parcel is not None and parcel.state is ParcelState.EXPECTED:
+        report_no_space(ctx, parcel, size, None, f"courier:{courier_id}")
 
 
 def deposit_parcel(
@@ -148,15 +171,34 @@ def deposit_parcel(
     recipient's messages are held until the board reports the door shut on the parcel.
     """
     tracking = normalise_tracking(tracking)
-    recipient = Recipient(normalise_phone(phone), normalise_email(email), _language(language))
-    courier, compartment, command, op_id = _claim(ctx, courier_id, tracking, size, needs_low)
+    typed_phone = normalise_phone(phone) if phone.strip() else None
+    email_address, chosen_language = normalise_email(email), _language(language)
+    try:
+        claim = _claim(ctx, courier_id, tracking, size, needs_low, typed_phone is not None)
+    except NoCompartmentError:
+        _tell_no_space(ctx, courier_id, tracking, size)
+        raise
+    expected, compartment = claim.expected, claim.compartment
+    # No phone typed: the claim made sure the pre-advice has one.
+    recipient = Recipient(
+        typed_phone or (expected.recipient_phone if expected else None) or "",
+        email_address,
+        chosen_language or (expected.language if expected else None),
+    )
     fired = fire_claimed(
         ctx,
-        op_id,
+        claim.op_id,
         compartment,
-        command,
+        claim.command,
         lambda: _record(
-            ctx, courier_id, courier.carrier, tracking, recipient, size, needs_low, compartment
+            ctx,
+            courier_id,
+            claim.courier.carrier,
+            tracking,
+            recipient,
+            size,
+            needs_low,
+            compartment,
         ),
     )
     if fired.settled is None:
@@ -188,22 +230,41 @@ def _record(
         code, code_hash = issue_code(
             info.secret, store.live_code_hashes(), ctx.rules.code_length, ctx.code_source
         )
-        parcel = store.add_parcel(
-            tracking=tracking,
-            carrier=carrier,
-            state=next_parcel_state(None, ParcelState.DEPOSITED),
-            compartment=compartment.label,
-            recipient_phone=recipient.phone,
-            needs_low=needs_low,
-            size=size,
-            code_hash=code_hash,
-            deposited_at=now,
-            expires_at=expires_at,
-            courier_id=courier_id,
-            created_at=now,
-            recipient_email=recipient.email,
-            language=recipient.language,
-        )
+        # Read again here: the pre-advice may have been withdrawn while the door opened.
+        latest = store.carrier_parcel(carrier, tracking)
+        expected = latest if latest and latest.state is ParcelState.EXPECTED else None
+        if expected is not None:
+            parcel = store.deposit_expected_parcel(
+                expected.id,
+                state=next_parcel_state(expected.state, ParcelState.DEPOSITED),
+                compartment=compartment.label,
+                recipient_phone=recipient.phone,
+                needs_low=needs_low,
+                size=size,
+                code_hash=code_hash,
+                deposited_at=now,
+                expires_at=expires_at,
+                courier_id=courier_id,
+                recipient_email=recipient.email,
+                language=recipient.language,
+            )
+        else:
+            parcel = store.add_parcel(
+                tracking=tracking,
+                carrier=carrier,
+                state=next_parcel_state(None, ParcelState.DEPOSITED),
+                compartment=compartment.label,
+                recipient_phone=recipient.phone,
+                needs_low=needs_low,
+                size=size,
+                code_hash=code_hash,
+                deposited_at=now,
+                expires_at=expires_at,
+                courier_id=courier_id,
+                created_at=now,
+                recipient_email=recipient.email,
+                language=recipient.language,
+            )
         move_compartment(ctx, compartment.label, CompartmentState.OPEN)
         qr = qr_payload.encode(info.secret, info.locker_id, parcel.id, parcel.code_serial)
         # Held until the door shuts on the parcel: an undo before then leaves no stray code.
@@ -221,6 +282,8 @@ def _record(
                 "carrier": carrier,
                 "channels": sorted({m.channel for m in queued}),
                 **({"hold": hold.hold_id} if hold else {}),
+                # The carrier's pre-advice, fulfilled: the same parcel, now in its door.
+                **({"preadvised": True} if expected is not None else {}),
             },
             now,
         )

@@ -85,6 +85,10 @@ class ServiceRefusal(StrEnum):
     HOLD_EXPIRY = "hold.expiry"
     HOLD_CONFLICT = "hold.conflict"
     HOLD_UNKNOWN = "hold.unknown"
+    # Carriers' pre-advice (the centre's signed commands).
+    PREADVICE_ALREADY_DEPOSITED = "preadvice.already_deposited"
+    PREADVICE_NOT_EXPECTED = "preadvice.not_expected"
+    PREADVICE_UNKNOWN = "preadvice.unknown"
 
 
 class ServiceError(RefusalError):

@@ -19,6 +19,7 @@ from locker.services.deliver_messages import confirm_delivery, relay_failed
 from locker.services.errors import NotAllowedError, ServiceRefusal
 from locker.services.force_open import force_open
 from locker.services.hold_doors import hold_id, hold_request, place_hold, release_hold
+from locker.services.preadvise_parcel import preadvise_parcel, read_preadvice, withdraw_preadvice
 from locker.services.reissue_code import reissue_code
 from locker.services.service_state import return_to_service, set_out_of_service
 
@@ -48,7 +49,7 @@ def remote_actor(action: RemoteAction) -> str:
 def run_remote_action(
     ctx: LockerContext, action: RemoteAction, opens_per_hour: int
 ) -> dict[str, Any]:
-    """Run one door action; its outcome for the centre. Refusals raise, as on a screen."""
+    """Run one action; its outcome for the centre. Refusals raise, as on a screen."""
     actor = remote_actor(action)
     if action.action == "force_open":
         label = _text(action.args, "door")
@@ -89,6 +90,11 @@ def run_remote_action(
     if action.action == "reissue_code":
         receipt = reissue_code(ctx, actor, _text(action.args, "tracking"))
         return {"tracking": receipt.parcel.tracking, "reissued": True}
+    if action.action == "preadvise":
+        return preadvise_parcel(ctx, read_preadvice(action.args, ctx.clock.now()), actor)
+    if action.action == "withdraw_preadvice":
+        carrier, tracking = _text(action.args, "carrier"), _text(action.args, "tracking")
+        return withdraw_preadvice(ctx, carrier, tracking, actor)
     raise NotAllowedError(
         f"no remote use case for {action.action}", code=ServiceRefusal.REMOTE_ARGUMENTS
     )

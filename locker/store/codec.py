@@ -56,6 +56,7 @@ def parcel_from_row(row: dict[str, Any]) -> Parcel:
         language=row.get("language"),
         notified_at=parse_time(row.get("notified_at")),
         shut_in_at=parse_time(row.get("shut_in_at")),
+        expected_at=parse_time(row.get("expected_at")),
     )
 
 

@@ -292,6 +292,22 @@ def apply_migrations(db: sqlite_utils.Database, stop_before: str | None = None) 
 
 
 @migrations()
+def m009_expected_parcels(db: sqlite_utils.Database) -> None:
+    """Carriers' pre-advice: when a parcel is expected, when a courier last found no room for it,
+    and a carrier's parcels found by tracking number."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE parcels ADD COLUMN expected_at TEXT;
+        ALTER TABLE parcels ADD COLUMN no_space_at TEXT;
+        CREATE INDEX parcels_carrier_tracking ON parcels(carrier, tracking);
+        -- The sweep that cancels pre-advice never deposited reads only these.
+        CREATE INDEX parcels_expected ON parcels(expected_at) WHERE state = 'expected';
+        """,
+    )
+
+
+@migrations()
 def m010_holds(db: sqlite_utils.Database) -> None:
     """Carriers' holds on doors: a count of free doors of one size, kept until they end."""
     _run_script(

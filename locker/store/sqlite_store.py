@@ -18,6 +18,7 @@ from locker.store.connection import (
     write_lock_for,
 )
 from locker.store.errors import StoreError
+from locker.store.expected_rows import ExpectedRows
 from locker.store.file_modes import make_private, make_private_folder, private_umask
 from locker.store.hold_rows import HoldRows
 from locker.store.journal_rows import JournalRows
@@ -32,7 +33,15 @@ __all__ = ["SqliteStore", "StoreError"]
 
 
 class SqliteStore(
-    LayoutRows, ParcelRows, PeopleRows, JournalRows, OutboxRows, AuditRows, UplinkRows, HoldRows
+    LayoutRows,
+    ParcelRows,
+    ExpectedRows,
+    PeopleRows,
+    JournalRows,
+    OutboxRows,
+    AuditRows,
+    UplinkRows,
+    HoldRows,
 ):
     """The locker's store on one SQLite file; open one per thread."""
 

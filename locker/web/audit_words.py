@@ -206,6 +206,24 @@ SENTENCES: dict[str, Callable[[str, Details], str]] = {
     "alarm.acknowledged": lambda s, d: _(
         "Alarm %(seq)s acknowledged: %(note)s", seq=s, note=d.get("note", "")
     ),
+    "parcel.expected": lambda s, d: _(
+        "Pre-advised by %(carrier)s (size %(size)s) for %(phone)s.",
+        carrier=d.get("carrier", ""),
+        size=d.get("size", ""),
+        phone=d.get("phone", ""),
+    ),
+    "parcel.preadvice_updated": lambda s, d: _(
+        "The pre-advice changed: size %(size)s, for %(phone)s.",
+        size=d.get("size", ""),
+        phone=d.get("phone", ""),
+    ),
+    "parcel.withdrawn": lambda s, d: _("The carrier withdrew the pre-advice."),
+    "parcel.preadvice_expired": lambda s, d: _(
+        "The pre-advised parcel never came: the pre-advice was cancelled."
+    ),
+    "parcel.no_space": lambda s, d: _(
+        "The courier found no free door of size %(size)s.", size=d.get("size", "")
+    ),
 }
 
 

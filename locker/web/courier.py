@@ -24,6 +24,7 @@ from locker.services.cancel_deposit import cancel_deposit
 from locker.services.context import LockerContext
 from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import AuthenticationError, LockedOutError, ServiceError
+from locker.services.expected_deposit import ExpectedDeposit, expected_for_courier
 from locker.services.hold_doors import free_doors_for
 from locker.services.recent_deposits import recent_deposits
 from locker.services.report_door_problem import door_problem_refusal, report_door_not_opened
@@ -41,6 +42,7 @@ from locker.web.courier_session import (
 )
 from locker.web.courier_session import courier_id as _courier_id
 from locker.web.deposit_notice import closed_text
+from locker.web.expected_form import as_json, no_space_text, preadvice_text, prefill
 from locker.web.form_values import parse_id
 from locker.web.qr_image import qr_data_uri
 from locker.web.refusal_text import refusal_text
@@ -177,10 +179,33 @@ def _locker_language() -> str:
     return locker_ctx().rules.messages.language
 
 
+def _expected(tracking: str) -> ExpectedDeposit | None:
+    """The courier's carrier's pre-advice for a scanned tracking number, if there is one."""
+    return expected_for_courier(locker_ctx(), _courier_id(), tracking) if tracking else None
+
+
+@bp.get("/expected.json")
+@courier_required
+def expected_parcel() -> dict[str, Any]:
+    """What a scanned tracking number fills in, for the deposit page after a scan."""
+    found = _expected(request.args.get("tracking", ""))
+    return {"expected": False} if found is None else as_json(found, _locker_language())
+
+
 def _deposit_form(status: int = 200, **values: Any) -> tuple[str, int]:
-    """The deposit form; in bulk mode it keeps the last size, low-door and language choice."""
+    """The deposit form; in bulk mode it keeps the last size, low-door and language choice.
+
+    A tracking number the courier's carrier pre-advised fills in the rest, under what the
+    courier chose already (a refused deposit comes back as the courier left it).
+    """
     kept = session.get(BULK) or {}
     values.setdefault("tracking", request.args.get("tracking", "").strip()[:40])
+    expected = _expected(values["tracking"])
+    if expected is not None:
+        prefill(values, expected, _locker_language())
+        values.update(
+            expected=expected, preadvice=preadvice_text(), no_space=no_space_text(expected)
+        )
     values.setdefault("size", request.args.get("size") or kept.get("size", "auto"))
     values.setdefault("low", kept.get("low", False))
     values.setdefault("language", kept.get("language") or _locker_language())

@@ -220,6 +220,18 @@ WORDINGS: dict[StrEnum, Wording] = {
     ),
     S.HOLD_CONFLICT: lambda v: _("Hold %(hold)s was placed with other terms.", hold=v["hold"]),
     S.HOLD_UNKNOWN: lambda v: _("This locker holds no doors as %(hold)s.", hold=v["hold"]),
+    # Carriers' pre-advice, as the fleet console shows a locker's refusal.
+    S.PREADVICE_ALREADY_DEPOSITED: lambda v: _(
+        "Parcel %(tracking)s was put in this locker already: it cannot be pre-advised.",
+        tracking=v["tracking"],
+    ),
+    S.PREADVICE_NOT_EXPECTED: lambda v: _(
+        "Parcel %(tracking)s is no longer expected: only an expected parcel can be withdrawn.",
+        tracking=v["tracking"],
+    ),
+    S.PREADVICE_UNKNOWN: lambda v: _(
+        "No parcel %(tracking)s was pre-advised here.", tracking=v["tracking"]
+    ),
 }
 
 

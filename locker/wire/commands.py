@@ -32,9 +32,18 @@ OPERATOR_ACTIONS = frozenset(
     {"force_open", "out_of_service", "in_service", "reissue_code", "acknowledge_alarm"}
 )
 # Actions that open no door and reveal no code: the centre's service certificate may sign them.
-# A hold keeps free doors for a carrier's couriers; it opens none.
 SERVICE_ACTIONS = frozenset(
-    {"message_delivered", "message_failed", "resend_events", "hold", "release_hold"}
+    {
+        "message_delivered",
+        "message_failed",
+        "resend_events",
+        # A carrier's pre-advice, and its withdrawal: a parcel expected, no door opened.
+        "preadvise",
+        "withdraw_preadvice",
+        # A hold keeps free doors for a carrier's couriers; it opens none.
+        "hold",
+        "release_hold",
+    }
 )
 ACTIONS = OPERATOR_ACTIONS | SERVICE_ACTIONS
 

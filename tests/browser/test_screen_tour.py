@@ -390,3 +390,39 @@ def test_every_admin_screen(page, visit, courier, ctx, sms, clock, lang):
     page.locator(f'#couriers tr[data-courier="{courier.id}"] button.danger').click()
     visit("disable-confirm")
     assert_in_view(page, "#confirm-disable")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_pre_advised_deposit_screen(page, visit, courier, ctx, lang):
+    from locker.domain.states import ParcelState
+    from locker.services.preadvise_parcel import preadvise_parcel, read_preadvice
+
+    for n, tracking in enumerate(("SF0001", "SF0002")):  # both S doors taken
+        courier.deposit(tracking, phone=f"1390000{n:04d}")
+    arrival = int((ctx.clock.now() + timedelta(hours=1)).timestamp())
+    advice = {"carrier": "SF Express", "tracking": "SF7306200001", "phone": "13812345678"}
+    advice.update(size="S", language="en", expected_at=arrival)
+    expected = preadvise_parcel(ctx, read_preadvice(advice, ctx.clock.now()), "remote:centre")
+    page.goto(f"/courier/login?lang={lang}")
+    page.fill("#courier_id", str(courier.id))
+    page.fill("#pin", COURIER_PIN)
+    page.click("#login")
+
+    # The waybill scanned: the scanner types the number and Enter; the rest fills in.
+    page.goto("/courier/deposit")
+    page.fill("#tracking", "SF7306200001")
+    page.press("#tracking", "Enter")
+    expect(page.locator("#preadvised")).to_be_visible()
+    expect(page.locator("#no-space")).to_be_visible()
+    expect(page.locator("#phone")).to_have_value("138****5678")
+    expect(page.locator('input[name="size"][value="M"]')).to_be_checked()
+    expect(page.locator('input[name="language"][value="en"]')).to_be_checked()
+    visit("deposit-preadvised")
+    assert_in_view(page, "#open-door")
+
+    page.click("#open-door")
+    visit("door-open-preadvised")
+    parcel = ctx.store.parcel(expected["parcel_id"])
+    assert parcel.state is ParcelState.DEPOSITED and parcel.compartment == "B01"
+    assert parcel.recipient_phone == "13812345678"

@@ -140,6 +140,31 @@ def test_expire_ends_the_holds_whose_time_ran_out(ready: LockerCli, demo: DemoOu
         assert [r.action for r in ctx.store.audit_records()][-1] == "hold.expired"
 
 
+def test_expire_also_cancels_pre_advice_whose_parcel_never_came(ready: LockerCli, demo: DemoOutput):
+    from locker.services.preadvise_parcel import preadvise_parcel, read_preadvice
+
+    advice = {
+        "carrier": "SF Express",
+        "tracking": "SF7306200001",
+        "phone": "13812345678",
+        "size": "M",
+        "expected_at": 946684800,  # 2000-01-01: long past its grace
+    }
+    with ready.context() as ctx:
+        preadvise_parcel(ctx, read_preadvice(advice, ctx.clock.now()), "remote:centre")
+
+    result = ready.ok("expire")
+
+    assert result.stdout.splitlines() == [
+        "0 parcel(s) expired",
+        "1 pre-advice(s) cancelled",
+        "  SF7306200001",
+    ]
+    cancelled = ready.ok("parcels", "--json", "--state", "cancelled").stdout.splitlines()
+    assert [json.loads(line)["tracking"] for line in cancelled] == ["SF7306200001"]
+    assert ready.ok("expire").stdout.strip() == "0 parcel(s) expired"
+
+
 # --- reissue ------------------------------------------------------------------------------------
 
 
