@@ -32,7 +32,18 @@ OPERATOR_ACTIONS = frozenset(
     {"force_open", "out_of_service", "in_service", "reissue_code", "acknowledge_alarm"}
 )
 # Actions that open no door and reveal no code: the centre's service certificate may sign them.
-SERVICE_ACTIONS = frozenset({"message_delivered", "message_failed", "resend_events"})
+SERVICE_ACTIONS = frozenset(
+    {
+        "message_delivered",
+        "message_failed",
+        "resend_events",
+        # Carriers' orders: a parcel announced or withdrawn, doors held or let go.
+        "preadvise",
+        "withdraw_preadvice",
+        "hold",
+        "release_hold",
+    }
+)
 ACTIONS = OPERATOR_ACTIONS | SERVICE_ACTIONS
 
 Scalar = str | int | bool | None
