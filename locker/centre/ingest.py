@@ -54,6 +54,7 @@ class Ingest:
         relay: Callable[[str, bytes], None] | None = None,
         on_stored: Callable[[CentreStore, list[tuple[str, AuditRecord]], float], None]
         | None = None,
+        on_status: Callable[[str, bool], None] | None = None,
     ) -> None:
         self._make_store = make_store
         self._clock = clock
@@ -64,6 +65,7 @@ class Ingest:
         self.counts = IngestCounts()
         self._relay = relay
         self._on_stored = on_stored
+        self._on_status = on_status
         kinds = ["events", "status", "state"] + (["outbox"] if relay else [])
         self.link = BrokerLink(address, [shared(kind) for kind in kinds], self._received)
 
@@ -120,6 +122,15 @@ class Ingest:
                 break
         return batch
 
+    def _status_changed(self, locker_id: str, online: bool) -> None:
+        """Tell the hook, after the status is stored; its failure never stops the batch."""
+        if self._on_status is None:
+            return
+        try:
+            self._on_status(locker_id, online)
+        except Exception:
+            log.exception("the status hook failed for %s", locker_id)
+
     def _handle(self, store: CentreStore, batch: list[tuple[str, bytes]]) -> None:
         now = self._clock()
         records: list[tuple[str, AuditRecord]] = []
@@ -134,6 +145,7 @@ class Ingest:
                     records.append((locker_id, event_from_bytes(payload)))
                 elif kind == "status":
                     store.note_status(locker_id, payload == ONLINE, now)
+                    self._status_changed(locker_id, payload == ONLINE)
                 elif kind == "state":
                     store.note_state(locker_id, _state(payload), now)
                 elif kind == "outbox" and self._relay is not None:

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from locker.centre import command_log
 from locker.centre.operators import OperatorError, OperatorSigner, operator_signer
@@ -27,7 +28,7 @@ from locker.wire.commands import (
     new_command,
 )
 from locker.wire.commands import sign_command as add_signature
-from locker.wire.topics import LockerTopics, shared
+from locker.wire.topics import LockerTopics, locker_of, shared
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +172,13 @@ class CommandLink:
         address: BrokerAddress,
         clock: Callable[[], float] = time.time,
         on_result: Callable[[], None] = lambda: None,
+        on_other_result: Callable[[str, dict[str, Any]], bool] | None = None,
     ) -> None:
         self._store = make_store()
         self._clock = clock
         self._on_result = on_result
+        # Results of commands the console did not send (carriers' orders), with their locker.
+        self._on_other_result = on_other_result
         self.link = BrokerLink(address, [shared("cmd/result")], self._received)
 
     def start(self) -> CommandLink:
@@ -197,7 +201,11 @@ class CommandLink:
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             log.warning("ignored a malformed command result on %s", topic)
             return
-        if isinstance(result, dict) and command_log.apply_result(
-            self._store, result, self._clock()
-        ):
+        if not isinstance(result, dict):
+            return
+        if command_log.apply_result(self._store, result, self._clock()):
             self._on_result()
+            return
+        locker_id = locker_of(topic)
+        if self._on_other_result is not None and locker_id is not None:
+            self._on_other_result(locker_id, result)

@@ -198,3 +198,87 @@ idempotency_keys = Table(
     Column("created_at", Float, nullable=False),
 )
 Index("idempotency_keys_age", idempotency_keys.c.created_at)
+
+# Carriers' pre-advice, one row for each time a parcel was announced to a locker. A row is
+# `live` while the locker has it or may still get it: one live row per (carrier, tracking).
+# The phone is kept to re-send the pre-advice, and blanked `retention_days` after it ended.
+PREADVICE_LIVE = ("pending", "confirmed", "withdrawing")
+preadvices = Table(
+    "preadvices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("carrier", String(64), nullable=False),
+    Column("tracking", String(64), nullable=False),
+    Column("locker_id", String(64), nullable=False),
+    Column("phone", String(32)),
+    Column("size", String(4), nullable=False),
+    Column("low_door", Boolean, nullable=False),
+    Column("language", String(8)),
+    Column("expected_at", BigInteger, nullable=False),
+    # pending, confirmed, refused, withdrawing, withdrawn, deposited (order_states.py)
+    Column("state", String(16), nullable=False),
+    Column("code", String(64)),
+    Column("detail", Text),
+    # The last command signed for it; how many were; when one last reached the broker.
+    Column("nonce", String(32)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("signed_at", Float),
+    Column("sent_at", Float),
+    # The last signed command did not reach the broker.
+    Column("unsent", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index(
+    "preadvices_live",
+    preadvices.c.carrier,
+    preadvices.c.tracking,
+    unique=True,
+    sqlite_where=preadvices.c.state.in_(PREADVICE_LIVE),
+    postgresql_where=preadvices.c.state.in_(PREADVICE_LIVE),
+)
+Index("preadvices_parcel", preadvices.c.carrier, preadvices.c.tracking, preadvices.c.id)
+Index("preadvices_locker", preadvices.c.locker_id, preadvices.c.state)
+
+# Carriers' holds on a locker's doors: `id` is the hold's name on the locker too.
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("carrier", String(64), nullable=False),
+    Column("locker_id", String(64), nullable=False),
+    Column("size", String(4), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    # pending, confirmed, refused, cancelling, cancelled, expired (order_states.py)
+    Column("state", String(16), nullable=False),
+    Column("code", String(64)),
+    Column("detail", Text),
+    Column("nonce", String(32)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("signed_at", Float),
+    Column("sent_at", Float),
+    Column("unsent", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("reservations_locker", reservations.c.locker_id, reservations.c.state)
+Index("reservations_due", reservations.c.state, reservations.c.expires_at)
+
+# Every command signed for a pre-advice or a hold, so that a result finds its order by nonce
+# (a resent order has several; a late answer to an earlier one still counts).
+order_commands = Table(
+    "order_commands",
+    metadata,
+    Column("nonce", String(32), primary_key=True),
+    # preadvice (order_id is the row's id) or reservation
+    Column("kind", String(16), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("locker_id", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("signed_at", Float, nullable=False),
+)
+Index("order_commands_signed", order_commands.c.signed_at)
+
+# A parcel's history is read from the lockers' records by tracking number.
+Index("events_subject", events.c.subject)

@@ -16,10 +16,12 @@ import waitress
 from flask import Flask
 
 from locker.centre.api import create_api, mount_api
+from locker.centre.carrier_orders import CarrierOrders
 from locker.centre.carrier_webhooks import WebhookSender, WebhookTargets, queue_carrier_events
 from locker.centre.clock_watch import ClockWatch
 from locker.centre.gap_requests import GapRequests
 from locker.centre.ingest import Ingest
+from locker.centre.order_sender import ServiceSender
 from locker.centre.relay import MessageRelay
 from locker.centre.remote import CommandLink, RemoteDesk
 from locker.centre.service_identity import ServiceIdentity, load_service_identity
@@ -35,6 +37,9 @@ from locker.wire.broker_link import BrokerAddress, BrokerLink
 log = logging.getLogger(__name__)
 # How often the centre looks for gaps in the lockers' stored logs.
 GAP_CHECK_S = 10.0
+# How often unanswered carriers' orders are looked at, and ended reservations closed.
+ORDERS_CHECK_S = 10.0
+PURGE_CHECK_S = 3600.0
 
 
 def broker_address(settings: CentreSettings, role: str) -> BrokerAddress:
@@ -60,6 +65,8 @@ class Centre:
     app: Flask
     slots: StreamSlots
     store: CentreStore
+    # Carriers' pre-advice and reservations, for the carrier API's routes.
+    orders: CarrierOrders
     stops: list[Callable[[], None]] = field(default_factory=list)
     links: list[BrokerLink] = field(default_factory=list)
 
@@ -84,8 +91,8 @@ def service_identity(settings: CentreSettings) -> ServiceIdentity | None:
         return load_service_identity(settings.identity_dir)
     except (OSError, ValueError) as error:
         log.warning(
-            "no service identity in %s (%s): messages are not relayed and gaps not asked for; "
-            "run `locker fleet service-cert`",
+            "no service identity in %s (%s): messages are not relayed, gaps not asked for and "
+            "carriers' orders not sent; run `locker fleet service-cert`",
             settings.identity_dir,
             error,
         )
@@ -98,9 +105,10 @@ def start_centre(
     webhooks: Mapping[str, tuple[str, str]] | None = None,
     webhook_timeout_s: float = 10.0,
 ) -> Centre:
-    """Migrate the store, then start the command link, the notifier, the carriers' webhooks,
-    the intake, the gap requests and the clock watch. `channels` deliver the messages lockers
-    relay; `webhooks` are the carriers' (URL, secret) from the notifier's settings."""
+    """Migrate the store, then start the command link with the carriers' orders, the notifier,
+    the carriers' webhooks, the intake, the gap requests and the clock watch. `channels`
+    deliver the messages lockers relay; `webhooks` are the carriers' (URL, secret) from the
+    notifier's settings."""
     store = CentreStore(settings.db)
     stops: list[Callable[[], None]] = [store.close]
     try:
@@ -114,13 +122,36 @@ def start_centre(
         ) -> None:
             if queue_carrier_events(store, targets, records, now, zone):
                 sender.queued()
+            orders.on_records(records)
 
         def make_store() -> CentreStore:
             return CentreStore(settings.db)
 
-        link = CommandLink(make_store, broker_address(settings, "commands")).start()
-        stops.append(link.stop)
+        def orders_result(locker_id: str, result: dict[str, Any]) -> bool:
+            return orders.result(locker_id, result)
+
+        def status_changed(locker_id: str, online: bool) -> None:
+            if online:
+                orders.locker_online(locker_id)
+
+        def order_rounds() -> None:
+            orders.expire()
+            orders.resend_due()
+
+        def purge_phones() -> None:
+            orders.purge_phones()
+
+        link = CommandLink(
+            make_store, broker_address(settings, "commands"), on_other_result=orders_result
+        )
         identity = service_identity(settings)
+        orders = CarrierOrders(
+            store, ServiceSender(identity, link.publish), retention_days=settings.retention_days
+        )
+        link.start()
+        stops.append(link.stop)
+        stops.append(PeriodicTask("carrier-orders", ORDERS_CHECK_S, order_rounds).start().stop)
+        stops.append(PeriodicTask("order-phones", PURGE_CHECK_S, purge_phones).start().stop)
         relay = None
         if identity is not None:
             relay = MessageRelay(store, channels or {}, identity, link.publish).start()
@@ -134,6 +165,7 @@ def start_centre(
             broker_address(settings, "ingest"),
             relay=relay.received if relay else None,
             on_stored=keep_carrier_events,
+            on_status=status_changed,
         ).start()
         stops.append(ingest.stop)
         watch = ClockWatch(make_store, settings.clock_skew_seconds).start()
@@ -145,7 +177,7 @@ def start_centre(
         for stop in reversed(stops):
             stop()
         raise
-    return Centre(app, slots, store, stops, [ingest.link, link.link])
+    return Centre(app, slots, store, orders, stops, [ingest.link, link.link])
 
 
 @contextlib.contextmanager

@@ -36,8 +36,21 @@ class ServiceIdentity:
 
     def sign(self, locker_id: str, action: str, args: dict[str, object], now: int) -> bytes:
         """A signed command from the centre itself, valid for a minute."""
-        command = new_command(locker_id, action, args, self.certificate.subject, now)  # type: ignore[arg-type]
-        return sign_command(command, self.certificate, self.key).to_bytes()
+        return self.sign_with_nonce(locker_id, action, args, now, 60)[1]
+
+    def sign_with_nonce(
+        self, locker_id: str, action: str, args: dict[str, object], now: int, lifetime_s: int
+    ) -> tuple[str, bytes]:
+        """(nonce, envelope) of a signed command from the centre, valid for `lifetime_s`."""
+        command = new_command(
+            locker_id,
+            action,
+            args,  # type: ignore[arg-type]
+            self.certificate.subject,
+            now,
+            lifetime_s,
+        )
+        return command.nonce, sign_command(command, self.certificate, self.key).to_bytes()
 
 
 def make_service_identity(

@@ -52,6 +52,8 @@ class CentreSettings:
     timezone: str = "Asia/Shanghai"
     # Each carrier's request budget on the API, across all its routes (Flask-Limiter's notation).
     api_rate_limit: str = "20/second;600/minute"
+    # Days a finished pre-advice keeps its recipient's phone, as the locker's own setting.
+    retention_days: float = 30.0
 
     def client_id(self) -> str:
         """This process's MQTT client id: every centre process needs its own."""
@@ -90,7 +92,7 @@ def _check(settings: CentreSettings) -> None:
         raise CentreSettingsError("threads must be 2 to 256")
     if not 1 <= settings.stream_slots <= settings.threads // 2:
         raise CentreSettingsError("stream_slots must be 1 to half the threads")
-    for key in ("stream_seconds", "clock_skew_seconds"):
+    for key in ("stream_seconds", "clock_skew_seconds", "retention_days"):
         if not getattr(settings, key) > 0:
             raise CentreSettingsError(f"{key} must be positive")
     try:

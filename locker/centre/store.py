@@ -75,6 +75,11 @@ class CentreStore:
             try:
                 metadata.create_all(self.engine)
                 with self.engine.begin() as connection:
+                    # create_all makes an index only with its table: a store made before an
+                    # index was added gets it here.
+                    for table in metadata.sorted_tables:
+                        for index in table.indexes:
+                            index.create(connection, checkfirst=True)
                     insert_new(connection, schema_version, [{"key": 1, "version": SCHEMA_VERSION}])
                 return
             except OperationalError:

@@ -19,6 +19,7 @@ from locker.centre.serve import Centre, start_centre
 from locker.centre.settings import CentreSettings
 from locker.centre.store import CentreStore
 from locker.wire.keys import new_private_key
+from tests.centre.orders_setup import Desk, open_desk
 from tests.fleet.conftest import USERS, wait_for
 from tests.support.mosquitto import Broker
 
@@ -149,3 +150,10 @@ def commands_heard(broker: Broker, centre: Centre) -> Iterator[Listener]:
 def client(centre: Centre) -> FlaskClient:
     """A browser on the console, not logged in."""
     return centre.app.test_client()
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    """Carriers' orders over a fresh store, a recording sender and a clock the test moves."""
+    with open_desk(tmp_path) as opened:
+        yield opened

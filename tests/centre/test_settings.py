@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from locker.centre.settings import CentreSettings, CentreSettingsError, load_centre_settings
+from locker.config import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "fleet.md"
 
@@ -60,3 +61,10 @@ def test_every_setting_is_documented_with_its_default() -> None:
         row = re.search(rf"^\| `{field.name}` \| `([^`]*)` \|", text, re.MULTILINE)
         assert row, f"docs/fleet.md does not document {field.name}"
         assert row.group(1) == default, f"{field.name}: documented {row.group(1)!r}, is {default!r}"
+
+
+def test_the_phone_retention_follows_the_lockers_and_must_be_positive() -> None:
+    assert load_centre_settings(environ={}).retention_days == Settings().retention_days
+    assert load_centre_settings(environ={"CENTRE_RETENTION_DAYS": "7"}).retention_days == 7.0
+    with pytest.raises(CentreSettingsError, match="retention_days"):
+        load_centre_settings(environ={"CENTRE_RETENTION_DAYS": "0"})
