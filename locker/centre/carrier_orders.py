@@ -112,7 +112,7 @@ class CarrierOrders:
         `parcel.already_deposited` with its `state`.
         """
         now = self._clock()
-        carrier, tracking = checks.name(carrier, "carrier"), checks.tracking(tracking)
+        carrier, tracking = checks.carrier(carrier), checks.tracking(tracking)
         locker_id = checks.name(locker_id, "locker")
         wanted = {
             "carrier": carrier,
@@ -163,7 +163,7 @@ class CarrierOrders:
 
     def withdraw(self, carrier: object, tracking: object) -> dict[str, Any]:
         """Take back a pre-advice; `withdrawing` until the locker confirms, unless it never left."""
-        carrier, tracking = checks.name(carrier, "carrier"), checks.tracking(tracking)
+        carrier, tracking = checks.carrier(carrier), checks.tracking(tracking)
         row = self._book.latest_preadvice(carrier, tracking)
         if row is None:
             self._refuse_if_deposited(carrier, tracking)
@@ -182,7 +182,7 @@ class CarrierOrders:
 
     def parcel_status(self, carrier: object, tracking: object) -> dict[str, Any]:
         """The parcel's state, locker, door, times and history: its pre-advice and its records."""
-        carrier, tracking = checks.name(carrier, "carrier"), checks.tracking(tracking)
+        carrier, tracking = checks.carrier(carrier), checks.tracking(tracking)
         row = self._book.latest_preadvice(carrier, tracking)
         history = parcel_history(self._store, carrier, tracking)
         if row is None and not history.entries:
@@ -220,7 +220,7 @@ class CarrierOrders:
         locker_id = checks.name(locker_id, "locker")
         values = {
             "id": row_id,
-            "carrier": checks.name(carrier, "carrier"),
+            "carrier": checks.carrier(carrier),
             "locker_id": locker_id,
             "size": checks.size(size),
             "count": checks.whole(count, "count", 1, checks.MAX_HOLD_COUNT),
@@ -384,7 +384,7 @@ class CarrierOrders:
         )
 
     def _own_reservation(self, carrier: object, reservation_id: object) -> Any:
-        carrier = checks.name(carrier, "carrier")
+        carrier = checks.carrier(carrier)
         wanted = checks.reservation_id(reservation_id)
         row = self._book.row(RESERVATION, wanted) if wanted is not None else None
         if row is None or row.carrier != carrier:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from locker.centre.carriers import CarrierError, check_carrier_name
 from locker.domain.errors import InvalidInputError
 from locker.domain.models import Size
 from locker.domain.phone import normalise_phone
@@ -53,6 +54,16 @@ def name(value: object, field: str) -> str:
     if not isinstance(value, str) or not fields.NAME.fullmatch(value):
         raise invalid(field, f"{field} is 1 to 64 letters, digits and . _ @ -")
     return value
+
+
+def carrier(value: object) -> str:
+    """A carrier's name as its couriers' accounts carry it (`locker fleet carrier add`)."""
+    if not isinstance(value, str):
+        raise invalid("carrier", "carrier is a name")
+    try:
+        return check_carrier_name(value)
+    except CarrierError as error:
+        raise invalid("carrier", str(error)) from None
 
 
 def tracking(value: object) -> str:

@@ -291,3 +291,12 @@ def test_phones_of_ended_preadvices_are_blanked_after_the_retention(desk: Desk) 
     assert desk.orders.purge_phones() == 1
     assert desk.orders.parcel_status(CARRIER, TRACKING)["preadvice"]["phone"] is None
     assert desk.orders.parcel_status(CARRIER, "LIVE-0001")["preadvice"]["phone"] == "*******5678"
+
+
+def test_a_carrier_named_as_its_couriers_accounts_name_it_may_order(desk: Desk) -> None:
+    """Carrier names are one printable line (`locker fleet carrier add "SF Express"`)."""
+    answer = desk.preadvise(carrier="SF Express")
+    assert answer["state"] == "pending"
+    assert desk.sender.sent[0].args["carrier"] == "SF Express"
+    assert desk.orders.parcel_status("SF Express", TRACKING)["tracking"] == TRACKING
+    assert desk.orders.reserve("SF Express", ONLINE, "S", 1, 600)["state"] == "pending"

@@ -21,7 +21,8 @@ from tests.centre.orders_setup import CARRIER, ONLINE, TRACKING, Desk
 
 HOSTILE_PREADVICE = [
     ("carrier", ""),
-    ("carrier", "a b"),
+    ("carrier", " padded "),
+    ("carrier", "two\nlines"),
     ("carrier", None),
     ("carrier", "c" * 65),
     ("tracking", "AC12\x0034"),
