@@ -24,7 +24,8 @@ MAX_PHONE_CHARS = 32
 # A pre-advice announces a parcel at most a month ahead, and at most a day late.
 MAX_AHEAD_S = 31 * 24 * 3600
 MAX_LATE_S = 24 * 3600
-MAX_HOLD_COUNT = 100
+# As the locker takes it (locker/domain/holds.py).
+MAX_HOLD_COUNT = 50
 MIN_TTL_S = 60
 MAX_TTL_S = 24 * 3600
 

@@ -172,7 +172,7 @@ def start_centre(
         stops.append(watch.stop)
         slots = StreamSlots(settings.stream_slots)
         app = create_console(settings, store, RemoteDesk(store, link.publish), slots)
-        mount_api(app, create_api(store, settings))
+        mount_api(app, create_api(store, settings, orders=orders))
     except BaseException:
         for stop in reversed(stops):
             stop()

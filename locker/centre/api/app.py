@@ -9,28 +9,43 @@ from apiflask import APIFlask
 from flask import Response
 
 from locker.centre.api import lockers, webhooks
+from locker.centre.api import orders as orders_routes
 from locker.centre.api.context import EXTENSION, ApiContext
 from locker.centre.api.guards import check_body
 from locker.centre.api.openapi import finish_document
 from locker.centre.api.problem_json import make_error_processor
 from locker.centre.api.rate_limits import install_limiter, retry_after_s
+from locker.centre.carrier_orders import CarrierOrders
+from locker.centre.order_sender import ServiceSender
 from locker.centre.settings import CentreSettings
 from locker.centre.store import CentreStore
 
 # The largest request a carrier sends is a few hundred bytes of JSON.
 MAX_BODY_BYTES = 64 * 1024
 DESCRIPTION = (
-    "Carriers see the lockers' space and register the webhook their parcels' events go to. "
+    "Carriers see the lockers' space, pre-advise parcels, reserve doors, follow their parcels "
+    "and register the webhook their parcels' events go to. "
     "Every error is an RFC 9457 problem (application/problem+json) in the language of "
     "Accept-Language (zh or en). See docs/api.md."
 )
 
 
 def create_api(
-    store: CentreStore, settings: CentreSettings, clock: Callable[[], float] = time.time
+    store: CentreStore,
+    settings: CentreSettings,
+    clock: Callable[[], float] = time.time,
+    orders: CarrierOrders | None = None,
 ) -> APIFlask:
     """The API over the centre's store: routes under /api/v1, its document at /api/openapi.json
-    and a page to read it at /api/docs."""
+    and a page to read it at /api/docs. Without `orders` (a centre's, which reach the lockers),
+    orders are kept and wait, unsent."""
+    if orders is None:
+        orders = CarrierOrders(
+            store,
+            ServiceSender(None, lambda topic, payload: False),
+            clock=clock,
+            retention_days=settings.retention_days,
+        )
     app = APIFlask(
         __name__,
         title="Parcel locker carrier API",
@@ -46,7 +61,7 @@ def create_api(
         AUTO_SERVERS=False,
         JSON_SORT_KEYS=True,
     )
-    app.extensions[EXTENSION] = ApiContext(store, settings, clock)
+    app.extensions[EXTENSION] = ApiContext(store, settings, clock, orders)
     # First the budget (cheap, and it holds back a flood), then the body's checks.
     install_limiter(app, settings.api_rate_limit)
     app.before_request(check_body)
@@ -61,4 +76,5 @@ def create_api(
 
     app.register_blueprint(lockers.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(orders_routes.bp)
     return app

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from locker.centre.carrier_orders import CarrierOrders
 from locker.centre.settings import CentreSettings
 from locker.centre.store import CentreStore
 
@@ -15,11 +16,12 @@ EXTENSION = "carrier_api"
 
 @dataclass(frozen=True)
 class ApiContext:
-    """The API's store, settings and clock (seconds since the epoch)."""
+    """The API's store, settings, clock (seconds since the epoch) and the carriers' orders."""
 
     store: CentreStore
     settings: CentreSettings
     clock: Callable[[], float]
+    orders: CarrierOrders
 
 
 def api_context() -> ApiContext:

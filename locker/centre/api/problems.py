@@ -122,6 +122,59 @@ PROBLEMS: dict[str, Problem] = {
             "zh": "此令牌的请求次数暂时已用完，请在 {seconds} 秒后重试。",
         },
     ),
+    # Carriers' orders (locker/centre/carrier_orders.py): the codes are the orders' own.
+    "locker.unknown": Problem(
+        404,
+        {"en": "Unknown locker", "zh": "未知柜机"},
+        {"en": "The centre knows no locker {locker}.", "zh": "中心不认识柜机 {locker}。"},
+    ),
+    "parcel.unknown": Problem(
+        404,
+        {"en": "Unknown parcel", "zh": "未知包裹"},
+        {
+            "en": "This carrier has no parcel with this tracking number at any locker.",
+            "zh": "该承运商在任何柜机上都没有此运单号的包裹。",
+        },
+    ),
+    "reservation.unknown": Problem(
+        404,
+        {"en": "Unknown reservation", "zh": "未知预留"},
+        {"en": "This carrier has no such reservation.", "zh": "该承运商没有这个预留。"},
+    ),
+    "parcel.already_deposited": Problem(
+        409,
+        {"en": "Parcel already deposited", "zh": "包裹已投入柜中"},
+        {
+            "en": "The parcel is {state} at locker {locker} already: it cannot be pre-advised "
+            "or withdrawn.",
+            "zh": "包裹已在柜机 {locker} 中（状态：{state}），不能再预报或撤回。",
+        },
+    ),
+    "preadvice.exists": Problem(
+        409,
+        {"en": "Parcel pre-advised already", "zh": "包裹已预报"},
+        {
+            "en": "This parcel is pre-advised already ({state}, locker {locker}) with other "
+            "details: withdraw it first.",
+            "zh": "此包裹已以其他信息预报（{state}，柜机 {locker}），请先撤回。",
+        },
+    ),
+    "preadvice.refused": Problem(
+        409,
+        {"en": "Pre-advice refused", "zh": "预报被拒绝"},
+        {
+            "en": "The locker refused this pre-advice: there is nothing to withdraw.",
+            "zh": "柜机已拒绝此预报，无可撤回。",
+        },
+    ),
+    "preadvice.busy": Problem(
+        409,
+        {"en": "Pre-advice changing", "zh": "预报正在变更"},
+        {
+            "en": "This parcel's pre-advice is changing at this moment; try again.",
+            "zh": "此包裹的预报正在变更，请重试。",
+        },
+    ),
     "server_error": Problem(
         500,
         {"en": "Server error", "zh": "服务器错误"},

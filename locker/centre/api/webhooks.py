@@ -1,4 +1,4 @@
-"""PUT, GET and DELETE /api/v1/webhook: the carrier's one webhook, where its events are sent."""
+"""/api/v1/webhooks: the carrier's one webhook, where its parcels' events are sent."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from locker.centre.api.auth import auth, current_carrier
 from locker.centre.api.context import api_context
+from locker.centre.api.idempotency import idempotent
 from locker.centre.api.iso_time import iso_utc
 from locker.centre.api.problems import ProblemError
 from locker.centre.carrier_webhooks import remove_carrier_webhook, set_carrier_webhook
@@ -66,7 +67,21 @@ class WebhookOut(Schema):
     updated_at = String(required=True, metadata={"format": "date-time"})
 
 
-@bp.put("/webhook")
+@bp.post("/webhooks")
+@bp.auth_required(auth)
+@bp.input(WebhookIn)
+@idempotent
+@bp.output(WebhookOut)
+def post_webhook(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Register the webhook (as PUT does).
+
+    Where this carrier's parcel events are POSTed, signed with the secret (docs/webhooks.md).
+    A carrier has one webhook: registering again replaces it.
+    """
+    return _register(json_data)
+
+
+@bp.put("/webhooks")
 @bp.auth_required(auth)
 @bp.input(WebhookIn)
 @bp.output(WebhookOut)
@@ -76,6 +91,10 @@ def put_webhook(json_data: dict[str, Any]) -> dict[str, Any]:
     Where this carrier's parcel events are POSTed, signed with the secret (docs/webhooks.md).
     A carrier has one webhook: registering again replaces it.
     """
+    return _register(json_data)
+
+
+def _register(json_data: dict[str, Any]) -> dict[str, Any]:
     context = api_context()
     now = context.clock()
     set_carrier_webhook(
@@ -84,7 +103,7 @@ def put_webhook(json_data: dict[str, Any]) -> dict[str, Any]:
     return {"url": json_data["url"], "updated_at": iso_utc(now)}
 
 
-@bp.get("/webhook")
+@bp.get("/webhooks")
 @bp.auth_required(auth)
 @bp.output(WebhookOut)
 @bp.doc(responses={404: "This carrier has no webhook registered (`no_webhook`)."})
@@ -104,7 +123,7 @@ def get_webhook() -> dict[str, Any]:
     return {"url": row.url, "updated_at": iso_utc(row.updated_at)}
 
 
-@bp.delete("/webhook")
+@bp.delete("/webhooks")
 @bp.auth_required(auth)
 @bp.output({}, status_code=204)
 def delete_webhook() -> tuple[str, int]:

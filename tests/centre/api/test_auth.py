@@ -11,9 +11,9 @@ from tests.centre.api.conftest import START, assert_problem, bearer
 
 ROUTES = [
     ("GET", "/api/v1/lockers", None),
-    ("GET", "/api/v1/webhook", None),
-    ("PUT", "/api/v1/webhook", {"url": "https://acme.example/hook", "secret": "s" * 32}),
-    ("DELETE", "/api/v1/webhook", None),
+    ("GET", "/api/v1/webhooks", None),
+    ("PUT", "/api/v1/webhooks", {"url": "https://acme.example/hook", "secret": "s" * 32}),
+    ("DELETE", "/api/v1/webhooks", None),
 ]
 
 

@@ -9,8 +9,21 @@ from flask.testing import FlaskClient
 
 from tests.centre.api.conftest import assert_problem
 
-BODY_ROUTES = [("PUT", "/api/v1/webhook")]
-ROUTES = [("GET", "/api/v1/lockers"), ("GET", "/api/v1/webhook"), ("DELETE", "/api/v1/webhook")]
+BODY_ROUTES = [
+    ("PUT", "/api/v1/webhooks"),
+    ("POST", "/api/v1/webhooks"),
+    ("POST", "/api/v1/parcels"),
+    ("POST", "/api/v1/reservations"),
+]
+ROUTES = [
+    ("GET", "/api/v1/lockers"),
+    ("GET", "/api/v1/webhooks"),
+    ("DELETE", "/api/v1/webhooks"),
+    ("GET", "/api/v1/parcels/AC123456789CN"),
+    ("DELETE", "/api/v1/parcels/AC123456789CN"),
+    ("GET", "/api/v1/reservations/abc"),
+    ("DELETE", "/api/v1/reservations/abc"),
+]
 ROUTES += BODY_ROUTES
 
 JSON = "application/json"
@@ -76,7 +89,7 @@ def test_a_body_past_64_kib_is_a_413(
 
 def test_wrong_content_types_are_a_415(client: FlaskClient, acme: dict[str, str]) -> None:
     answer = client.put(
-        "/api/v1/webhook", data="url=x", headers={**acme, "Content-Type": "text/plain"}
+        "/api/v1/webhooks", data="url=x", headers={**acme, "Content-Type": "text/plain"}
     )
     assert_problem(answer, 415, "unsupported_media_type")
 
@@ -85,7 +98,7 @@ def test_wrong_content_types_are_a_415(client: FlaskClient, acme: dict[str, str]
 def test_malformed_json_is_a_400(
     client: FlaskClient, acme: dict[str, str], malformed: bytes
 ) -> None:
-    answer = client.put("/api/v1/webhook", data=malformed, headers={**acme, "Content-Type": JSON})
+    answer = client.put("/api/v1/webhooks", data=malformed, headers={**acme, "Content-Type": JSON})
     assert_problem(answer, 400, "malformed_json")
 
 

@@ -25,7 +25,7 @@ def test_the_api_needs_no_console_form_token_and_sets_no_session(centre: Centre)
     token = add_carrier(centre.store, "acme", START)
 
     answer = client.put(
-        "/api/v1/webhook",
+        "/api/v1/webhooks",
         headers=bearer(token),
         json={"url": "https://acme.example/hook", "secret": "a-secret-of-16-chars"},
     )

@@ -44,7 +44,7 @@ def test_every_operation_documents_its_errors_as_problems(client: Any) -> None:
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
                     assert list(response["content"]) == ["application/problem+json"]
-    assert "/api/v1/lockers" in document["paths"] and "/api/v1/webhook" in document["paths"]
+    assert "/api/v1/lockers" in document["paths"] and "/api/v1/webhooks" in document["paths"]
 
 
 def test_the_docs_page_is_served(client: Any) -> None:

@@ -81,7 +81,7 @@ def test_a_validation_error_names_the_field_in_both_languages(
 
 
 def test_a_missing_field_in_a_body_is_named(client: FlaskClient, acme: dict[str, str]) -> None:
-    answer = client.put("/api/v1/webhook", headers=acme, json={"url": "https://a.example/"})
+    answer = client.put("/api/v1/webhooks", headers=acme, json={"url": "https://a.example/"})
     body = assert_problem(answer, 422, "invalid_input")
     assert [(e["in"], e["field"]) for e in body["errors"]] == [("body", "secret")]
     assert "secret" in body["detail"]

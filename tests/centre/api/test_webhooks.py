@@ -20,7 +20,7 @@ HOOK = {
 
 
 def _put(client: FlaskClient, headers: dict[str, str], body: Any):  # type: ignore[no-untyped-def]
-    return client.put("/api/v1/webhook", headers=headers, json=body)
+    return client.put("/api/v1/webhooks", headers=headers, json=body)
 
 
 def test_a_registered_webhook_receives_the_carriers_events(
@@ -36,7 +36,7 @@ def test_a_registered_webhook_receives_the_carriers_events(
 def test_the_webhook_is_shown_without_its_secret(client: FlaskClient, acme: dict[str, str]) -> None:
     _put(client, acme, HOOK)
 
-    answer = client.get("/api/v1/webhook", headers=acme)
+    answer = client.get("/api/v1/webhooks", headers=acme)
 
     assert answer.get_json() == {"url": HOOK["url"], "updated_at": "2026-09-21T14:13:20Z"}
     assert HOOK["secret"] not in answer.get_data(as_text=True)
@@ -56,11 +56,11 @@ def test_deleting_removes_it_and_a_carrier_without_one_gets_404(
 ) -> None:
     _put(client, acme, HOOK)
 
-    assert client.delete("/api/v1/webhook", headers=acme).status_code == 204
-    assert client.delete("/api/v1/webhook", headers=acme).status_code == 204
+    assert client.delete("/api/v1/webhooks", headers=acme).status_code == 204
+    assert client.delete("/api/v1/webhooks", headers=acme).status_code == 204
 
     assert WebhookTargets(api_store).of("acme") is None
-    assert_problem(client.get("/api/v1/webhook", headers=acme), 404, "no_webhook")
+    assert_problem(client.get("/api/v1/webhooks", headers=acme), 404, "no_webhook")
 
 
 def test_a_carrier_neither_sees_nor_changes_anothers_webhook(
@@ -68,14 +68,14 @@ def test_a_carrier_neither_sees_nor_changes_anothers_webhook(
 ) -> None:
     _put(client, acme, HOOK)
 
-    assert_problem(client.get("/api/v1/webhook", headers=other), 404, "no_webhook")
-    client.delete("/api/v1/webhook", headers=other)
+    assert_problem(client.get("/api/v1/webhooks", headers=other), 404, "no_webhook")
+    client.delete("/api/v1/webhooks", headers=other)
     _put(client, other, {"url": "https://other.example/", "secret": "other-secret-123"})
 
     assert WebhookTargets(api_store).of("acme") == (HOOK["url"], HOOK["secret"])
-    assert client.get("/api/v1/webhook", headers=acme).get_json()["url"] == HOOK["url"]
+    assert client.get("/api/v1/webhooks", headers=acme).get_json()["url"] == HOOK["url"]
     assert (
-        client.get("/api/v1/webhook", headers=other).get_json()["url"] == "https://other.example/"
+        client.get("/api/v1/webhooks", headers=other).get_json()["url"] == "https://other.example/"
     )
 
 
