@@ -11,12 +11,20 @@ from locker.domain.audit_chain import AuditRecord
 DEPOSITED, COLLECTED = "parcel.deposited", "parcel.collected"
 RETURNED, EXPIRED = "parcel.returned", "parcel.expired"
 
-# The audit record that causes each event: a deposit is the carrier's news once the door shut.
-EVENT_OF_RECORD = {
-    "parcel.shut_in": DEPOSITED,
-    "parcel.collected": COLLECTED,
-    "parcel.expired": EXPIRED,
-    "parcel.returned": RETURNED,
+# The audit record that causes each event, and the parcel's state after it: a deposit is the
+# carrier's news once the door shut. A locker alone sends the four above; a centre sends all,
+# since pre-advice, and so its events, exist only in a fleet.
+EVENT_OF_RECORD: dict[str, tuple[str, str]] = {
+    "parcel.expected": ("parcel.expected", "expected"),
+    "parcel.no_space": ("parcel.no_space", "expected"),
+    "parcel.shut_in": (DEPOSITED, "deposited"),
+    "parcel.reminded": ("parcel.reminded", "deposited"),
+    "parcel.collected": (COLLECTED, "collected"),
+    "parcel.expired": (EXPIRED, "expired"),
+    "parcel.returned": (RETURNED, "returned"),
+    "parcel.cancelled": ("parcel.cancelled", "cancelled"),
+    "parcel.withdrawn": ("parcel.withdrawn", "cancelled"),
+    "parcel.preadvice_expired": ("parcel.preadvice_expired", "cancelled"),
 }
 
 
@@ -26,7 +34,13 @@ def event_id(locker_id: str, seq: int) -> str:
 
 
 def event_body(
-    event: str, tracking: str, carrier: str, locker_id: str, door: str | None, at: datetime
+    event: str,
+    state: str,
+    tracking: str,
+    carrier: str,
+    locker_id: str,
+    door: str | None,
+    at: datetime,
 ) -> dict[str, Any]:
     """The webhook's JSON body; `at` is shown with the offset of the locker's time zone."""
     return {
@@ -35,7 +49,7 @@ def event_body(
         "carrier": carrier,
         "locker": locker_id,
         "door": door,
-        "state": event.split(".", 1)[1],
+        "state": state,
         "at": at.isoformat(timespec="seconds"),
     }
 
@@ -44,10 +58,11 @@ def carrier_event(
     locker_id: str, record: AuditRecord, zone: tzinfo
 ) -> tuple[str, str, dict[str, Any]] | None:
     """(event id, carrier, body) for a record that a carrier hears of, else None."""
-    event = EVENT_OF_RECORD.get(record.action)
+    found = EVENT_OF_RECORD.get(record.action)
     carrier = record.details.get("carrier")
-    if event is None or not isinstance(carrier, str) or not carrier:
+    if found is None or not isinstance(carrier, str) or not carrier:
         return None
+    event, state = found
     door = record.details.get("compartment")
     try:
         at = datetime.fromisoformat(record.at).astimezone(zone)
@@ -55,6 +70,7 @@ def carrier_event(
         return None
     body = event_body(
         event,
+        state,
         record.subject,
         carrier,
         locker_id,

@@ -37,4 +37,17 @@ def remind_recipients(ctx: LockerContext) -> int:
                 continue
             if queue_for_recipient(ctx, parcel, "reminder", {"stage": stage}):
                 reminded += 1
+                # The carrier hears of it through the centre (its `parcel.reminded` event).
+                store.append_audit(
+                    "system",
+                    "parcel.reminded",
+                    parcel.tracking,
+                    {
+                        "parcel_id": parcel.id,
+                        "compartment": parcel.compartment,
+                        "carrier": parcel.carrier,
+                        "stage": stage,
+                    },
+                    now,
+                )
     return reminded

@@ -224,6 +224,7 @@ SENTENCES: dict[str, Callable[[str, Details], str]] = {
     "parcel.no_space": lambda s, d: _(
         "The courier found no free door of size %(size)s.", size=d.get("size", "")
     ),
+    "parcel.reminded": lambda s, d: _("The recipient was reminded of the parcel."),
 }
 
 

@@ -211,3 +211,45 @@ def test_a_locker_state_with_a_strange_zone_falls_back_to_utc(
     WebhookSender(store, targets).deliver_next()
     [call] = carrier.received
     assert json.loads(call.body)["at"] == "2025-03-01T06:05:09+00:00"
+
+
+def test_the_centre_also_tells_of_pre_advice_no_space_and_reminders(
+    store: CentreStore, carrier: ProviderServer
+) -> None:
+    expected = seal(
+        None,
+        "2025-03-01T01:00:00+00:00",
+        "remote:centre",
+        "parcel.expected",
+        "AC123456789CN",
+        {"parcel_id": 1, "carrier": "acme", "tracking": "AC123456789CN", "size": "M"},
+    )
+    no_space = seal(
+        expected,
+        "2025-03-01T02:00:00+00:00",
+        "courier:1",
+        "parcel.no_space",
+        "AC123456789CN",
+        {"parcel_id": 1, "carrier": "acme", "tracking": "AC123456789CN", "offered": None},
+    )
+    reminded = seal(
+        no_space,
+        "2025-03-02T02:00:00+00:00",
+        "system",
+        "parcel.reminded",
+        "AC123456789CN",
+        {"parcel_id": 1, "compartment": "B02", "carrier": "acme", "stage": "after_notice"},
+    )
+    records = [expected, no_space, reminded]
+    stored_with_zone(store, records, "UTC")
+    targets = WebhookTargets(store, {"acme": (carrier.url, SECRET)}, timeout_s=5)
+    assert queue_carrier_events(store, targets, [(LOCKER, r) for r in records], 2.0) == 3
+    sender = WebhookSender(store, targets)
+    while sender.deliver_next():
+        pass
+    shown = [(c.json()["type"], c.json()["state"], c.json()["door"]) for c in carrier.received]
+    assert shown == [
+        ("parcel.expected", "expected", None),
+        ("parcel.no_space", "expected", None),
+        ("parcel.reminded", "deposited", "B02"),
+    ]

@@ -150,6 +150,18 @@ def test_reminders_come_after_a_day_and_before_the_deadline_once_each(ctx, couri
     assert "还剩约" in reminders[1].sms.text
 
 
+def test_each_reminder_is_audited_for_the_carrier_to_hear_of_it(ctx, courier, sms, clock):
+    receipt = courier.deposit()
+    deliver_all(ctx)
+    clock.advance(hours=24)
+    remind_recipients(ctx)
+    [record] = [r for r in ctx.store.audit_records() if r.action == "parcel.reminded"]
+    assert record.subject == receipt.parcel.tracking
+    assert record.details["carrier"] == receipt.parcel.carrier
+    assert record.details["stage"] == "after_notice"
+    assert PHONE not in str(record.details) and receipt.code not in str(record.details)
+
+
 def test_no_reminder_for_a_parcel_collected_or_a_recipient_never_told(ctx, courier, sms, clock):
     told = courier.deposit("SF0000000001")
     deliver_all(ctx)
