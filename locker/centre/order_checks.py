@@ -11,6 +11,7 @@ from typing import Any
 
 from locker.centre.carriers import CarrierError, check_carrier_name
 from locker.domain.errors import InvalidInputError
+from locker.domain.holds import MAX_HOLD_DOORS
 from locker.domain.models import Size
 from locker.domain.phone import normalise_phone
 from locker.wire import fields
@@ -24,8 +25,8 @@ MAX_PHONE_CHARS = 32
 # A pre-advice announces a parcel at most a month ahead, and at most a day late.
 MAX_AHEAD_S = 31 * 24 * 3600
 MAX_LATE_S = 24 * 3600
-# As the locker takes it (locker/domain/holds.py).
-MAX_HOLD_COUNT = 50
+# As the locker takes it.
+MAX_HOLD_COUNT = MAX_HOLD_DOORS
 MIN_TTL_S = 60
 MAX_TTL_S = 24 * 3600
 
