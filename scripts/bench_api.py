@@ -178,7 +178,8 @@ def main() -> None:
             args.seconds,
             lambda client, n, i: client.call("GET", "/api/v1/lockers?limit=1000"),
         )
-        report(f"GET /lockers ({args.lockers + 2:,} lockers, 1,000 a page)", rate, latencies, errors)
+        name = f"GET /lockers ({args.lockers + 2:,} lockers, 1,000 a page)"
+        report(name, rate, latencies, errors)
 
         def preadvise(client: Client, n: int, i: int) -> tuple[int, Any]:
             return client.call(
