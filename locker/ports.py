@@ -209,8 +209,8 @@ class ParcelStore(Protocol):
         """The parcel holding this code hash: a deposited one first, else the newest."""
         ...
 
-    def parcel_by_tracking(self, tracking: str) -> Parcel | None:
-        """The newest parcel with this tracking number."""
+    def parcel_by_tracking(self, tracking: str, carrier: str | None = None) -> Parcel | None:
+        """The newest parcel with this tracking number (of this carrier), pre-advice aside."""
         ...
 
     def parcel_in(self, compartment: str) -> Parcel | None:

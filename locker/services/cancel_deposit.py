@@ -25,7 +25,8 @@ def undo_deadline(ctx: LockerContext, parcel: Parcel) -> datetime | None:
 
 def cancel_deposit(ctx: LockerContext, courier_id: int, tracking: str) -> str:
     """Ask to undo the courier's own recent deposit; returns the door, which is now open."""
-    parcel = parcel_by_tracking(ctx, tracking)
+    courier = ctx.store.courier(courier_id)
+    parcel = parcel_by_tracking(ctx, tracking, courier.carrier if courier else None)
     actor = f"courier:{courier_id}"
 
     def may_undo(current: Parcel) -> None:

@@ -100,9 +100,13 @@ def run_remote_action(
     )
 
 
+# 9999-12-31T23:59:59Z: the last moment a datetime holds.
+LAST_SECOND = 253_402_300_799
+
+
 def _moment(value: object, now: datetime) -> datetime:
     """Seconds since the epoch, as a time no later than now (a centre's clock may run ahead)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**40:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= LAST_SECOND:
         raise NotAllowedError(
             "the command needs at as seconds since the epoch", code=ServiceRefusal.REMOTE_ARGUMENTS
         )

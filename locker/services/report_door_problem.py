@@ -58,7 +58,8 @@ def report_door_not_opened(ctx: LockerContext, courier_id: int, tracking: str) -
     """
     store = ctx.store
     with store.transaction():
-        parcel = parcel_by_tracking(ctx, tracking)
+        courier = store.courier(courier_id)
+        parcel = parcel_by_tracking(ctx, tracking, courier.carrier if courier else None)
         refusal = door_problem_refusal(ctx, parcel, courier_id)
         if refusal is not None:
             raise refusal

@@ -28,7 +28,7 @@ def retrieve_expired(ctx: LockerContext, courier_id: int, tracking: str) -> str:
             "this courier account does not exist or is disabled",
             code=ServiceRefusal.COURIER_INACTIVE,
         )
-    parcel = parcel_by_tracking(ctx, tracking)
+    parcel = parcel_by_tracking(ctx, tracking, courier.carrier)
     if parcel.carrier != courier.carrier:
         raise NotAllowedError(
             f"parcel {parcel.tracking} belongs to another carrier",

@@ -11,9 +11,13 @@ from locker.services.door_commands import DoorCommand, fire_door, move_compartme
 from locker.services.errors import DoorDidNotOpenError, NotFoundError, ServiceRefusal
 
 
-def parcel_by_tracking(ctx: LockerContext, tracking: str) -> Parcel:
-    """The newest parcel with this tracking number, or NotFoundError."""
-    parcel = ctx.store.parcel_by_tracking(tracking.strip().upper())
+def parcel_by_tracking(ctx: LockerContext, tracking: str, carrier: str | None = None) -> Parcel:
+    """The newest parcel with this tracking number, or NotFoundError. With a carrier, that
+    carrier's parcel first: two carriers may use one number."""
+    wanted = tracking.strip().upper()
+    parcel = (ctx.store.parcel_by_tracking(wanted, carrier) if carrier else None) or (
+        ctx.store.parcel_by_tracking(wanted)
+    )
     if parcel is None:
         raise NotFoundError(
             f"no parcel {tracking} in this locker",

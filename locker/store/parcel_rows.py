@@ -81,10 +81,14 @@ class ParcelRows:
             [code_hash],
         )
 
-    def parcel_by_tracking(self, tracking: str) -> Parcel | None:
-        """The newest parcel with this tracking number."""
+    def parcel_by_tracking(self, tracking: str, carrier: str | None = None) -> Parcel | None:
+        """The newest parcel with this tracking number (of this carrier), a pre-advice aside:
+        a parcel only announced is not in the locker, and may be another carrier's number."""
+        mine = "AND carrier = ? " if carrier is not None else ""
         return self._one(
-            "SELECT * FROM parcels WHERE tracking = ? ORDER BY id DESC LIMIT 1", [tracking]
+            f"SELECT * FROM parcels WHERE tracking = ? AND state != 'expected' {mine}"
+            "ORDER BY id DESC LIMIT 1",
+            [tracking] if carrier is None else [tracking, carrier],
         )
 
     def parcel_in(self, compartment: str) -> Parcel | None:

@@ -277,7 +277,10 @@ def deposit() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
 
 def _own_parcel(tracking: str) -> Parcel | None:
     """The courier's own parcel with this tracking number, if there is one."""
-    parcel = locker_ctx().store.parcel_by_tracking(tracking.strip().upper()[:40])
+    store = locker_ctx().store
+    courier = store.courier(_courier_id())
+    wanted = tracking.strip().upper()[:40]
+    parcel = store.parcel_by_tracking(wanted, courier.carrier) if courier else None
     return parcel if parcel is not None and parcel.courier_id == _courier_id() else None
 
 

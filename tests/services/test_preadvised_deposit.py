@@ -182,7 +182,7 @@ def test_no_room_at_all_says_so_and_the_refused_deposit_is_the_same_attempt(ctx,
     assert found is not None and found.offered is None and found.no_space is True
     [record] = records(ctx, "parcel.no_space")
     assert record.details["size"] == "L" and record.details["offered"] is None
-    assert ctx.store.parcel_by_tracking(TRACKING).state is ParcelState.EXPECTED
+    assert ctx.store.carrier_parcel(CARRIER, TRACKING).state is ParcelState.EXPECTED
     assert CompartmentState.RESERVED not in {c.state for c in ctx.store.compartments()}
 
 
@@ -207,3 +207,26 @@ def test_a_deposit_refused_for_no_room_is_told_to_the_carrier(ctx, courier):
 
     [record] = records(ctx, "parcel.no_space")
     assert record.details["size"] == "XL" and record.details["offered"] is None
+
+
+def test_another_carriers_pre_advice_of_the_same_number_hides_nothing(ctx, courier, clock):
+    """Two carriers may use one tracking number: one's pre-advice never stands in for the
+    other's parcel, for its courier or for the admin."""
+    from locker.services.cancel_deposit import cancel_deposit
+    from locker.services.reissue_code import reissue_code
+
+    receipt = courier.deposit(TRACKING, phone=PHONE)
+    preadvise(ctx, carrier="JD Logistics")
+    assert reissue_code(ctx, "admin:admin", TRACKING).parcel.id == receipt.parcel.id
+    label = cancel_deposit(ctx, courier.id, TRACKING)
+    assert label == receipt.compartment
+
+
+def test_a_centre_time_past_the_year_9999_is_a_clear_refusal(ctx):
+    from locker.services.remote_actions import RemoteAction, run_remote_action
+
+    for at in (2**39, 253402300800, -1, 0):
+        args = {"message": "m-1", "at": at}
+        with pytest.raises(NotAllowedError) as refused:
+            run_remote_action(ctx, RemoteAction("message_delivered", args, "centre", ()), 3)
+        assert refused.value.code == "remote.arguments"

@@ -143,7 +143,7 @@ def test_no_room_at_all_is_said_on_the_screen(screens, courier, ctx):
     assert 'id="no-space"' in page and "No room here" in page
     assert refused.status_code == 400
     assert len(no_space_records(ctx)) == 1
-    assert ctx.store.parcel_by_tracking(TRACKING).state is ParcelState.EXPECTED
+    assert ctx.store.carrier_parcel(CARRIER, TRACKING).state is ParcelState.EXPECTED
 
 
 def test_the_courier_s_own_choices_survive_a_refused_deposit(screens, courier, ctx, board):
