@@ -46,8 +46,9 @@ R = ReservationState
 ALREADY_DEPOSITED = "preadvice.already_deposited"
 DEPOSITED_ELSEWHERE = "preadvice.deposited_elsewhere"
 # Refusals of one envelope rather than of the order (a duplicate delivery, a command late or
-# early): the order stays as it is, and goes again while unanswered.
-ENVELOPE_CODES = frozenset({"replayed", "expired", "from_the_future"})
+# early, a fault on the locker while running it): the order stays as it is, and goes again
+# while unanswered.
+ENVELOPE_CODES = frozenset({"replayed", "expired", "from_the_future", "failed"})
 MAX_CODE = 64
 MAX_DETAIL = 300
 # The records of the locker that move a pre-advice, and how.

@@ -133,6 +133,12 @@ class CommandRunner:
             code = str(refusal.code or "refused")
             self._refuse(ctx, accepted, code, str(refusal), stored=True)
             return
+        except Exception as error:
+            # A fault no refusal foresaw: the centre still gets a final answer, not silence.
+            log.exception("running the remote command %s failed", command.action)
+            detail = f"the locker could not run it: {type(error).__name__}"
+            self._refuse(ctx, accepted, "failed", detail, stored=True)
+            return
         self._finish(ctx, accepted, {**_result(accepted, "done"), "outcome": outcome})
 
     def _run_action(self, ctx: LockerContext, accepted: AcceptedCommand) -> dict[str, Any]:

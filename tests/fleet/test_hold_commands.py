@@ -52,3 +52,45 @@ def test_a_hold_signed_by_the_centre_is_placed_and_the_state_is_marked_changed(
     assert [r["status"] for r in results] == ["accepted", "done"]
     assert results[-1]["outcome"] == {**args, "state": "active"}
     assert held_doors(ctx)[Size.S] == 2
+
+
+class BrokenStore(SqliteStore):
+    """A store whose holds table cannot be read: a fault no refusal foresaw."""
+
+    def open_holds(self) -> Any:
+        raise OSError("disk I/O error")
+
+
+def test_a_command_that_fails_unforeseen_still_gets_a_final_answer(db_path, board, clock):
+    keys = fleet_keys()
+    results: list[dict[str, Any]] = []
+    done = threading.Event()
+
+    def publish(result: dict[str, Any]) -> bool:
+        results.append(result)
+        if result["status"] != "accepted":
+            done.set()
+        return True
+
+    runner = CommandRunner(
+        lambda: LockerContext(store=BrokenStore(db_path), board=board, clock=clock),
+        LOCKER,
+        keys.root.public_key(),
+        3,
+        publish,
+        lambda seq: None,
+    ).start()
+    now = int(clock.now().timestamp())
+    args = {"hold": "R-1", "carrier": "JD", "size": "S", "count": 2, "expires_at": now + 600}
+    command = new_command(LOCKER, "hold", args, "centre", now)
+    try:
+        runner.received(sign_command(command, keys.centre.certificate, keys.centre.key).to_bytes())
+        assert done.wait(10)
+    finally:
+        runner.stop()
+
+    assert [r["status"] for r in results] == ["accepted", "refused"]
+    assert results[-1]["code"] == "failed"
+    with SqliteStore(db_path) as store:
+        assert [r.action for r in store.audit_records()][-1] == "remote.refused"
+        assert store.unpublished_command_results() == []

@@ -137,6 +137,7 @@ def refusal_words(code: str | None) -> str:
         "from_the_future": _("The locker's clock is behind the centre's."),
         "not_allowed": _("This certificate may not sign this action."),
         "unknown_signer": _("The locker does not trust this certificate."),
+        "failed": _("The locker could not run the command (a fault on the locker)."),
     }
     return names.get(code or "", _("Refused (%(code)s).", code=code or "?"))
 
