@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from locker.centre.broker_accounts import enroll
 from locker.centre.local_broker import LocalBroker, free_port
 from locker.centre.operators import add_operator
 from locker.centre.service_identity import make_service_identity
@@ -90,8 +91,15 @@ def locker_command() -> list[str]:
 def start_demo(folder: Path, settings: CentreSettings) -> FleetDemo:
     """Make the keys and the broker, start the two lockers; the centre's settings to serve."""
     _fresh_folder(folder)
-    passwords = {name: secrets.token_urlsafe(12) for name in ("centre", *DEMO_LOCKERS)}
-    broker = LocalBroker(folder / "broker", passwords)
+    # Each demo locker has its own broker user and ACL, as `locker fleet enroll` makes them.
+    home = folder / "broker"
+    home.mkdir(parents=True)
+    (home / "acl").touch(mode=0o600)
+    broker = LocalBroker(home, {}, acl_file=home / "acl")
+    passwords = {
+        name: enroll(name, home / "passwords", home / "acl", centre=(name == "centre"))
+        for name in ("centre", *DEMO_LOCKERS)
+    }
     broker.start()
     demo = FleetDemo(folder, settings, broker, {})
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -40,6 +41,7 @@ class LocalBroker:
         users: dict[str, str],
         persistent: bool = False,
         max_queued: int = 100_000,
+        acl_file: Path | None = None,
     ) -> None:
         if not MOSQUITTO.exists() or not PASSWD.exists():
             raise LocalBrokerError("Mosquitto is missing: apt-get install mosquitto")
@@ -55,6 +57,7 @@ class LocalBroker:
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous false\n"
             f"password_file {passwords}\n"
+            + (f"acl_file {acl_file}\n" if acl_file is not None else "")
             + (
                 f"persistence true\npersistence_location {home}/\n"
                 "autosave_interval 1\nautosave_on_changes true\n"
@@ -94,6 +97,12 @@ class LocalBroker:
     def running(self) -> bool:
         """Whether the broker process is alive."""
         return self._process is not None and self._process.poll() is None
+
+    def reload(self) -> None:
+        """Make the broker read its password and ACL files again (SIGHUP), as after an
+        enrolment; it does so between two network rounds."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
         """Stop the broker as a service manager would, letting it save its sessions."""

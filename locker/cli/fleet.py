@@ -11,6 +11,8 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.exc import SQLAlchemyError
 
+from locker.centre.broker_accounts import BrokerAccountError
+from locker.centre.broker_accounts import enroll as enroll_broker_user
 from locker.centre.carriers import CarrierError, add_carrier, revoke_carrier
 from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
 from locker.centre.local_broker import LocalBrokerError
@@ -184,6 +186,45 @@ def carrier_revoke(name: str, config: Path | None) -> None:
     finally:
         store.close()
     click.echo(f"Carrier {name}'s token is revoked.", err=True)
+
+
+@fleet.command()
+@click.argument("name")
+@click.option(
+    "--centre",
+    "is_centre",
+    is_flag=True,
+    help="NAME is a centre's broker user (reads every locker, writes their commands).",
+)
+@click.option(
+    "--passwords",
+    type=PlainPath(dir_okay=False, path_type=Path),
+    default=Path("/etc/mosquitto/passwords"),
+    show_default=True,
+    help="The broker's password file.",
+)
+@click.option(
+    "--acl",
+    type=PlainPath(dir_okay=False, path_type=Path),
+    default=Path("/etc/mosquitto/acl"),
+    show_default=True,
+    help="The broker's ACL file.",
+)
+def enroll(name: str, is_centre: bool, passwords: Path, acl: Path) -> None:
+    """Give a locker (its id as NAME) its own broker user: publish only under its own topics,
+    read only its own commands. Prints its settings, with a password shown this once."""
+    try:
+        password = enroll_broker_user(name, passwords, acl, centre=is_centre)
+    except BrokerAccountError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write {passwords} or {acl}: {error.strerror or error}"
+        ) from None
+    click.echo(f"{name}'s broker login, shown once (the broker keeps only a hash):", err=True)
+    click.echo(f'mqtt_username = "{name}"')
+    click.echo(f'mqtt_password = "{password}"')
+    click.echo("Reload the broker to apply it (systemctl reload mosquitto, or SIGHUP).", err=True)
 
 
 @fleet.command()

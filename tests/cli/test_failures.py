@@ -47,6 +47,7 @@ NEEDS_NO_LOCKER = {
     "fleet operator add",
     "fleet carrier add",
     "fleet carrier revoke",
+    "fleet enroll",
     "fleet service-cert",
     "fleet serve",
 }

@@ -143,3 +143,25 @@ def test_the_service_certificate_cannot_open_a_door(root: tuple[Path, str], tmp_
     assert refused.value.code == "not_allowed"
     ok = identity.sign("L-1", "resend_events", {"from_seq": 1}, now)
     assert check_command(ok, "L-1", public_from_text(public), now).command.action == "resend_events"
+
+
+def test_enroll_prints_a_lockers_broker_login_once_and_writes_its_acl(tmp_path: Path) -> None:
+    passwords, acl = tmp_path / "passwords", tmp_path / "acl"
+    args = ["fleet", "enroll", "SH-0001", "--passwords", str(passwords), "--acl", str(acl)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    username, password = result.stdout.strip().splitlines()
+    assert username == 'mqtt_username = "SH-0001"'
+    secret = password.split('"')[1]
+    assert len(secret) >= 30 and secret not in passwords.read_text()
+    assert passwords.read_text().startswith("SH-0001:")
+    assert "topic write lockers/SH-0001/events\n" in acl.read_text()
+    assert "topic read lockers/SH-0001/cmd\n" in acl.read_text()
+    assert stat.S_IMODE(acl.stat().st_mode) == 0o600
+
+
+def test_enroll_refuses_a_name_that_reaches_other_lockers_topics(tmp_path: Path) -> None:
+    files = ["--passwords", str(tmp_path / "p"), "--acl", str(tmp_path / "a")]
+    args = ["fleet", "enroll", "+", *files]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "broker user" in result.output

@@ -12,5 +12,11 @@ __all__ = ["MOSQUITTO", "Broker", "free_port"]
 class Broker(LocalBroker):
     """A real Mosquitto on a free loopback port; stop and start it on the same port and file."""
 
-    def __init__(self, home: Path, users: dict[str, str], max_queued: int = 100_000) -> None:
-        super().__init__(home, users, persistent=True, max_queued=max_queued)
+    def __init__(
+        self,
+        home: Path,
+        users: dict[str, str],
+        max_queued: int = 100_000,
+        acl_file: Path | None = None,
+    ) -> None:
+        super().__init__(home, users, persistent=True, max_queued=max_queued, acl_file=acl_file)
