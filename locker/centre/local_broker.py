@@ -42,7 +42,9 @@ class LocalBroker:
         persistent: bool = False,
         max_queued: int = 100_000,
         acl_file: Path | None = None,
+        tls: tuple[Path, Path, Path] | None = None,
     ) -> None:
+        """`tls` is (CA file, certificate file, key file): the listener speaks TLS only."""
         if not MOSQUITTO.exists() or not PASSWD.exists():
             raise LocalBrokerError("Mosquitto is missing: apt-get install mosquitto")
         self.home = home
@@ -55,7 +57,8 @@ class LocalBroker:
             subprocess.run([str(PASSWD), "-b", str(passwords), username, password], check=True)
         (home / "mosquitto.conf").write_text(
             f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous false\n"
+            + (f"cafile {tls[0]}\ncertfile {tls[1]}\nkeyfile {tls[2]}\n" if tls else "")
+            + "allow_anonymous false\n"
             f"password_file {passwords}\n"
             + (f"acl_file {acl_file}\n" if acl_file is not None else "")
             + (

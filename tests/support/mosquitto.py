@@ -18,5 +18,8 @@ class Broker(LocalBroker):
         users: dict[str, str],
         max_queued: int = 100_000,
         acl_file: Path | None = None,
+        tls: tuple[Path, Path, Path] | None = None,
     ) -> None:
-        super().__init__(home, users, persistent=True, max_queued=max_queued, acl_file=acl_file)
+        super().__init__(
+            home, users, persistent=True, max_queued=max_queued, acl_file=acl_file, tls=tls
+        )
