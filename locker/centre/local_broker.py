@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import resource
 import shutil
 import signal
 import socket
@@ -83,6 +84,8 @@ class LocalBroker:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
+                # A socket per locker: a thousand lockers need more than the usual 1,024 files.
+                preexec_fn=_more_open_files,
             )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -118,6 +121,13 @@ class LocalBroker:
             self._process.kill()
             self._process.wait()
         self._process = None
+
+
+def _more_open_files() -> None:
+    """In the broker's process, before it starts: the open-file limit raised to its ceiling."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _readable_by_broker(home: Path) -> None:

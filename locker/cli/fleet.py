@@ -15,6 +15,7 @@ from locker.centre.broker_accounts import BrokerAccountError
 from locker.centre.broker_accounts import enroll as enroll_broker_user
 from locker.centre.carriers import CarrierError, add_carrier, revoke_carrier
 from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
+from locker.centre.fleet_sim import FleetSim, raise_open_file_limit
 from locker.centre.local_broker import LocalBrokerError
 from locker.centre.operators import OperatorError, add_operator
 from locker.centre.serve import listen, run, start_centre, terminate_as_interrupt
@@ -225,6 +226,59 @@ def enroll(name: str, is_centre: bool, passwords: Path, acl: Path) -> None:
     click.echo(f'mqtt_username = "{name}"')
     click.echo(f'mqtt_password = "{password}"')
     click.echo("Reload the broker to apply it (systemctl reload mosquitto, or SIGHUP).", err=True)
+
+
+@fleet.command()
+@click.option("--lockers", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option(
+    "--rate",
+    type=click.FloatRange(0.1, 1_000_000),
+    default=100.0,
+    show_default=True,
+    help="Audit records a second, across all the lockers.",
+)
+@click.option("--seconds", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The broker.")
+@click.option("--port", type=click.IntRange(1, 65535), default=1883, show_default=True)
+@click.option("--username", default="", help="The broker user the simulated lockers log in as.")
+@click.option("--password", default="", envvar="LOCKER_SIM_PASSWORD", help="Its password.")
+@click.option("--prefix", default="SIM", show_default=True, help="Lockers are PREFIX-00001….")
+def sim(
+    lockers: int,
+    rate: float,
+    seconds: float,
+    host: str,
+    port: int,
+    username: str,
+    password: str,
+    prefix: str,
+) -> None:
+    """Simulate many lockers on a broker, from one thread: realistic event streams with valid
+    chains, for load on a centre. Prints what was sent and acknowledged."""
+    limit = raise_open_file_limit()
+    if lockers + 64 > limit:
+        raise click.ClickException(f"{lockers} lockers need more open files than {limit}")
+    simulated = FleetSim(host, port, lockers, username, password, prefix)
+    try:
+        began = time.monotonic()
+        try:
+            up = simulated.connect()
+        except OSError as error:
+            raise click.ClickException(f"cannot reach the broker: {error}") from None
+        click.echo(f"{up} of {lockers} lockers connected in {time.monotonic() - began:.1f} s")
+        figures = simulated.run(seconds, rate)
+        click.echo(
+            f"{figures.published:,} records in {figures.seconds:.1f} s "
+            f"({figures.published / max(figures.seconds, 1e-9):,.0f}/s)"
+        )
+        began = time.monotonic()
+        acknowledged = simulated.drain()
+        click.echo(
+            f"{acknowledged:,} acknowledged by the centre, "
+            f"{time.monotonic() - began:.1f} s after the last was sent"
+        )
+    finally:
+        simulated.close()
 
 
 @fleet.command()

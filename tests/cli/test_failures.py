@@ -48,6 +48,7 @@ NEEDS_NO_LOCKER = {
     "fleet carrier add",
     "fleet carrier revoke",
     "fleet enroll",
+    "fleet sim",
     "fleet service-cert",
     "fleet serve",
 }
