@@ -40,9 +40,28 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def centre_template(postgres_server: PostgresServer) -> str:
+    """A database with the centre's tables made once, copied for each test: a copy costs
+    less than making the tables again."""
+
+    def migrate(url: str) -> None:
+        CentreStore(url).close()
+
+    return postgres_server.template_database(migrate)
+
+
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
-    """A fresh database on the session's server, dropped after the test."""
+def postgres_url(postgres_server: PostgresServer, centre_template: str) -> Iterator[str]:
+    """A fresh database with the centre's tables on the session's server, dropped after."""
+    url = postgres_server.new_database(centre_template)
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped after the test."""
     url = postgres_server.new_database()
     yield url
     postgres_server.drop_database(url)

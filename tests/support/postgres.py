@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -114,11 +115,20 @@ class PostgresServer:
         """The SQLAlchemy URL of one database on this server, through psycopg 3."""
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def new_database(self) -> str:
-        """A fresh, empty database; its URL."""
+    def new_database(self, template: str = "template1") -> str:
+        """A fresh database, a copy of `template` (empty by default); its URL."""
         name = f"t_{next(self._names)}"
-        self._admin(f"CREATE DATABASE {name} STRATEGY = FILE_COPY")
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY = FILE_COPY")
         return self.url(name)
+
+    def template_database(self, prepare: Callable[[str], None]) -> str:
+        """A database that `prepare(url)` fills, then closed to connections to serve as a
+        template for new_database; its name."""
+        url = self.new_database()
+        prepare(url)
+        name = url.rsplit("/", 1)[1]
+        self._admin(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true")
+        return name
 
     def drop_database(self, url: str) -> None:
         """Drop a database made by new_database, closing whatever is still connected to it."""
