@@ -26,6 +26,7 @@ def centre_db_url(tmp_path: Path) -> str:
     """SQLite alone: every refusal here comes before the store is touched."""
     return f"sqlite:///{tmp_path / 'centre.db'}"
 
+
 HOSTILE_PREADVICE = [
     ("carrier", ""),
     ("carrier", " padded "),

@@ -22,7 +22,7 @@ from locker.centre.local_broker import free_port
 BINARIES = "/usr/lib/postgresql/*/bin"
 SYSTEM_USER = "postgres"
 # Durability buys nothing in a test and costs most of its time.
-FAST = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
 START_TIMEOUT_S = 30
 
 
