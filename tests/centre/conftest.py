@@ -91,10 +91,14 @@ def root() -> Ed25519PrivateKey:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, broker: Broker) -> CentreSettings:
-    """The centre's settings over a fresh store and the test broker."""
+def settings(tmp_path: Path, broker: Broker, request: pytest.FixtureRequest) -> CentreSettings:
+    """The centre's settings over a fresh store and the test broker: SQLite, or each backend
+    for a test that uses `centre_db_url`."""
+    uses_both = "centre_db_url" in request.fixturenames
     return CentreSettings(
-        db=f"sqlite:///{tmp_path / 'centre.db'}",
+        db=str(request.getfixturevalue("centre_db_url"))
+        if uses_both
+        else f"sqlite:///{tmp_path / 'centre.db'}",
         mqtt_port=broker.port,
         mqtt_username="centre",
         mqtt_password=USERS["centre"],
