@@ -12,7 +12,7 @@ from flask import Response
 from sqlalchemy import func, select
 
 from locker.centre.api.idempotency import REPLAYED_HEADER, Claim
-from locker.centre.fleet_view import acknowledge_centre_alarm
+from locker.centre.fleet_view import acknowledge_centre_alarm, fingerprint, fleet
 from locker.centre.login_budget import FREE_FAILURES, LoginBudget
 from locker.centre.schema import events, schema_version
 from locker.centre.store import CentreStore, database_url
@@ -123,6 +123,20 @@ def test_status_and_state_are_kept_as_they_came(store: CentreStore) -> None:
     assert (locker["last_seen"], locker["state_at"]) == (NOW + 1, NOW + 1)
     store.note_status(LOCKER, False, NOW + 2)
     assert store.lockers()[0]["online"] is False
+
+
+def test_the_consoles_fleet_page_and_its_fingerprint_follow_the_lockers(
+    store: CentreStore,
+) -> None:
+    store.note_status(LOCKER, True, NOW)
+    store.note_status("SH-0002", False, NOW)
+    before = fingerprint(store)
+    store.note_status("SH-0002", True, NOW)
+    assert fingerprint(store) != before
+    assert [(view.locker_id, view.online) for view in fleet(store)] == [
+        (LOCKER, True),
+        ("SH-0002", True),
+    ]
 
 
 def test_an_alarm_is_open_once_until_acknowledged(store: CentreStore) -> None:
