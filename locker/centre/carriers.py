@@ -57,10 +57,16 @@ def add_carrier(store: CentreStore, name: str, now: float) -> str:
             ).first()
             if found is None:
                 connection.execute(carriers.insert().values(name=name, **row))
-            elif found.revoked_at is None:
+            elif (
+                found.revoked_at is None
+                or not connection.execute(
+                    # Only the revocation read: another `carrier add` may have renewed it since.
+                    update(carriers)
+                    .where(carriers.c.name == name, carriers.c.revoked_at == found.revoked_at)
+                    .values(**row)
+                ).rowcount
+            ):
                 raise CarrierError(_active(name))
-            else:
-                connection.execute(update(carriers).where(carriers.c.name == name).values(**row))
     except IntegrityError:
         # Another `carrier add` for the same name won the race.
         raise CarrierError(_active(name)) from None

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from locker.centre.schema import alarms, commands, events, lockers
 from locker.centre.store import CentreStore
@@ -22,6 +22,8 @@ LOCKER_ALARM_ACTIONS = (
 ACKNOWLEDGED = "alarm.acknowledged"
 ALARM_SCAN = 500
 RECENT_EVENTS = 30
+# How many are online: PostgreSQL sums no booleans, and a sum typed Boolean reads any count as True.
+ONLINE_AS_NUMBER = case((lockers.c.online.is_(True), 1), else_=0)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def fingerprint(store: CentreStore) -> str:
     with store.engine.connect() as connection:
         parts = [
             connection.execute(
-                select(func.max(lockers.c.last_seen), func.count(), func.sum(lockers.c.online))
+                select(func.max(lockers.c.last_seen), func.count(), func.sum(ONLINE_AS_NUMBER))
             ).one(),
             connection.execute(
                 select(

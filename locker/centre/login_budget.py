@@ -2,7 +2,7 @@
 process counts the same failures, and judged so that logins tried at once are counted in turn.
 
 Each try is written down before its password is checked; it counts as a failure unless it
-succeeds, and a try judged against the budget sees only the tries written before it.
+succeeds. Tries are judged one at a time, each against every try written before it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, func, insert, select
 
+from locker.centre.row_locks import lock_key
 from locker.centre.schema import login_attempts
 from locker.centre.store import CentreStore
 
@@ -35,10 +36,21 @@ class LoginBudget:
         # Stored as text any database takes (PostgreSQL refuses a NUL).
         keys = ["".join(c if c.isprintable() else "?" for c in key[:MAX_KEY]) for key in keys]
         with self._store.engine.begin() as connection:
+            # Tries are judged in turn: each sees every try written before it.
+            lock_key(connection, "login attempts")
             connection.execute(
                 delete(login_attempts).where(login_attempts.c.at < now - FAILURE_WINDOW_S)
             )
-            ids = [
+            for key in keys:
+                before = connection.execute(
+                    select(func.count()).where(
+                        login_attempts.c.key == key,
+                        login_attempts.c.at >= now - FAILURE_WINDOW_S,
+                    )
+                ).scalar_one()
+                if before >= FREE_FAILURES:
+                    return None
+            return [
                 int(
                     connection.execute(
                         insert(login_attempts).values(key=key, at=now)
@@ -46,19 +58,6 @@ class LoginBudget:
                 )
                 for key in keys
             ]
-        with self._store.engine.connect() as connection:
-            for key, mine in zip(keys, ids, strict=True):
-                before = connection.execute(
-                    select(func.count()).where(
-                        login_attempts.c.key == key,
-                        login_attempts.c.id < mine,
-                        login_attempts.c.at >= now - FAILURE_WINDOW_S,
-                    )
-                ).scalar_one()
-                if before >= FREE_FAILURES:
-                    self.forget(ids)
-                    return None
-        return ids
 
     def forget(self, ids: Sequence[int]) -> None:
         """The try succeeded (or was never judged): it is no failure."""

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 FIRST_RETRY_S = 30.0
 MAX_RETRY_S = 3600.0
+# A message taken for a try is due again after this long if its process died while sending.
+TAKE_S = 300.0
 
 
 class MessageRelay:
@@ -113,24 +115,9 @@ class MessageRelay:
 
     def deliver_next(self) -> bool:
         """Deliver the oldest due message; False when none is due."""
-        now = self._clock()
-        with self._store.engine.begin() as connection:
-            row = connection.execute(
-                select(relayed_messages)
-                .where(
-                    relayed_messages.c.status == "pending",
-                    relayed_messages.c.next_attempt_at <= now,
-                )
-                .order_by(relayed_messages.c.next_attempt_at)
-                .limit(1)
-            ).first()
-            if row is None:
-                return False
-            connection.execute(
-                update(relayed_messages)
-                .where(relayed_messages.c.message_id == row.message_id)
-                .values(attempts=row.attempts + 1)
-            )
+        row = self._take()
+        if row is None:
+            return False
         channel_name, message = relay_from_bytes(row.payload.encode())
         channel = self._channels.get(channel_name)
         try:
@@ -149,6 +136,31 @@ class MessageRelay:
             )
         self._confirm(row.locker_id, row.message_id, delivered)
         return True
+
+    def _take(self) -> Any:
+        """The oldest due message, taken for this try: of two processes (or two workers of a
+        PostgreSQL store) that read it, the update lets one through."""
+        now = self._clock()
+        due = (relayed_messages.c.status == "pending", relayed_messages.c.next_attempt_at <= now)
+        with self._store.engine.begin() as connection:
+            for row in connection.execute(
+                select(relayed_messages)
+                .where(*due)
+                .order_by(relayed_messages.c.next_attempt_at)
+                .limit(5)
+            ).all():
+                taken = connection.execute(
+                    update(relayed_messages)
+                    .where(
+                        relayed_messages.c.message_id == row.message_id,
+                        relayed_messages.c.attempts == row.attempts,
+                        *due,
+                    )
+                    .values(attempts=row.attempts + 1, next_attempt_at=now + TAKE_S)
+                ).rowcount
+                if taken:
+                    return row
+        return None
 
     def _failed(self, row: Any, error: str, permanent: bool) -> None:
         attempts = row.attempts + 1

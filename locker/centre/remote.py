@@ -201,7 +201,8 @@ class CommandLink:
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             log.warning("ignored a malformed command result on %s", topic)
             return
-        if not isinstance(result, dict):
+        if not isinstance(result, dict) or fields.holds_nul(result):
+            log.warning("ignored a command result on %s that is no object of plain text", topic)
             return
         if command_log.apply_result(self._store, result, self._clock()):
             self._on_result()

@@ -13,15 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 
+from locker.centre.row_locks import lock_key
 from locker.centre.schema import SCHEMA_VERSION, alarms, events, lockers, metadata, schema_version
 from locker.centre.upsert import insert_new
 from locker.domain.audit_chain import GENESIS_HASH, AuditRecord, canonical
 
 VERIFY_BATCH = 1000
 MIGRATE_ATTEMPTS = 5
+# PostgreSQL through psycopg 3, whichever of its URL spellings the setting uses.
+POSTGRES_DRIVER = "postgresql+psycopg"
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def database_url(url: str) -> str:
+    """The URL with PostgreSQL's driver named: `postgresql://` means psycopg 3 here."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername=POSTGRES_DRIVER)
+    return parsed.render_as_string(hide_password=False)
+
+
 def open_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, full sync and a busy timeout on every connection."""
+    """An engine for the URL; SQLite gets WAL, full sync and a busy timeout on every connection,
+    PostgreSQL a check of each pooled connection before use (the server may have restarted)."""
+    url = database_url(url)
+    if make_url(url).get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -73,8 +88,12 @@ class CentreStore:
         """Create what is missing; another centre process may be doing the same at this moment."""
         for attempt in range(MIGRATE_ATTEMPTS):
             try:
-                metadata.create_all(self.engine)
                 with self.engine.begin() as connection:
+                    # PostgreSQL: one process migrates at a time, in one transaction, and the
+                    # next finds the tables made. SQLite: the retry below.
+                    if connection.dialect.name == "postgresql":
+                        lock_key(connection, "schema")
+                    metadata.create_all(connection)
                     # create_all makes an index only with its table: a store made before an
                     # index was added gets it here.
                     for table in metadata.sorted_tables:
@@ -94,7 +113,18 @@ class CentreStore:
         with self.engine.begin() as connection:
             touched = sorted({locker_id for locker_id, _ in batch})
             insert_new(connection, lockers, [_new_locker(locker_id) for locker_id in touched])
-            insert_new(connection, events, [_event_row(lid, r, now) for lid, r in batch])
+            # Writers of the same locker's records take turns (PostgreSQL; SQLite has one writer
+            # anyway): the next reads the cursor and the records this one stored. The lock
+            # leaves the events' foreign-key checks free, and lockers are taken in id order.
+            connection.execute(
+                select(lockers.c.locker_id)
+                .where(lockers.c.locker_id.in_(touched))
+                .order_by(lockers.c.locker_id)
+                .with_for_update(key_share=True)
+            ).all()
+            # In one order for every writer, so that two never wait on each other's rows.
+            rows = sorted((_event_row(lid, r, now) for lid, r in batch), key=_event_key)
+            insert_new(connection, events, rows)
             for locker_id in touched:
                 # One read per locker: what is stored now for the records this batch brought.
                 sent = {r.seq: r.hash for lid, r in batch if lid == locker_id}
@@ -160,7 +190,11 @@ class CentreStore:
 
     def _verify(self, locker_id: str) -> ChainProblem | None:
         with self.engine.begin() as connection:
-            row = connection.execute(select(lockers).where(lockers.c.locker_id == locker_id)).one()
+            row = connection.execute(
+                select(lockers)
+                .where(lockers.c.locker_id == locker_id)
+                .with_for_update(key_share=True)
+            ).one()
             if row.chain_broken_at is not None:
                 return None
             seq, prev_hash = int(row.verified_seq), str(row.verified_hash)
@@ -213,6 +247,8 @@ class CentreStore:
     def raise_alarm(self, locker_id: str, kind: str, detail: str, now: float) -> bool:
         """Open an alarm unless one of the same kind is already open for the locker."""
         with self.engine.begin() as connection:
+            # Two processes raising the same alarm at once: the second sees the first's.
+            lock_key(connection, f"alarm {locker_id} {kind}")
             open_one = connection.execute(
                 select(alarms.c.id).where(
                     alarms.c.locker_id == locker_id,
@@ -299,6 +335,10 @@ def _event_row(locker_id: str, record: AuditRecord, now: float) -> dict[str, Any
         "hash": record.hash,
         "received_at": now,
     }
+
+
+def _event_key(row: dict[str, Any]) -> tuple[str, int]:
+    return row["locker_id"], row["seq"]
 
 
 def _record(row: Any) -> AuditRecord:

@@ -81,8 +81,14 @@ def _seq(value: object, allow_zero: bool = False) -> int:
 
 def _plain_text(body: dict[str, Any], key: str, allow_empty: bool = False) -> str:
     value = body.get(key)
-    if not isinstance(value, str) or len(value) > 500 or (not value and not allow_empty):
-        raise WireFormatError(f"{key} is a text of at most 500 characters")
+    # A NUL is no character of a record's text, and PostgreSQL would refuse to store it.
+    if (
+        not isinstance(value, str)
+        or len(value) > 500
+        or (not value and not allow_empty)
+        or "\x00" in value
+    ):
+        raise WireFormatError(f"{key} is a text of at most 500 characters, without NUL")
     return value
 
 

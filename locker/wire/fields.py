@@ -20,6 +20,17 @@ def mapping(value: object, what: str) -> Mapping[str, Any]:
     return value
 
 
+def holds_nul(value: object) -> bool:
+    """Whether a decoded JSON value has a NUL in any text or key (PostgreSQL stores none)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    return False
+
+
 def text(body: Mapping[str, Any], key: str, *, limit: int = 200) -> str:
     """A non-empty printable text of at most `limit` characters."""
     value = body.get(key)

@@ -1,4 +1,5 @@
-"""A real centre for the console's tests: Mosquitto, a SQLite store, operators, the app."""
+"""A real centre for the console's tests: Mosquitto, a SQLite store, operators, the app; and
+the centre's store on SQLite and on a real PostgreSQL for the store's own tests."""
 
 from __future__ import annotations
 
@@ -22,12 +23,56 @@ from locker.wire.keys import new_private_key
 from tests.centre.orders_setup import Desk, open_desk
 from tests.fleet.conftest import USERS, wait_for
 from tests.support.mosquitto import Broker
+from tests.support.postgres import PostgresServer
 
 PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-22"}
 ROLES = {"alice": "support", "bob": "admin"}
 LOCKER = "TEST-01"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 REQUEST_ID = re.compile(r'name="request_id" value="([0-9a-f]{32})"')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole session; each test takes a database of its own."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def centre_template(postgres_server: PostgresServer) -> str:
+    """A database with the centre's tables made once, copied for each test: a copy costs
+    less than making the tables again."""
+
+    def migrate(url: str) -> None:
+        CentreStore(url).close()
+
+    return postgres_server.template_database(migrate)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, centre_template: str) -> Iterator[str]:
+    """A fresh database with the centre's tables on the session's server, dropped after."""
+    url = postgres_server.new_database(centre_template)
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped after the test."""
+    url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def centre_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The centre's store on each backend: a SQLite file, then a PostgreSQL database."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'centre.db'}"
 
 
 @pytest.fixture
@@ -46,10 +91,14 @@ def root() -> Ed25519PrivateKey:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, broker: Broker) -> CentreSettings:
-    """The centre's settings over a fresh store and the test broker."""
+def settings(tmp_path: Path, broker: Broker, request: pytest.FixtureRequest) -> CentreSettings:
+    """The centre's settings over a fresh store and the test broker: SQLite, or each backend
+    for a test that uses `centre_db_url`."""
+    uses_both = "centre_db_url" in request.fixturenames
     return CentreSettings(
-        db=f"sqlite:///{tmp_path / 'centre.db'}",
+        db=str(request.getfixturevalue("centre_db_url"))
+        if uses_both
+        else f"sqlite:///{tmp_path / 'centre.db'}",
         mqtt_port=broker.port,
         mqtt_username="centre",
         mqtt_password=USERS["centre"],
@@ -153,7 +202,8 @@ def client(centre: Centre) -> FlaskClient:
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Iterator[Desk]:
-    """Carriers' orders over a fresh store, a recording sender and a clock the test moves."""
-    with open_desk(tmp_path) as opened:
+def desk(centre_db_url: str) -> Iterator[Desk]:
+    """Carriers' orders over a fresh store on each backend, a recording sender and a clock the
+    test moves."""
+    with open_desk(centre_db_url) as opened:
         yield opened

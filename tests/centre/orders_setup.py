@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -80,9 +79,9 @@ def stored_record(
 
 
 @contextmanager
-def open_desk(folder: Path) -> Iterator[Desk]:
-    """Fresh orders over a SQLite centre store that knows both lockers."""
-    store = CentreStore(f"sqlite:///{folder / 'centre.db'}")
+def open_desk(url: str) -> Iterator[Desk]:
+    """Fresh orders over a centre store (at the database URL) that knows both lockers."""
+    store = CentreStore(url)
     store.note_status(ONLINE, True, NOW)
     store.note_status(OFFLINE, False, NOW)
     clock, sender = FakeClock(), RecordingSender()

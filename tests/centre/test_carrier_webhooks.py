@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,9 +24,9 @@ SECRET = "acme-secret"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[CentreStore]:
-    """A fresh centre store on SQLite."""
-    opened = CentreStore(f"sqlite:///{tmp_path / 'centre.db'}")
+def store(centre_db_url: str) -> Iterator[CentreStore]:
+    """A fresh centre store, on SQLite and on PostgreSQL."""
+    opened = CentreStore(centre_db_url)
     yield opened
     opened.close()
 
@@ -165,7 +164,7 @@ def test_a_webhook_registered_at_the_centre_takes_over_from_the_settings(
 
 
 def test_two_centre_processes_never_both_send_one_event(
-    store: CentreStore, carrier: ProviderServer, tmp_path: Path
+    store: CentreStore, carrier: ProviderServer
 ) -> None:
     previous: AuditRecord | None = None
     records = []
@@ -182,7 +181,7 @@ def test_two_centre_processes_never_both_send_one_event(
     stored_with_zone(store, records, "UTC")
     targets = WebhookTargets(store, {"acme": (carrier.url, SECRET)}, timeout_s=5)
     queue_carrier_events(store, targets, [(LOCKER, r) for r in records], 2.0)
-    other = CentreStore(f"sqlite:///{tmp_path / 'centre.db'}")
+    other = CentreStore(store.engine.url.render_as_string(hide_password=False))
     senders = [WebhookSender(store, targets), WebhookSender(other, targets)]
     start = threading.Barrier(2)
 

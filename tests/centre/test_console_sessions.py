@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from flask.testing import FlaskClient
 
 from locker.centre.remote import RemoteDesk
@@ -74,6 +75,7 @@ def test_the_console_speaks_chinese_when_asked(client: FlaskClient) -> None:
     assert "柜机群" in page and "在线" in page
 
 
+@pytest.mark.usefixtures("centre_db_url")
 def test_the_failure_budget_is_one_for_every_centre_process(
     centre: Centre, settings: CentreSettings
 ) -> None:
@@ -99,6 +101,7 @@ def test_the_failure_budget_is_one_for_every_centre_process(
         assert "Too many failed logins" in answer.get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("centre_db_url")
 def test_twelve_wrong_passwords_at_once_are_judged_as_five(centre: Centre) -> None:
     browsers = [centre.app.test_client() for _ in range(12)]
     tokens = [csrf(browser) for browser in browsers]

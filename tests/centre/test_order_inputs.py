@@ -3,6 +3,7 @@ OrderError with 422 naming its field, and nothing is stored or sent."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,13 @@ from locker.centre.order_states import (
 )
 from tests.centre.order_fakes import NOW, done
 from tests.centre.orders_setup import CARRIER, ONLINE, TRACKING, Desk
+
+
+@pytest.fixture
+def centre_db_url(tmp_path: Path) -> str:
+    """SQLite alone: every refusal here comes before the store is touched."""
+    return f"sqlite:///{tmp_path / 'centre.db'}"
+
 
 HOSTILE_PREADVICE = [
     ("carrier", ""),
