@@ -14,6 +14,7 @@ from locker.centre.ingest import Ingest
 from locker.centre.store import CentreStore
 from locker.services.context import LockerContext
 from locker.store import SqliteStore
+from locker.uplink.event_stream import RESEND_AFTER_S
 from locker.uplink.uplink import Uplink
 from locker.wire.broker_link import BrokerAddress
 from tests.support.mosquitto import Broker
@@ -106,6 +107,7 @@ def start_uplink(broker: Broker, fleet: FleetKeys) -> Iterator[Callable[..., Upl
         locker_id: str,
         make_context: Callable[[], LockerContext] | None = None,
         opens_per_hour: int = 3,
+        resend_after_s: float = RESEND_AFTER_S,
     ) -> Uplink:
         # The locker's store exists before its uplink starts, as in `start_locker`.
         SqliteStore(db).close()
@@ -117,6 +119,7 @@ def start_uplink(broker: Broker, fleet: FleetKeys) -> Iterator[Callable[..., Upl
             fleet.root.public_key(),
             1000,
             opens_per_hour,
+            resend_after_s=resend_after_s,
         ).start()
         started.append(uplink)
         return uplink
