@@ -69,6 +69,13 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> bool:
     return condition()
 
 
+@pytest.fixture(scope="session")
+def sounds_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of the demo doors' sound clips for every `locker run --demo` of the run:
+    making them with espeak-ng took each locker process a second or two before it served."""
+    return tmp_path_factory.mktemp("sounds")
+
+
 @pytest.fixture
 def centre_db(tmp_path: Path) -> str:
     """The URL of the centre's SQLite store."""
