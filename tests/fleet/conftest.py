@@ -90,7 +90,9 @@ def start_centre(broker: Broker, centre_db: str) -> Iterator[Callable[[str], Ing
     def start(name: str) -> Ingest:
         ingest = Ingest(lambda: CentreStore(centre_db), centre_address(broker, name)).start()
         started.append(ingest)
-        assert ingest.link.connected.wait(10)
+        # Subscribed, not only connected: a locker's records sent before the centre's shared
+        # subscriptions are granted reach nobody, and come again only after the locker's resend.
+        assert ingest.link.subscribed.wait(10)
         return ingest
 
     yield start
