@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from flask import Flask
 
 from locker.boards.in_memory import InMemoryBoard
 from locker.domain.models import Size
+from locker.domain.passwords import hash_secret
+from locker.services import accounts, setup_locker
 from locker.services.accounts import add_courier
 from locker.services.context import LockerContext
 from locker.services.deposit_parcel import DepositReceipt, deposit_parcel
@@ -27,6 +32,21 @@ Flask.test_client_class = BrowserClient
 LOCKER_ID = "TEST-01"
 ADMIN_PASSWORD = "correct-horse"
 COURIER_PIN = "246813"
+
+
+@functools.cache
+def _hash_once(secret: str) -> str:
+    """A real hash of a fixture's secret at the production cost, made once for the whole run."""
+    return hash_secret(secret)
+
+
+@contextmanager
+def fixture_secrets_hashed_once(module: ModuleType) -> Iterator[None]:
+    """Within the block, `module` hashes each secret once for the whole run: scrypt is slow on
+    purpose, and every test's locker would otherwise pay again for the same admin and courier."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "hash_secret", _hash_once)
+        yield
 
 
 @pytest.fixture
@@ -70,7 +90,8 @@ def ctx(
     """A set-up locker: identity, admin 'admin' and the small six-door layout."""
     # One channel that reaches every phone: a deposit's message is queued as on a locker with SMS.
     context = LockerContext(store=store, board=board, clock=clock, channels={"sms": sms})
-    init_locker(context, LOCKER_ID, "Test locker", "Test street 1", "admin", ADMIN_PASSWORD)
+    with fixture_secrets_hashed_once(setup_locker):
+        init_locker(context, LOCKER_ID, "Test locker", "Test street 1", "admin", ADMIN_PASSWORD)
     load_layout(context, parse_layout_toml(SMALL_LAYOUT), "test")
     return context
 
@@ -80,7 +101,8 @@ class CourierActions:
 
     def __init__(self, ctx: LockerContext, carrier: str = "SF Express") -> None:
         self.ctx = ctx
-        self.id = add_courier(ctx, carrier, "Test Courier", COURIER_PIN, "test").id
+        with fixture_secrets_hashed_once(accounts):
+            self.id = add_courier(ctx, carrier, "Test Courier", COURIER_PIN, "test").id
 
     def deposit(
         self,

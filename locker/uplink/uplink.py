@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from locker.services.context import LockerContext
 from locker.uplink.command_runner import CommandRunner
-from locker.uplink.event_stream import EventStore, EventStream
+from locker.uplink.event_stream import RESEND_AFTER_S, EventStore, EventStream
 from locker.uplink.state_report import StateReport
 from locker.wire.broker_link import BrokerAddress, BrokerLink
 from locker.wire.errors import WireFormatError
@@ -34,10 +34,13 @@ class Uplink:
         replay_per_second: float,
         opens_per_hour: int,
         read_state: Callable[[], dict[str, Any]] | None = None,
+        resend_after_s: float = RESEND_AFTER_S,
     ) -> None:
         self.topics = LockerTopics(locker_id)
         self.state = StateReport(read_state or (lambda: {}), self._publish_state)
-        self.events = EventStream(make_store, self._publish_event, replay_per_second)
+        self.events = EventStream(
+            make_store, self._publish_event, replay_per_second, resend_after_s=resend_after_s
+        )
         self.commands = CommandRunner(
             make_context,
             locker_id,

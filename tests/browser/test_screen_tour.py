@@ -41,6 +41,19 @@ OVERFLOWING = """() => [...document.body.querySelectorAll("*")]
   .map(e => `${e.outerHTML.slice(0, 80)} (${e.scrollWidth} > ${e.clientWidth})`)"""
 
 
+# Each visible control's opening markup and its box on the screen (as bounding_box() gives it),
+# read in one call: a call a control made a screen with a keyboard take seconds.
+BOXES = """controls => controls.map(e => {
+  const r = e.getBoundingClientRect();
+  return [e.outerHTML.slice(0, 80), {x: r.x, y: r.y, width: r.width, height: r.height}];
+})"""
+
+
+def control_boxes(page) -> list[tuple[str, dict[str, float]]]:
+    """(opening markup, box) of every control a person can touch on the page."""
+    return [(html, box) for html, box in page.locator(CONTROLS).evaluate_all(BOXES)]
+
+
 def assert_usable(page, screen: str) -> None:
     """Nothing runs off the side of the screen or out of its box, and every control is big
     enough to touch."""
@@ -48,11 +61,11 @@ def assert_usable(page, screen: str) -> None:
     assert overflow <= 0, f"{screen}: the page is {overflow}px wider than the screen"
     spilling = page.evaluate(OVERFLOWING)
     assert not spilling, f"{screen}: content wider than its box: {spilling}"
-    small = []
-    for control in page.locator(CONTROLS).all():
-        box = control.bounding_box()
-        if box and (box["width"] < MIN_TARGET_PX or box["height"] < MIN_TARGET_PX):
-            small.append(f"{control.evaluate('e => e.outerHTML')[:80]} {box}")
+    small = [
+        f"{html} {box}"
+        for html, box in control_boxes(page)
+        if box["width"] < MIN_TARGET_PX or box["height"] < MIN_TARGET_PX
+    ]
     assert not small, f"{screen}: controls under {MIN_TARGET_PX}px: {small}"
 
 
@@ -96,11 +109,8 @@ def assert_within_reach(page, screen: str) -> None:
     """On the portrait screen every control is at or below REACH_TOP_PX (docs/installation.md)."""
     if page.viewport_size != PORTRAIT:
         return
-    high = []
-    for control in page.locator(CONTROLS).all():
-        box = control.bounding_box()
-        if box and box["y"] < REACH_TOP_PX:
-            high.append(f"{control.evaluate('e => e.outerHTML')[:80]} at {box['y']:.0f}px")
+    boxes = control_boxes(page)
+    high = [f"{html} at {box['y']:.0f}px" for html, box in boxes if box["y"] < REACH_TOP_PX]
     assert not high, f"{screen}: controls above a wheelchair user's reach: {high}"
 
 

@@ -16,8 +16,10 @@ from click.testing import CliRunner, Result
 
 from locker.boards.in_memory import InMemoryBoard
 from locker.cli.main import cli
+from locker.services import accounts, setup_locker
 from locker.services.context import LockerContext
 from locker.store import SqliteStore
+from tests.conftest import fixture_secrets_hashed_once
 
 LOCKER_ID = "CLI-01"
 ADMIN_PASSWORD = "correct-horse"
@@ -177,11 +179,13 @@ def locker(runner: CliRunner, db: Path) -> LockerCli:
 @pytest.fixture
 def ready(locker: LockerCli) -> LockerCli:
     """The command line on an initialised locker without layout, couriers or parcels."""
-    locker.init()
+    with fixture_secrets_hashed_once(setup_locker):
+        locker.init()
     return locker
 
 
 @pytest.fixture
 def demo(ready: LockerCli) -> DemoOutput:
     """An initialised locker seeded by `locker demo`; what it printed."""
-    return ready.demo()
+    with fixture_secrets_hashed_once(accounts):
+        return ready.demo()

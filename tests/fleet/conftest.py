@@ -14,6 +14,7 @@ from locker.centre.ingest import Ingest
 from locker.centre.store import CentreStore
 from locker.services.context import LockerContext
 from locker.store import SqliteStore
+from locker.uplink.event_stream import RESEND_AFTER_S
 from locker.uplink.uplink import Uplink
 from locker.wire.broker_link import BrokerAddress
 from tests.support.mosquitto import Broker
@@ -68,6 +69,13 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> bool:
     return condition()
 
 
+@pytest.fixture(scope="session")
+def sounds_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of the demo doors' sound clips for every `locker run --demo` of the run:
+    making them with espeak-ng took each locker process a second or two before it served."""
+    return tmp_path_factory.mktemp("sounds")
+
+
 @pytest.fixture
 def centre_db(tmp_path: Path) -> str:
     """The URL of the centre's SQLite store."""
@@ -82,7 +90,9 @@ def start_centre(broker: Broker, centre_db: str) -> Iterator[Callable[[str], Ing
     def start(name: str) -> Ingest:
         ingest = Ingest(lambda: CentreStore(centre_db), centre_address(broker, name)).start()
         started.append(ingest)
-        assert ingest.link.connected.wait(10)
+        # Subscribed, not only connected: a locker's records sent before the centre's shared
+        # subscriptions are granted reach nobody, and come again only after the locker's resend.
+        assert ingest.link.subscribed.wait(10)
         return ingest
 
     yield start
@@ -106,6 +116,7 @@ def start_uplink(broker: Broker, fleet: FleetKeys) -> Iterator[Callable[..., Upl
         locker_id: str,
         make_context: Callable[[], LockerContext] | None = None,
         opens_per_hour: int = 3,
+        resend_after_s: float = RESEND_AFTER_S,
     ) -> Uplink:
         # The locker's store exists before its uplink starts, as in `start_locker`.
         SqliteStore(db).close()
@@ -117,6 +128,7 @@ def start_uplink(broker: Broker, fleet: FleetKeys) -> Iterator[Callable[..., Upl
             fleet.root.public_key(),
             1000,
             opens_per_hour,
+            resend_after_s=resend_after_s,
         ).start()
         started.append(uplink)
         return uplink

@@ -50,7 +50,9 @@ def test_the_centre_sends_the_e_mail_and_the_locker_then_erases_the_code(
         )
         make_service_identity(fleet.root, tmp_path / "centre-a", int(time.time()) - 60)
         centre = CentreProcess("centre-a", tmp_path, broker, centre_db, notify)
-        uplink = start_uplink(db_path, "TEST-01")
+        # The centre process subscribes while the locker already streams: what it missed comes
+        # again after a second instead of the locker's ten.
+        uplink = start_uplink(db_path, "TEST-01", resend_after_s=1.0)
         assert uplink.link.subscribed.wait(10)
         ctx.clock = SystemClock()
         ctx.channels = relay_channels({}, uplink.relay)

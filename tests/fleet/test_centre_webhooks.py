@@ -51,7 +51,9 @@ def test_the_centre_calls_the_carrier_and_the_locker_does_not(
         )
         make_service_identity(fleet.root, tmp_path / "centre-a", int(time.time()) - 60)
         centre = CentreProcess("centre-a", tmp_path, broker, centre_db, notify)
-        uplink = start_uplink(db_path, "TEST-01")
+        # The centre process subscribes while the locker already streams: what it missed comes
+        # again after a second instead of the locker's ten.
+        uplink = start_uplink(db_path, "TEST-01", resend_after_s=1.0)
         assert uplink.link.subscribed.wait(10)
         ctx.clock = SystemClock()
         # The locker's settings name the same webhook: in a fleet it is left to the centre.

@@ -55,7 +55,9 @@ def test_a_broker_stopped_under_traffic_loses_nothing_and_stores_nothing_twice(
 ) -> None:
     db = tmp_path / "locker.db"
     start_centre("centre-a")
-    start_uplink(db, "locker-1")
+    # What the restarted broker took before the centre subscribed again comes again after a
+    # second, not after the locker's ten.
+    start_uplink(db, "locker-1", resend_after_s=1.0)
     append_events(db, 30)
     broker.stop()
     append_events(db, 30, start=30)

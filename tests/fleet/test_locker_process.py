@@ -29,6 +29,7 @@ class LockerProcess(LockerCommand):
         tmp: Path,
         broker: Broker,
         fleet: FleetKeys,
+        sounds: Path,
         per_second: int = 200,
         demo_id: str = "DEMO-001",
     ) -> None:
@@ -44,6 +45,7 @@ class LockerProcess(LockerCommand):
             LOCKER_FLEET_ROOT_KEY=public_text(fleet.root.public_key()),
             LOCKER_UPLINK_REPLAY_PER_SECOND=str(per_second),
             LOCKER_DEMO_ID=demo_id,
+            LOCKER_SOUNDS_DIR=str(sounds),
         )
         super().__init__(["run", "--demo", "--port", str(self.port)], env, tmp / f"{db.stem}.log")
 
@@ -58,12 +60,12 @@ class LockerProcess(LockerCommand):
 
 @pytest.fixture
 def lockers(
-    tmp_path: Path, broker: Broker, fleet: FleetKeys
+    tmp_path: Path, broker: Broker, fleet: FleetKeys, sounds_dir: Path
 ) -> Iterator[Callable[..., LockerProcess]]:
     started: list[LockerProcess] = []
 
     def start(db: Path, per_second: int = 200) -> LockerProcess:
-        process = LockerProcess(db, tmp_path, broker, fleet, per_second)
+        process = LockerProcess(db, tmp_path, broker, fleet, sounds_dir, per_second)
         started.append(process)
         return process
 

@@ -40,7 +40,7 @@ class CentreProcess(LockerCommand):
 
 @pytest.fixture
 def processes(
-    tmp_path: Path, broker: Broker, fleet: FleetKeys, centre_db: str
+    tmp_path: Path, broker: Broker, fleet: FleetKeys, centre_db: str, sounds_dir: Path
 ) -> Iterator[tuple[Callable[[str], CentreProcess], Callable[[Path, str], LockerProcess]]]:
     started: list[CentreProcess | LockerProcess] = []
 
@@ -50,7 +50,7 @@ def processes(
         return process
 
     def locker(db: Path, locker_id: str) -> LockerProcess:
-        process = LockerProcess(db, tmp_path, broker, fleet, demo_id=locker_id)
+        process = LockerProcess(db, tmp_path, broker, fleet, sounds_dir, demo_id=locker_id)
         started.append(process)
         return process
 

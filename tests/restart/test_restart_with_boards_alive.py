@@ -137,6 +137,13 @@ def wait_for(condition, timeout_s: float = 10.0) -> bool:
     return condition()
 
 
+@pytest.fixture(scope="module")
+def sounds_dir(tmp_path_factory) -> str:
+    """One folder of sound clips for the module: every test's locker has the same doors, and
+    making their clips with espeak-ng took most of a second at each test's first start."""
+    return str(tmp_path_factory.mktemp("sounds"))
+
+
 @pytest.fixture(params=[True, False], ids=["item sensors", "no sensors"])
 def sensors(request) -> bool:
     return request.param
@@ -153,10 +160,12 @@ def cabinet(ctx, sensors):
 
 @pytest.mark.parametrize(("action", "moment", "door"), CASES, ids=[" / ".join(c) for c in CASES])
 def test_a_restart_after_a_kill_loses_nothing_and_alerts_every_open_door(
-    cabinet, courier, db_path, clock, lock_dir, sensors, action, moment, door
+    cabinet, courier, db_path, clock, lock_dir, sounds_dir, sensors, action, moment, door
 ):
     ctx = cabinet
-    settings = Settings(db=db_path, status_poll_seconds=0.05, unlock_timeout_seconds=1.0)
+    settings = Settings(
+        db=db_path, status_poll_seconds=0.05, unlock_timeout_seconds=1.0, sounds_dir=sounds_dir
+    )
     model = KerongSimulator(boards=2, item_sensors=sensors)
     with SimBench(model) as bench:
         code = None
