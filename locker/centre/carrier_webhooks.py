@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, delete, or_, select, update
 
+from locker.centre.delivery_worker import DeliveryWorker, retry_wait_s
 from locker.centre.schema import carrier_webhooks, lockers, webhook_events
 from locker.centre.store import CentreStore
 from locker.centre.upsert import insert_new
@@ -32,8 +31,6 @@ from locker.notify.webhook import WebhookChannel
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-FIRST_RETRY_S = 30.0
-MAX_RETRY_S = 3600.0
 # Past the channel's own timeout, another process may take an event this process took.
 TAKE_MARGIN_S = 30.0
 
@@ -144,9 +141,12 @@ def queue_carrier_events(
     return len(rows)
 
 
-class WebhookSender:
+class WebhookSender(DeliveryWorker):
     """Delivers the kept events on a thread of its own; any number of centre processes may run
     one over the same store."""
+
+    thread_name = "centre-webhooks"
+    failure_text = "delivering a carrier's webhook failed; trying again"
 
     def __init__(
         self,
@@ -158,37 +158,7 @@ class WebhookSender:
         self._store = store
         self._targets = targets
         self._clock = clock
-        self._poll_s = poll_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def queued(self) -> None:
-        """New events were kept: look now rather than at the next poll."""
-        self._wake.set()
-
-    def start(self) -> WebhookSender:
-        """Deliver on a daemon thread."""
-        self._thread = threading.Thread(target=self._run, name="centre-webhooks", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        """Stop after the call in hand."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                while not self._stop.is_set() and self.deliver_next():
-                    pass
-            except Exception:
-                log.exception("delivering a carrier's webhook failed; trying again")
-            self._wake.wait(self._poll_s)
+        super().__init__(poll_s)
 
     def deliver_next(self) -> bool:
         """Deliver the oldest due event; False when none is due."""
@@ -248,10 +218,9 @@ class WebhookSender:
         if permanent or attempts >= MAX_ATTEMPTS:
             self._finish(row.event_id, status="failed", last_error=error[:500])
             return
-        wait = min(FIRST_RETRY_S * 2 ** (attempts - 1), MAX_RETRY_S)
         self._finish(
             row.event_id,
-            next_attempt_at=self._clock() + wait * (1 - random.uniform(0, 0.25)),
+            next_attempt_at=self._clock() + retry_wait_s(attempts),
             last_error=error[:500],
         )
 

@@ -9,14 +9,13 @@ a locker that relays it again (the confirmation was lost) is simply told again.
 from __future__ import annotations
 
 import logging
-import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select, update
 
+from locker.centre.delivery_worker import DeliveryWorker, retry_wait_s
 from locker.centre.schema import relayed_messages
 from locker.centre.service_identity import ServiceIdentity
 from locker.centre.store import CentreStore
@@ -29,14 +28,15 @@ from locker.wire.topics import LockerTopics
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-FIRST_RETRY_S = 30.0
-MAX_RETRY_S = 3600.0
 # A message taken for a try is due again after this long if its process died while sending.
 TAKE_S = 300.0
 
 
-class MessageRelay:
+class MessageRelay(DeliveryWorker):
     """Keeps relayed messages and delivers them on a thread of its own."""
+
+    thread_name = "centre-relay"
+    failure_text = "relaying a message failed; trying again"
 
     def __init__(
         self,
@@ -52,10 +52,7 @@ class MessageRelay:
         self._identity = identity
         self._publish = publish
         self._clock = clock
-        self._poll_s = poll_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(poll_s)
 
     def received(self, locker_id: str, payload: bytes) -> None:
         """Keep a relayed message (from the ingest's thread); a repeat of a delivered one is
@@ -88,30 +85,7 @@ class MessageRelay:
             ).one()
         if row.status == "delivered" and row.locker_id == locker_id:
             self._confirm(locker_id, row.message_id, float(row.delivered_at))
-        self._wake.set()
-
-    def start(self) -> MessageRelay:
-        """Deliver on a daemon thread."""
-        self._thread = threading.Thread(target=self._run, name="centre-relay", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        """Stop after the message in hand."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                while not self._stop.is_set() and self.deliver_next():
-                    pass
-            except Exception:
-                log.exception("relaying a message failed; trying again")
-            self._wake.wait(self._poll_s)
+        self.wake()
 
     def deliver_next(self) -> bool:
         """Deliver the oldest due message; False when none is due."""
@@ -168,8 +142,7 @@ class MessageRelay:
         if permanent or attempts >= MAX_ATTEMPTS:
             values.update(status="failed")
         else:
-            wait = min(FIRST_RETRY_S * 2 ** (attempts - 1), MAX_RETRY_S)
-            values.update(next_attempt_at=self._clock() + wait * (1 - random.uniform(0, 0.25)))
+            values.update(next_attempt_at=self._clock() + retry_wait_s(attempts))
         with self._store.engine.begin() as connection:
             connection.execute(
                 update(relayed_messages)

@@ -121,7 +121,7 @@ def start_centre(
             store: CentreStore, records: list[tuple[str, AuditRecord]], now: float
         ) -> None:
             if queue_carrier_events(store, targets, records, now, zone):
-                sender.queued()
+                sender.wake()
             orders.on_records(records)
 
         def make_store() -> CentreStore:
