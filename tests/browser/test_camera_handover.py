@@ -60,7 +60,6 @@ def test_a_badge_shown_to_the_camera_logs_the_courier_in_on_the_kiosk_page(
     screenshot("logged-in-by-badge")
     # The cabinet stays the cabinet: it is no second kiosk page racing for the ticket.
     assert cabinet.url.endswith("/demo/")
-    cabinet.close()
 
 
 def test_a_recipient_opens_their_other_parcel_after_a_camera_pickup(
@@ -97,4 +96,3 @@ def test_a_recipient_opens_their_other_parcel_after_a_camera_pickup(
     expect(page.locator("#result")).to_contain_text(f"Door {second.compartment} is open")
     screenshot("more-opened")
     assert ctx.store.parcel(second.parcel.id).state is ParcelState.COLLECTED
-    cabinet.close()

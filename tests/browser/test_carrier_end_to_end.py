@@ -22,6 +22,7 @@ import pytest
 
 from locker.notify.webhook_signature import sign
 from locker.store import SqliteStore
+from tests.browser.forms import submit
 from tests.browser.test_fleet_console import CHILD, LOCKER, FleetDemo, fleet_demo  # noqa: F401
 from tests.fleet.conftest import wait_for
 from tests.support.provider_server import ProviderServer, Received
@@ -124,19 +125,19 @@ def test_a_pre_advised_parcel_goes_from_the_carriers_api_to_the_recipient(
         page.goto("/courier/login?lang=en")
         page.fill("#courier_id", COURIER_ID)
         page.fill("#pin", COURIER_PIN)
-        page.click("#login")
+        submit(page, "#login")
         page.goto("/courier/deposit")
         page.fill("#tracking", TRACKING)
         page.press("#tracking", "Enter")
         expect(page.locator("#preadvised")).to_be_visible(timeout=10_000)
         expect(page.locator("#phone")).to_have_value("138****5678")
-        page.click("#open-door")
+        submit(page, "#open-door")
 
         with SqliteStore(fleet_demo.folder / "DEMO-001.db") as store:
             [parcel] = [p for p in store.parcels() if p.tracking == TRACKING]
         assert parcel.compartment is not None
         page.goto("/demo")
-        page.click(f'form[action="/demo/close/{parcel.compartment}"] button')
+        submit(page, f'form[action="/demo/close/{parcel.compartment}"] button')
         assert wait_for(lambda: "parcel.deposited" in events_of(receiver), 30), events_of(receiver)
 
         # The recipient shows the QR from the demo inbox to the camera.

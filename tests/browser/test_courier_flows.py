@@ -15,6 +15,7 @@ from locker.domain.passwords import hash_secret
 from locker.services.expire_overdue import expire_overdue
 from locker.services.scan_pickup import pickup_by_scan
 from locker.web.page_events import scan_event
+from tests.browser.forms import submit
 from tests.browser.screens import VIEWPORTS
 from tests.conftest import COURIER_PIN
 
@@ -89,7 +90,7 @@ def test_the_free_counts_follow_the_doors_live(page, courier, live_events):
     page.goto("/courier/login?lang=en")
     page.fill("#courier_id", str(courier.id))
     page.fill("#pin", COURIER_PIN)
-    page.click("#login")
+    submit(page, "#login")
     page.goto("/courier/deposit")
     medium = page.locator('.tile[data-size="M"] small')
     expect(medium).to_have_text("2 free")
@@ -107,7 +108,7 @@ def test_a_waybill_held_up_to_the_camera_fills_the_tracking_and_starts_the_next(
     page.goto("/courier/login?lang=en")
     page.fill("#courier_id", str(courier.id))
     page.fill("#pin", COURIER_PIN)
-    page.click("#login")
+    submit(page, "#login")
     page.goto("/courier/deposit")
 
     def hold_up(waybill: str) -> None:
@@ -173,7 +174,7 @@ def test_an_email_typed_on_the_keys_and_the_language_go_with_the_deposit(
     page.goto("/courier/login?lang=en")
     page.fill("#courier_id", str(courier.id))
     page.fill("#pin", COURIER_PIN)
-    page.click("#login")
+    submit(page, "#login")
     page.goto("/courier/deposit")
     hands = Touchscreen(page)
     hands.scan("SF9300000001")

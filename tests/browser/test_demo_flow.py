@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from locker.services.context import SystemClock
 from tests.browser.demo_stack import demo_kiosk
+from tests.browser.forms import submit
 from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
 
 
@@ -80,10 +81,9 @@ def test_deposit_pickup_by_camera_and_the_door_log(
     page.goto("/admin/login")
     page.fill('input[name="username"]', "admin")
     page.fill('input[name="password"]', ADMIN_PASSWORD)
-    page.click("#login")
+    submit(page, "#login")
     page.goto("/admin/doors")
     log = page.locator("#door-log")
     expect(log).to_contain_text("deposit")
     expect(log).to_contain_text("collect")
     screenshot("door-log")
-    demo.close()

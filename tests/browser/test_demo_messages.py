@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from locker.domain.message_texts import local_time
 from locker.services.context import SystemClock
 from tests.browser.demo_stack import demo_kiosk
+from tests.browser.forms import submit
 from tests.conftest import COURIER_PIN
 
 TIMEZONE = "Asia/Shanghai"  # the locker's, by default
@@ -99,7 +100,7 @@ def test_the_message_on_the_phone_opens_the_door_by_its_code_and_by_its_qr(
     page.goto(f"/courier/login?lang={language}")
     page.fill("#courier_id", str(courier.id))
     page.fill("#pin", COURIER_PIN)
-    page.click("#login")
+    submit(page, "#login")
     first_door = deposit(page, cabinet, words, *FIRST)
 
     # The phone's page shows the message by itself, a moment after the door shut.
@@ -144,5 +145,3 @@ def test_the_message_on_the_phone_opens_the_door_by_its_code_and_by_its_qr(
     assert {ctx.store.parcel_by_tracking(t).state.value for t, _ in (FIRST, SECOND)} == {
         "collected"
     }
-    cabinet.close()
-    phone.close()

@@ -19,6 +19,7 @@ from locker.domain.models import Size
 from locker.message_channel import DeliveryError
 from locker.services.deliver_messages import deliver_next
 from locker.services.expire_overdue import expire_overdue
+from tests.browser.forms import submit
 from tests.browser.screens import DOOR_NUMBER_MIN_PX, PORTRAIT, REACH_TOP_PX, VIEWPORTS
 from tests.conftest import ADMIN_PASSWORD, COURIER_PIN
 from tests.scanner_runtime.support import wait_until
@@ -301,12 +302,12 @@ def test_every_courier_screen(page, visit, courier, ctx, clock, lang):
     assert_in_view(page, "#login")
     page.fill("#courier_id", str(courier.id))
     page.fill("#pin", "0000")
-    page.click("#login")
+    submit(page, "#login")
     visit("login-wrong")
     assert_in_view(page, "#login")
     page.fill("#courier_id", str(courier.id))
     page.fill("#pin", COURIER_PIN)
-    page.click("#login")
+    submit(page, "#login")
     visit("menu")
 
     page.click("#go-deposit")
@@ -355,7 +356,7 @@ def test_every_admin_screen(page, visit, courier, ctx, sms, clock, lang):
     tap_keys(page, "admin")
     page.click('input[name="password"]')
     tap_keys(page, ADMIN_PASSWORD)
-    page.click("#login")
+    submit(page, "#login")
     visit("dashboard")
     expect(page.locator("#logout")).to_be_visible()
     expect(page.locator('#attention tr[data-label="B02"] .open-for')).to_be_visible()
@@ -417,7 +418,7 @@ def test_the_pre_advised_deposit_screen(page, visit, courier, ctx, lang):
     page.goto(f"/courier/login?lang={lang}")
     page.fill("#courier_id", str(courier.id))
     page.fill("#pin", COURIER_PIN)
-    page.click("#login")
+    submit(page, "#login")
 
     # The waybill scanned: the scanner types the number and Enter; the rest fills in.
     page.goto("/courier/deposit")
