@@ -148,7 +148,7 @@ def main() -> None:
         db = f"sqlite:///{(folder / 'demo' / 'centre.db').resolve()}"
         token = subprocess.run(
             [str(LOCKER), "fleet", "carrier", "add", "Bench Post"],
-            env={**env, "CENTRE_DB": db},
+            env={**env, "CENTRE_FLEET_DB": db},
             capture_output=True,
             text=True,
             check=True,

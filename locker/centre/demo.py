@@ -107,7 +107,7 @@ def start_demo(folder: Path, settings: CentreSettings) -> FleetDemo:
         write_private_key(root, folder / "fleet-root.pem")
         demo.settings = dataclasses.replace(
             settings,
-            db=f"sqlite:///{folder.resolve() / 'centre.db'}",
+            fleet_db=f"sqlite:///{folder.resolve() / 'centre.db'}",
             mqtt_host="127.0.0.1",
             mqtt_port=broker.port,
             mqtt_username="centre",
@@ -120,7 +120,7 @@ def start_demo(folder: Path, settings: CentreSettings) -> FleetDemo:
         )
         now = time.time()
         make_service_identity(root, demo.settings.identity_dir, int(now))
-        store = CentreStore(demo.settings.db)
+        store = CentreStore(demo.settings.fleet_db)
         try:
             for username, role in DEMO_OPERATORS:
                 demo.passwords[username] = secrets.token_urlsafe(9)

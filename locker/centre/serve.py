@@ -109,7 +109,7 @@ def start_centre(
     the carriers' webhooks, the intake, the gap requests and the clock watch. `channels`
     deliver the messages lockers relay; `webhooks` are the carriers' (URL, secret) from the
     notifier's settings."""
-    store = CentreStore(settings.db)
+    store = CentreStore(settings.fleet_db)
     stops: list[Callable[[], None]] = [store.close]
     try:
         zone = ZoneInfo(settings.timezone)
@@ -125,7 +125,7 @@ def start_centre(
             orders.on_records(records)
 
         def make_store() -> CentreStore:
-            return CentreStore(settings.db)
+            return CentreStore(settings.fleet_db)
 
         def orders_result(locker_id: str, result: dict[str, Any]) -> bool:
             return orders.result(locker_id, result)

@@ -29,7 +29,7 @@ class CentreSettingsError(Exception):
 class CentreSettings:
     """Every setting of the centre; docs/fleet.md documents each with its default."""
 
-    db: str = "sqlite:///var/centre.db"
+    fleet_db: str = "sqlite:///var/centre.db"
     host: str = "127.0.0.1"
     port: int = 8100
     language: str = "zh"
@@ -78,9 +78,9 @@ def load_centre_settings(
 
 def _check(settings: CentreSettings) -> None:
     try:
-        make_url(settings.db)
+        make_url(settings.fleet_db)
     except ArgumentError:
-        raise CentreSettingsError(f"db is not a database URL: {settings.db!r}") from None
+        raise CentreSettingsError(f"fleet_db is not a database URL: {settings.fleet_db!r}") from None
     for key in ("port", "mqtt_port"):
         if not 1 <= getattr(settings, key) <= 65535:
             raise CentreSettingsError(f"{key} must be 1 to 65535")

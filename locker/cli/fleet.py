@@ -145,7 +145,7 @@ def _centre_settings(config: Path | None) -> CentreSettings:
 def _open_store(config: Path | None) -> CentreStore:
     settings = _centre_settings(config)
     try:
-        return CentreStore(settings.db)
+        return CentreStore(settings.fleet_db)
     except SQLAlchemyError as error:
         cause = getattr(error, "orig", None) or error
         raise click.ClickException(f"cannot open the centre's store: {cause}") from None

@@ -55,7 +55,7 @@ def api(url: str, method: str, path: str, token: str, body: Any = None) -> tuple
 def carrier_token(demo: FleetDemo) -> str:
     """`locker fleet carrier add`, on the demo centre's store."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCKER_", "CENTRE_"))}
-    env["CENTRE_DB"] = f"sqlite:///{demo.folder.resolve() / 'centre.db'}"
+    env["CENTRE_FLEET_DB"] = f"sqlite:///{demo.folder.resolve() / 'centre.db'}"
     done = subprocess.run(
         [str(LOCKER), "fleet", "carrier", "add", "SF Express"],
         env=env,

@@ -96,7 +96,7 @@ def settings(tmp_path: Path, broker: Broker, request: pytest.FixtureRequest) -> 
     for a test that uses `centre_db_url`."""
     uses_both = "centre_db_url" in request.fixturenames
     return CentreSettings(
-        db=str(request.getfixturevalue("centre_db_url"))
+        fleet_db=str(request.getfixturevalue("centre_db_url"))
         if uses_both
         else f"sqlite:///{tmp_path / 'centre.db'}",
         mqtt_port=broker.port,
@@ -111,7 +111,7 @@ def settings(tmp_path: Path, broker: Broker, request: pytest.FixtureRequest) -> 
 @pytest.fixture
 def centre(settings: CentreSettings, root: Ed25519PrivateKey) -> Iterator[Centre]:
     """A started centre with operators alice (support) and bob (admin), and locker TEST-01."""
-    store = CentreStore(settings.db)
+    store = CentreStore(settings.fleet_db)
     for name, password in PASSWORDS.items():
         add_operator(store, name, password, ROLES[name], root, 1_790_000_000)
     store.note_status(LOCKER, True, 1_790_000_000)

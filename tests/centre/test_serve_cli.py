@@ -12,7 +12,7 @@ from locker.cli.main import cli
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for name in ("CENTRE_PORT", "CENTRE_DB", "LOCKER_DEMO_ID"):
+    for name in ("CENTRE_PORT", "CENTRE_FLEET_DB", "LOCKER_DEMO_ID"):
         monkeypatch.delenv(name, raising=False)
     return CliRunner()
 

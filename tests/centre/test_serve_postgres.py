@@ -1,4 +1,4 @@
-"""`locker fleet serve` runs on PostgreSQL when CENTRE_DB names one, migrating it on start."""
+"""`locker fleet serve` runs on PostgreSQL when CENTRE_FLEET_DB names one, migrating it on start."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_the_centre_serves_from_an_empty_postgresql_database(
     centre = LockerCommand(
         ["fleet", "serve"],
         {
-            "CENTRE_DB": plain,
+            "CENTRE_FLEET_DB": plain,
             "CENTRE_PORT": str(port),
             "CENTRE_MQTT_HOST": "127.0.0.1",
             "CENTRE_MQTT_PORT": str(broker.port),

@@ -16,7 +16,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "fleet.md"
 
 def test_the_defaults_serve_a_local_console() -> None:
     settings = load_centre_settings(environ={})
-    assert settings.db == "sqlite:///var/centre.db"
+    assert settings.fleet_db == "sqlite:///var/centre.db"
     assert (settings.host, settings.port, settings.language) == ("127.0.0.1", 8100, "zh")
     assert settings.identity_dir == Path("var/centre")
 
@@ -34,7 +34,7 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         ({"CENTRE_PORT": "99999"}, "port"),
         ({"CENTRE_PORT": "eighty"}, "CENTRE_PORT"),
         ({"CENTRE_LANGUAGE": "fr"}, "language"),
-        ({"CENTRE_DB": "not a url"}, "db"),
+        ({"CENTRE_FLEET_DB": "not a url"}, "fleet_db"),
         ({"CENTRE_STREAM_SLOTS": "12"}, "stream_slots"),
         ({"CENTRE_MQTT_CERT_FILE": "c.pem"}, "mqtt_key_file"),
         ({"CENTRE_MQTT_HOST": " "}, "mqtt_host"),

@@ -123,7 +123,7 @@ def centre(tmp_path: Path, broker: Broker, fleet: FleetKeys, centre_db: str) -> 
     store.note_status(LOCKER, False, time.time())
     store.close()
     settings = CentreSettings(
-        db=centre_db,
+        fleet_db=centre_db,
         mqtt_port=broker.port,
         mqtt_username="centre",
         mqtt_password=USERS["centre"],

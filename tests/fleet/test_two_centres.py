@@ -24,7 +24,7 @@ class CentreProcess(LockerCommand):
         self, name: str, tmp: Path, broker: Broker, centre_db: str, notify: Path | None = None
     ) -> None:
         env = dict(
-            CENTRE_DB=centre_db,
+            CENTRE_FLEET_DB=centre_db,
             CENTRE_PORT=str(free_port()),
             CENTRE_MQTT_HOST="127.0.0.1",
             CENTRE_MQTT_PORT=str(broker.port),

@@ -15,9 +15,9 @@ from locker.cli.main import cli
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A centre settings file naming a fresh store."""
-    monkeypatch.delenv("CENTRE_DB", raising=False)
+    monkeypatch.delenv("CENTRE_FLEET_DB", raising=False)
     path = tmp_path / "centre.toml"
-    path.write_text(f'db = "sqlite:///{tmp_path / "centre.db"}"\n')
+    path.write_text(f'fleet_db = "sqlite:///{tmp_path / "centre.db"}"\n')
     return path
 
 

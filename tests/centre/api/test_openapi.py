@@ -60,7 +60,7 @@ def fuzzed(tmp_path: Any) -> tuple[APIFlask, str]:
     store.note_state("SH-0001", {"free": {"S": 1}, "total": {"S": 2}}, START)
     token = add_carrier(store, "acme", START)
     settings = CentreSettings(
-        db=f"sqlite:///{tmp_path / 'centre.db'}", api_rate_limit=GENEROUS_LIMIT
+        fleet_db=f"sqlite:///{tmp_path / 'centre.db'}", api_rate_limit=GENEROUS_LIMIT
     )
     return create_api(store, settings, clock=Clock()), token
 
