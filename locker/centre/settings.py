@@ -80,7 +80,9 @@ def _check(settings: CentreSettings) -> None:
     try:
         make_url(settings.fleet_db)
     except ArgumentError:
-        raise CentreSettingsError(f"fleet_db is not a database URL: {settings.fleet_db!r}") from None
+        raise CentreSettingsError(
+            f"fleet_db is not a database URL: {settings.fleet_db!r}"
+        ) from None
     for key in ("port", "mqtt_port"):
         if not 1 <= getattr(settings, key) <= 65535:
             raise CentreSettingsError(f"{key} must be 1 to 65535")

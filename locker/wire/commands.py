@@ -43,6 +43,8 @@ SERVICE_ACTIONS = frozenset(
         # A hold keeps free doors for a carrier's couriers; it opens none.
         "hold",
         "release_hold",
+        # A fleet courier's account: it carries an admin's own signature (courier_grants.py).
+        "sync_courier",
     }
 )
 ACTIONS = OPERATOR_ACTIONS | SERVICE_ACTIONS
