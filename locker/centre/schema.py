@@ -282,3 +282,53 @@ Index("order_commands_signed", order_commands.c.signed_at)
 
 # A parcel's history is read from the lockers' records by tracking number.
 Index("events_subject", events.c.subject)
+
+# Couriers added once at the centre for many lockers (locker/centre/fleet_couriers.py). The
+# centre keeps the PIN's scrypt hash only; `revision` goes up with every change an admin signs.
+fleet_couriers = Table(
+    "fleet_couriers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("carrier", String(64), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("pin_hash", String(128), nullable=False),
+    Column("badge_hash", String(64), nullable=False, default=""),
+    Column("badge_issued_at", BigInteger, nullable=False, default=0),
+    Column("active", Boolean, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+# Each locker's copy of a fleet courier: the admin-signed grant of the latest revision (the
+# `sync_courier` arguments), waiting until the locker answers that it holds that revision.
+GRANT_STATES = ("waiting", "applied", "refused")
+courier_grants = Table(
+    "courier_grants",
+    metadata,
+    Column("courier_id", Integer, primary_key=True, autoincrement=False),
+    Column("locker_id", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("args", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("code", String(64)),
+    Column("detail", Text),
+    Column("nonce", String(32)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("signed_at", Float),
+    Column("sent_at", Float),
+    Column("answered_at", Float),
+)
+Index("courier_grants_waiting", courier_grants.c.state, courier_grants.c.locker_id)
+
+# Every sync_courier command signed, so that a late answer to a resent one finds its grant.
+grant_commands = Table(
+    "grant_commands",
+    metadata,
+    Column("nonce", String(32), primary_key=True),
+    Column("courier_id", Integer, nullable=False),
+    Column("locker_id", String(64), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("signed_at", Float, nullable=False),
+)

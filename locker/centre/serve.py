@@ -19,6 +19,7 @@ from locker.centre.api import create_api, mount_api
 from locker.centre.carrier_orders import CarrierOrders
 from locker.centre.carrier_webhooks import WebhookSender, WebhookTargets, queue_carrier_events
 from locker.centre.clock_watch import ClockWatch
+from locker.centre.courier_pusher import CourierPusher
 from locker.centre.gap_requests import GapRequests
 from locker.centre.ingest import Ingest
 from locker.centre.order_sender import ServiceSender
@@ -128,15 +129,18 @@ def start_centre(
             return CentreStore(settings.fleet_db)
 
         def orders_result(locker_id: str, result: dict[str, Any]) -> bool:
-            return orders.result(locker_id, result)
+            return orders.result(locker_id, result) or couriers.result(locker_id, result)
 
         def status_changed(locker_id: str, online: bool) -> None:
             if online:
                 orders.locker_online(locker_id)
+                couriers.locker_online(locker_id)
 
         def order_rounds() -> None:
             orders.expire()
             orders.resend_due()
+            # Couriers added or changed by `locker fleet courier`, in another process.
+            couriers.send_due()
 
         def purge_phones() -> None:
             orders.purge_phones()
@@ -148,6 +152,7 @@ def start_centre(
         orders = CarrierOrders(
             store, ServiceSender(identity, link.publish), retention_days=settings.retention_days
         )
+        couriers = CourierPusher(store, ServiceSender(identity, link.publish))
         link.start()
         stops.append(link.stop)
         stops.append(PeriodicTask("carrier-orders", ORDERS_CHECK_S, order_rounds).start().stop)

@@ -127,7 +127,7 @@ def service_cert(root_key: Path, out_dir: Path, days: int) -> None:
     click.echo(f"Service key and certificate written to {out_dir}.")
 
 
-def _config_option() -> Callable[[Callable[..., None]], Callable[..., None]]:
+def config_option() -> Callable[[Callable[..., None]], Callable[..., None]]:
     return click.option(
         "--config",
         type=PlainPath(exists=True, dir_okay=False, path_type=Path),
@@ -142,7 +142,7 @@ def _centre_settings(config: Path | None) -> CentreSettings:
         raise click.ClickException(str(error)) from None
 
 
-def _open_store(config: Path | None) -> CentreStore:
+def open_centre_store(config: Path | None) -> CentreStore:
     settings = _centre_settings(config)
     try:
         return CentreStore(settings.fleet_db)
@@ -158,10 +158,10 @@ def carrier() -> None:
 
 @carrier.command("add")
 @click.argument("name")
-@_config_option()
+@config_option()
 def carrier_add(name: str, config: Path | None) -> None:
     """Let a carrier call the API: print its bearer token, which is shown this once."""
-    store = _open_store(config)
+    store = open_centre_store(config)
     try:
         token = add_carrier(store, name, time.time())
     except CarrierError as error:
@@ -176,10 +176,10 @@ def carrier_add(name: str, config: Path | None) -> None:
 
 @carrier.command("revoke")
 @click.argument("name")
-@_config_option()
+@config_option()
 def carrier_revoke(name: str, config: Path | None) -> None:
     """End a carrier's token at once; `carrier add` gives it a new one."""
-    store = _open_store(config)
+    store = open_centre_store(config)
     try:
         revoke_carrier(store, name, time.time())
     except CarrierError as error:
@@ -282,7 +282,7 @@ def sim(
 
 
 @fleet.command()
-@_config_option()
+@config_option()
 @click.option(
     "--demo",
     is_flag=True,
@@ -362,5 +362,7 @@ def _echo_demo(running: FleetDemo) -> None:
 
 
 def register(cli: click.Group) -> None:
-    """Add this group to the top-level group."""
+    """Add this group, with its courier commands, to the top-level group."""
+    from locker.cli import fleet_couriers  # noqa: F401  (its commands join `fleet` on import)
+
     cli.add_command(fleet)
