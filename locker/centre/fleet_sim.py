@@ -184,6 +184,30 @@ class FleetSim:
         self.figures.seconds = self._clock() - start
         return self.figures
 
+    def record_offline(self, per_locker: int) -> int:
+        """Each locker records `per_locker` records while it cannot reach the broker, as a
+        locker goes on working through an outage; they wait for `send_backlog`."""
+        for locker in self.lockers:
+            for _ in range(per_locker):
+                locker.unacked.append(locker.next_record(datetime.now(UTC)))
+        return per_locker * len(self.lockers)
+
+    def send_backlog(self) -> int:
+        """Every connected locker sends all it has not had acknowledged, oldest first, as the
+        uplink does when the broker is back; returns how many records left."""
+        sent = 0
+        now = self._clock()
+        for locker in self.lockers:
+            if not locker.connected:
+                continue
+            locker.progress_at = now
+            topic = LockerTopics(locker.locker_id).events
+            for record in locker.unacked:
+                locker.client.publish(topic, event_bytes(record), 1)
+            sent += len(locker.unacked)
+        self.figures.published += sent
+        return sent
+
     def drain(self, timeout_s: float = 30.0) -> int:
         """Serve until the centre has acknowledged every record, or the time runs out; returns
         how many records are acknowledged."""

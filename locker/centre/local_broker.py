@@ -76,6 +76,11 @@ class LocalBroker:
         )
         _readable_by_broker(home)
 
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> None:
         """Start the broker and wait until it accepts connections."""
         with (self.home / "broker.log").open("ab") as log:

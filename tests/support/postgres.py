@@ -47,7 +47,9 @@ def server_binaries() -> Path:
 class PostgresServer:
     """One server on a free loopback port and its own socket folder; trust on loopback."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        # Tests trade durability for speed; a benchmark keeps fsync on, as production does.
+        self.options = "-c max_connections=300" if durable else FAST
         self.bin = server_binaries()
         self.port = free_port()
         self.home = Path(tempfile.mkdtemp(prefix="pg-test-", dir="/tmp"))
@@ -87,7 +89,7 @@ class PostgresServer:
             "--locale=C",
             "--no-sync",
         )
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.sockets} {FAST}"
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.sockets} {self.options}"
         self._run(
             "pg_ctl",
             "-D",
