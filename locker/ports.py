@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from locker.domain.audit_chain import AuditRecord
 from locker.domain.failure_budget import FailureRecord
+from locker.domain.fleet_courier import FleetCourier
 from locker.domain.holds import Hold, HoldEnd
 from locker.domain.layout import BusSpec, Layout
 from locker.domain.models import Address, Compartment, Courier, Parcel, Size
@@ -337,7 +338,15 @@ class ParcelStore(Protocol):
         ...
 
     def add_courier(self, carrier: str, name: str, pin_hash: str, at: datetime) -> Courier:
-        """Create an active courier account."""
+        """Create an active courier account of this locker's own, numbered below the fleet's."""
+        ...
+
+    def fleet_courier(self, courier_id: int) -> FleetCourier | None:
+        """A fleet courier's account as this locker holds it; None for its own or no courier."""
+        ...
+
+    def put_fleet_courier(self, courier: FleetCourier, at: datetime) -> None:
+        """Store a fleet courier's account; the badge changes only when the grant carries one."""
         ...
 
     def courier_badge_issued_at(self, courier_id: int) -> datetime | None:

@@ -99,3 +99,5 @@ class Courier:
     carrier: str
     name: str
     active: bool
+    # The revision of the centre's grant for a fleet courier; None for the locker's own.
+    fleet_revision: int | None = None

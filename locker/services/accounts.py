@@ -241,7 +241,8 @@ def login_by_badge(ctx: LockerContext, text: str) -> Courier:
 def badge_login(ctx: LockerContext, text: str, origin: LoginOrigin = LoginOrigin.SCREEN) -> Courier:
     """Log in by a badge a keyboard-wedge scanner typed; audited, and never made to wait.
 
-    A badge is signed, so it cannot be guessed: no failure budget guards it.
+    A badge is signed by this locker, or carries a 96-bit nonce from the centre, so it cannot
+    be guessed: no failure budget guards it.
     """
     try:
         courier_id, token_hash = _read_badge(ctx, text)

@@ -89,6 +89,9 @@ class ServiceRefusal(StrEnum):
     PREADVICE_ALREADY_DEPOSITED = "preadvice.already_deposited"
     PREADVICE_NOT_EXPECTED = "preadvice.not_expected"
     PREADVICE_UNKNOWN = "preadvice.unknown"
+    # Fleet couriers, granted by the centre (locker/services/fleet_couriers.py).
+    COURIER_NOT_FLEET = "courier.not_fleet"
+    COURIER_STALE_GRANT = "courier.stale_grant"
 
 
 class ServiceError(RefusalError):

@@ -47,7 +47,7 @@ def pickup_by_scan(
 ) -> ScanOutcome:
     """Treat a scanned text as a pickup QR or a badge; every refusal is a message, not a raise."""
     # Without `tickets` nothing can be handed to a page: a badge then logs nobody in.
-    if text.startswith(badge.PREFIX + ":"):
+    if badge.is_badge_text(text):
         return _badge_scan(ctx, text, tickets)
     if not text.startswith(qr_payload.PREFIX + ":"):
         message = "this is not a pickup code: show the QR code from your message"

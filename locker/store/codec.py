@@ -62,4 +62,6 @@ def parcel_from_row(row: dict[str, Any]) -> Parcel:
 
 def courier_from_row(row: dict[str, Any]) -> Courier:
     """A Courier from a couriers row."""
-    return Courier(row["id"], row["carrier"], row["name"], bool(row["active"]))
+    return Courier(
+        row["id"], row["carrier"], row["name"], bool(row["active"]), row.get("fleet_revision")
+    )

@@ -327,3 +327,10 @@ def m010_holds(db: sqlite_utils.Database) -> None:
         CREATE INDEX holds_open ON holds(created_at) WHERE ended_at IS NULL;
         """,
     )
+
+
+@migrations()
+def m011_fleet_couriers(db: sqlite_utils.Database) -> None:
+    """Fleet couriers, granted by the centre: the revision of the grant a row holds (NULL for
+    the locker's own couriers, whose ids stay below the fleet's)."""
+    _run_script(db, "ALTER TABLE couriers ADD COLUMN fleet_revision INTEGER;\n")

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import sqlite_utils
 
+from locker.domain.courier_ids import FIRST_FLEET_ID, LAST_LOCAL_ID, is_fleet_id
+from locker.domain.fleet_courier import FleetCourier
 from locker.domain.models import Courier
 from locker.store.codec import courier_from_row, parse_time, time_text
 from locker.store.errors import StoreError
@@ -18,14 +20,74 @@ class PeopleRows:
     db: sqlite_utils.Database
 
     def add_courier(self, carrier: str, name: str, pin_hash: str, at: datetime) -> Courier:
-        """Create an active courier account."""
+        """Create an active courier account of this locker's own, numbered below the fleet's.
+
+        The id is given here: SQLite would number past the highest row, a fleet courier's.
+        """
         cursor = self.db.execute(
-            "INSERT INTO couriers (carrier, name, pin_hash, created_at) VALUES (?, ?, ?, ?)",
-            [carrier, name, pin_hash, time_text(at)],
+            "INSERT INTO couriers (id, carrier, name, pin_hash, created_at) "
+            "SELECT next_id, ?, ?, ?, ? FROM "
+            "(SELECT COALESCE(MAX(id), 0) + 1 AS next_id FROM couriers WHERE id < ?) "
+            "WHERE next_id <= ?",
+            [carrier, name, pin_hash, time_text(at), FIRST_FLEET_ID, LAST_LOCAL_ID],
         )
+        if cursor.rowcount != 1:
+            raise StoreError(f"this locker has no courier id left up to {LAST_LOCAL_ID}")
         courier = self.courier(int(cursor.lastrowid or 0))
         assert courier is not None
         return courier
+
+    def fleet_courier(self, courier_id: int) -> FleetCourier | None:
+        """A fleet courier's account as this locker holds it; None for its own or no courier."""
+        for row in self.db.query(
+            "SELECT * FROM couriers WHERE id = ? AND fleet_revision IS NOT NULL", [courier_id]
+        ):
+            return FleetCourier(
+                id=row["id"],
+                carrier=row["carrier"],
+                name=row["name"],
+                pin_hash=row["pin_hash"],
+                badge_hash=row["badge_token_hash"],
+                badge_issued_at=parse_time(row["badge_issued_at"]),
+                active=bool(row["active"]),
+                revision=row["fleet_revision"],
+            )
+        return None
+
+    def put_fleet_courier(self, courier: FleetCourier, at: datetime) -> None:
+        """Store a fleet courier's account, new or from a later revision; the badge changes
+        only when the grant carries one. The locker's own courier is never overwritten."""
+        if not is_fleet_id(courier.id):
+            raise StoreError(f"courier {courier.id} is not a fleet id")
+        cursor = self.db.execute(
+            """
+            INSERT INTO couriers (id, carrier, name, pin_hash, badge_token_hash, badge_issued_at,
+                                  active, created_at, fleet_revision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                carrier = excluded.carrier,
+                name = excluded.name,
+                pin_hash = excluded.pin_hash,
+                badge_token_hash = COALESCE(excluded.badge_token_hash, badge_token_hash),
+                badge_issued_at = COALESCE(excluded.badge_issued_at, badge_issued_at),
+                active = excluded.active,
+                fleet_revision = excluded.fleet_revision
+            WHERE couriers.fleet_revision IS NOT NULL
+            """,
+            [
+                courier.id,
+                courier.carrier,
+                courier.name,
+                courier.pin_hash,
+                courier.badge_hash,
+                time_text(courier.badge_issued_at),
+                int(courier.active),
+                time_text(at),
+                courier.revision,
+            ],
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"courier {courier.id} is this locker's own courier")
 
     def courier(self, courier_id: int) -> Courier | None:
         """One courier account."""

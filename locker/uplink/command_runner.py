@@ -13,16 +13,20 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from locker.domain.errors import RefusalError
+from locker.domain.fleet_courier import FleetCourier
 from locker.services.context import LockerContext
 from locker.services.errors import NotAllowedError, ServiceRefusal
+from locker.services.fleet_couriers import sync_fleet_courier
 from locker.services.remote_actions import RemoteAction, remote_actor, run_remote_action
 from locker.wire.commands import CLOCK_SKEW_S, AcceptedCommand, check_command
-from locker.wire.errors import CommandRefusedError
+from locker.wire.courier_grants import CourierGrant, check_grant, grant_from_args
+from locker.wire.errors import CommandRefusedError, WireFormatError
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +137,10 @@ class CommandRunner:
             code = str(refusal.code or "refused")
             self._refuse(ctx, accepted, code, str(refusal), stored=True)
             return
+        except CommandRefusedError as refusal:
+            # A signed part inside the arguments failed its check, as an envelope's would.
+            self._refuse(ctx, accepted, refusal.code, refusal.detail, stored=True)
+            return
         except Exception as error:
             # A fault no refusal foresaw: the centre still gets a final answer, not silence.
             log.exception("running the remote command %s failed", command.action)
@@ -160,7 +168,22 @@ class CommandRunner:
                 )
             self._rewind_events(from_seq - 1)
             return {"from_seq": from_seq}
+        if command.action == "sync_courier":
+            return self._sync_courier(ctx, action)
         return run_remote_action(ctx, action, self._opens_per_hour)
+
+    def _sync_courier(self, ctx: LockerContext, action: RemoteAction) -> dict[str, Any]:
+        """A fleet courier's grant: the admin's signature inside is checked here, with the wire."""
+        now = int(ctx.clock.now().timestamp())
+        try:
+            signed = grant_from_args(action.args, self._locker_id)
+        except WireFormatError as error:
+            raise CommandRefusedError("malformed", f"the courier grant: {error}") from error
+        grant = check_grant(signed, self._root_key, now)
+        if grant.badge_issued_at > grant.signed_at:
+            # A badge "issued" later than its grant would outlive badge_valid_days.
+            raise CommandRefusedError("malformed", "the badge was issued after the grant")
+        return sync_fleet_courier(ctx, _fleet_courier(grant), grant.operator, remote_actor(action))
 
     def _refuse(
         self,
@@ -219,3 +242,19 @@ def _result(accepted: AcceptedCommand | None, status: str) -> dict[str, Any]:
         "operator": command.operator,
         "status": status,
     }
+
+
+def _fleet_courier(grant: CourierGrant) -> FleetCourier:
+    """The account a checked grant gives, in the use case's terms."""
+    return FleetCourier(
+        id=grant.courier,
+        carrier=grant.carrier,
+        name=grant.name,
+        pin_hash=grant.pin_hash,
+        badge_hash=grant.badge_hash or None,
+        badge_issued_at=(
+            datetime.fromtimestamp(grant.badge_issued_at, UTC) if grant.badge_issued_at else None
+        ),
+        active=grant.active,
+        revision=grant.revision,
+    )

@@ -88,7 +88,7 @@ def login() -> Any:
         return courier_page("courier/login.html")
     ctx = locker_ctx()
     typed = request.form.get("courier_id", "").strip()
-    if typed.startswith(badge.PREFIX + ":"):
+    if badge.is_badge_text(typed):
         try:
             courier = badge_login(ctx, typed, login_origin())
         except AuthenticationError:

@@ -232,6 +232,17 @@ WORDINGS: dict[StrEnum, Wording] = {
     S.PREADVICE_UNKNOWN: lambda v: _(
         "No parcel %(tracking)s was pre-advised here.", tracking=v["tracking"]
     ),
+    # Fleet couriers, as the fleet console shows a locker's refusal.
+    S.COURIER_NOT_FLEET: lambda v: _(
+        "Courier %(courier)s is this locker's own account: the centre cannot change it.",
+        courier=v["courier"],
+    ),
+    S.COURIER_STALE_GRANT: lambda v: _(
+        "This locker holds courier %(courier)s at revision %(held)s, later than %(revision)s.",
+        courier=v["courier"],
+        held=v["held"],
+        revision=v["revision"],
+    ),
 }
 
 
