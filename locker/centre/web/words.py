@@ -71,6 +71,7 @@ def event_words(action: str) -> str:
         "hold.expired": _("Carrier's hold ran out"),
         "hold.used_up": _("Carrier's hold used up"),
         "courier.added": _("Courier added"),
+        "courier.synced": _("Courier from the centre updated"),
         "code.reissued": _("New pickup code sent"),
         "pickup.refused": _("Pickup refused"),
         "alarm.door_opened_without_command": _("Door opened with no command"),
@@ -138,6 +139,11 @@ def refusal_words(code: str | None) -> str:
         "not_allowed": _("This certificate may not sign this action."),
         "unknown_signer": _("The locker does not trust this certificate."),
         "failed": _("The locker could not run the command (a fault on the locker)."),
+        "malformed": _("The command was not in the form the locker reads."),
+        "bad_signature": _("A signature does not match what was signed."),
+        "certificate_expired": _("The signer's certificate was not valid at the time."),
+        "courier.not_fleet": _("The locker has a courier of its own with this id."),
+        "courier.stale_grant": _("The locker holds a later change of this courier."),
     }
     return names.get(code or "", _("Refused (%(code)s).", code=code or "?"))
 
