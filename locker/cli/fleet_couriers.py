@@ -150,4 +150,3 @@ def courier_list(config: Path | None) -> None:
             f"{row['id']}  {row['carrier']}  {row['name']}  {status}  "
             f"revision {row['revision']}  lockers: {states or 'none'}"
         )
-
