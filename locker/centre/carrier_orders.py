@@ -321,9 +321,14 @@ class CarrierOrders:
         locker moves its pre-advice; one deposited at another locker withdraws the first
         pre-advice by itself. How many pre-advices moved."""
         moved = 0
-        for locker_id, record in records:
-            event, carrier = RECORD_EVENTS.get(record.action), record.details.get("carrier")
-            if event is None or not isinstance(carrier, str):
+        moving = [
+            (locker_id, record, RECORD_EVENTS[record.action], record.details["carrier"])
+            for locker_id, record in records
+            if record.action in RECORD_EVENTS and isinstance(record.details.get("carrier"), str)
+        ]
+        preadvised = self._book.preadvised({(c, r.subject) for _, r, _, c in moving})
+        for locker_id, record, event, carrier in moving:
+            if (carrier, record.subject) not in preadvised:
                 continue
             row = self._book.live_preadvice(carrier, record.subject)
             if row is None:

@@ -170,6 +170,21 @@ class OrderBook:
                 )
             ).first()
 
+    def preadvised(self, parcels: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of the (carrier, tracking) pairs with a live pre-advice: one query for a batch
+        of records, most of which name parcels nobody pre-advised."""
+        if not parcels:
+            return set()
+        trackings = sorted({tracking for _, tracking in parcels})
+        with self._store.engine.connect() as connection:
+            found = connection.execute(
+                select(preadvices.c.carrier, preadvices.c.tracking).where(
+                    preadvices.c.tracking.in_(trackings),
+                    preadvices.c.state.in_(PREADVICE_LIVE),
+                )
+            ).all()
+        return {(carrier, tracking) for carrier, tracking in found} & parcels
+
     def latest_preadvice(self, carrier: str, tracking: str) -> Any:
         """The carrier's last pre-advice of this parcel, whatever its state, or None."""
         with self._store.engine.connect() as connection:
