@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, func, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -73,6 +73,18 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+def _next_run(cursor: Any, seqs: list[int]) -> int | None:
+    """The last seq when `seqs` are exactly the records after the stored cursor and the centre
+    holds none beyond it; None when the slow path must look (a gap, a resend, a fork)."""
+    stored = int(cursor.stored_seq)
+    if int(cursor.highest_seen_seq) > stored:
+        return None
+    ordered = sorted(seqs)
+    if ordered != list(range(stored + 1, stored + 1 + len(ordered))):
+        return None
+    return ordered[-1]
+
+
 class CentreStore:
     """The centre's tables, migrated on open."""
 
@@ -116,27 +128,52 @@ class CentreStore:
             # Writers of the same locker's records take turns (PostgreSQL; SQLite has one writer
             # anyway): the next reads the cursor and the records this one stored. The lock
             # leaves the events' foreign-key checks free, and lockers are taken in id order.
-            connection.execute(
-                select(lockers.c.locker_id)
-                .where(lockers.c.locker_id.in_(touched))
-                .order_by(lockers.c.locker_id)
-                .with_for_update(key_share=True)
-            ).all()
+            cursors = {
+                row.locker_id: row
+                for row in connection.execute(
+                    select(lockers.c.locker_id, lockers.c.stored_seq, lockers.c.highest_seen_seq)
+                    .where(lockers.c.locker_id.in_(touched))
+                    .order_by(lockers.c.locker_id)
+                    .with_for_update(key_share=True)
+                )
+            }
             # In one order for every writer, so that two never wait on each other's rows.
             rows = sorted((_event_row(lid, r, now) for lid, r in batch), key=_event_key)
             insert_new(connection, events, rows)
+            seqs: dict[str, list[int]] = {}
+            for locker_id, record in batch:
+                seqs.setdefault(locker_id, []).append(record.seq)
+            through: dict[str, int] = {}
+            moved: list[dict[str, Any]] = []
             for locker_id in touched:
+                run = _next_run(cursors[locker_id], seqs[locker_id])
+                if run is not None:
+                    # The usual case: the records right after the cursor, and nothing stored
+                    # beyond it, so every one was new (no fork) and the cursor moves to the last.
+                    through[locker_id] = run
+                    moved.append({"id": locker_id, "seq": run})
+                    continue
                 # One read per locker: what is stored now for the records this batch brought.
                 sent = {r.seq: r.hash for lid, r in batch if lid == locker_id}
-                rows = connection.execute(
+                found = connection.execute(
                     select(events.c.seq, events.c.hash).where(
                         events.c.locker_id == locker_id, events.c.seq.in_(sent)
                     )
                 )
-                forks += [(locker_id, row.seq) for row in rows if row.hash != sent[row.seq]]
-            through = {
-                locker_id: self._advance(connection, locker_id, now) for locker_id in touched
-            }
+                forks += [(locker_id, row.seq) for row in found if row.hash != sent[row.seq]]
+                through[locker_id] = self._advance(connection, locker_id, now)
+            if moved:
+                connection.execute(
+                    update(lockers)
+                    .where(lockers.c.locker_id == bindparam("id"))
+                    .values(
+                        stored_seq=bindparam("seq"),
+                        highest_seen_seq=bindparam("seq"),
+                        gap_since=None,
+                        last_seen=now,
+                    ),
+                    moved,
+                )
         return Stored(through, forks)
 
     def _advance(self, connection: Connection, locker_id: str, now: float) -> int:
@@ -180,51 +217,68 @@ class CentreStore:
         return cursor
 
     def verify_chains(self, locker_ids: Iterable[str]) -> list[ChainProblem]:
-        """Check each locker's chain from where it was last verified up to its stored cursor,
-        all in one transaction: one commit for a batch from many lockers, not one each."""
+        """Check each locker's chain from where it was last verified up to its stored cursor:
+        one transaction and three statements for a batch from many lockers."""
+        touched = sorted(set(locker_ids))
+        if not touched:
+            return []
         problems = []
         with self.engine.begin() as connection:
             # In id order, as store_events takes them, so two writers never wait on each other.
-            for locker_id in sorted(set(locker_ids)):
-                problem = self._verify(connection, locker_id)
-                if problem is not None:
-                    problems.append(problem)
-        return problems
-
-    def _verify(self, connection: Connection, locker_id: str) -> ChainProblem | None:
-        row = connection.execute(
-            select(lockers).where(lockers.c.locker_id == locker_id).with_for_update(key_share=True)
-        ).one()
-        if row.chain_broken_at is not None:
-            return None
-        seq, prev_hash = int(row.verified_seq), str(row.verified_hash)
-        rows = connection.execute(
-            select(events)
-            .where(
-                events.c.locker_id == locker_id,
-                events.c.seq > seq,
-                events.c.seq <= row.stored_seq,
-            )
-            .order_by(events.c.seq)
-        )
-        problem = None
-        for stored in rows:
-            reason = _link_problem(stored, prev_hash)
-            if reason:
-                problem = ChainProblem(locker_id, int(stored.seq), reason)
-                break
-            seq, prev_hash = int(stored.seq), str(stored.hash)
-        if (seq, prev_hash) != (int(row.verified_seq), str(row.verified_hash)) or problem:
-            connection.execute(
-                update(lockers)
-                .where(lockers.c.locker_id == locker_id)
-                .values(
-                    verified_seq=seq,
-                    verified_hash=prev_hash,
-                    chain_broken_at=problem.seq if problem else None,
+            marks = {
+                row.locker_id: row
+                for row in connection.execute(
+                    select(lockers)
+                    .where(lockers.c.locker_id.in_(touched), lockers.c.chain_broken_at.is_(None))
+                    .order_by(lockers.c.locker_id)
+                    .with_for_update(key_share=True)
                 )
-            )
-        return problem
+            }
+            unchecked = connection.execute(
+                select(events)
+                .join(lockers, lockers.c.locker_id == events.c.locker_id)
+                .where(
+                    events.c.locker_id.in_(list(marks)),
+                    events.c.seq > lockers.c.verified_seq,
+                    events.c.seq <= lockers.c.stored_seq,
+                )
+                .order_by(events.c.locker_id, events.c.seq)
+            ).all()
+            by_locker: dict[str, list[Any]] = {}
+            for stored in unchecked:
+                by_locker.setdefault(stored.locker_id, []).append(stored)
+            changes = []
+            for locker_id, rows in by_locker.items():
+                row = marks[locker_id]
+                seq, prev_hash = int(row.verified_seq), str(row.verified_hash)
+                problem = None
+                for stored in rows:
+                    reason = _link_problem(stored, prev_hash)
+                    if reason:
+                        problem = ChainProblem(locker_id, int(stored.seq), reason)
+                        problems.append(problem)
+                        break
+                    seq, prev_hash = int(stored.seq), str(stored.hash)
+                changes.append(
+                    {
+                        "id": locker_id,
+                        "seq": seq,
+                        "hash": prev_hash,
+                        "broken": problem.seq if problem else None,
+                    }
+                )
+            if changes:
+                connection.execute(
+                    update(lockers)
+                    .where(lockers.c.locker_id == bindparam("id"))
+                    .values(
+                        verified_seq=bindparam("seq"),
+                        verified_hash=bindparam("hash"),
+                        chain_broken_at=bindparam("broken"),
+                    ),
+                    changes,
+                )
+        return problems
 
     def gaps_older_than(self, moment: float) -> list[tuple[str, int]]:
         """(locker, first missing seq) for each gap open since before `moment`."""
