@@ -47,7 +47,9 @@ def api_store(tmp_path: Path) -> Iterator[CentreStore]:
 @pytest.fixture
 def api_settings(tmp_path: Path) -> CentreSettings:
     """The centre's settings, with a rate limit the tests do not reach."""
-    return CentreSettings(fleet_db=f"sqlite:///{tmp_path / 'centre.db'}", api_rate_limit=GENEROUS_LIMIT)
+    return CentreSettings(
+        fleet_db=f"sqlite:///{tmp_path / 'centre.db'}", api_rate_limit=GENEROUS_LIMIT
+    )
 
 
 @pytest.fixture

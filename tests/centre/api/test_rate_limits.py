@@ -16,7 +16,9 @@ from tests.centre.api.conftest import Clock, assert_problem
 @pytest.fixture
 def tight(api_store: CentreStore, tmp_path: Path, clock: Clock) -> APIFlask:
     """The API with a budget of three requests a day (a day: no window ends during the test)."""
-    settings = CentreSettings(fleet_db=f"sqlite:///{tmp_path / 'centre.db'}", api_rate_limit="3/day")
+    settings = CentreSettings(
+        fleet_db=f"sqlite:///{tmp_path / 'centre.db'}", api_rate_limit="3/day"
+    )
     return create_api(api_store, settings, clock=clock)
 
 
