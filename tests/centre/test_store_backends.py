@@ -130,6 +130,35 @@ def test_status_and_state_are_kept_as_they_came(store: CentreStore) -> None:
     assert store.lockers()[0]["online"] is False
 
 
+def test_a_status_is_news_only_when_it_changes_what_is_stored(store: CentreStore) -> None:
+    assert store.note_status(LOCKER, True, NOW) is True  # a locker first heard of
+    assert store.note_status(LOCKER, True, NOW + 1) is False
+    assert store.note_status(LOCKER, False, NOW + 2) is True
+    assert store.note_status(LOCKER, False, NOW + 3) is False
+    [locker] = store.lockers()
+    # An unchanged status writes nothing: last seen is when the locker went offline.
+    assert (locker["online"], locker["last_seen"]) == (False, NOW + 2)
+
+
+def test_a_locker_back_online_heard_by_three_processes_at_once_is_news_to_one(
+    store: CentreStore,
+) -> None:
+    store.note_status(LOCKER, False, NOW)
+    told = at_once(lambda n: store.note_status(LOCKER, True, NOW + 1), 3)
+    assert sorted(told) == [False, False, True]
+    assert store.lockers()[0]["online"] is True
+
+
+def test_a_new_locker_heard_by_three_processes_at_once_is_news_to_one(store: CentreStore) -> None:
+    told = at_once(lambda n: store.note_statuses({"SH-0009": True, LOCKER: False}, NOW), 3)
+    news = sorted(change for changes in told for change in changes.items())
+    assert news == [(LOCKER, False), ("SH-0009", True)]
+    assert [(row["locker_id"], row["online"]) for row in store.lockers()] == [
+        (LOCKER, False),
+        ("SH-0009", True),
+    ]
+
+
 def test_the_consoles_fleet_page_and_its_fingerprint_follow_the_lockers(
     store: CentreStore,
 ) -> None:
