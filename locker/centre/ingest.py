@@ -1,8 +1,15 @@
 """The centre's intake: the lockers' streams from a shared subscription, stored, then acknowledged.
 
 Every centre process joins the same shared subscription group, so the broker splits the
-lockers' messages between them. Each batch is stored in one transaction before any
-acknowledgement leaves, so a locker's cursor never passes what the centre holds.
+lockers' events, states and relayed messages between them. Each batch is stored in one
+transaction before any acknowledgement leaves, so a locker's cursor never passes what the
+centre holds.
+
+The lockers' statuses are subscribed to by every process, unshared: the MQTT 5 specification
+lets a broker give a shared subscription no retained message (EMQX gives none), and a status
+is published only when a locker connects, so a centre started after its lockers would never
+learn they are online. Every process hears every status; the store tells which process made a
+change, and only that one calls the status hook.
 """
 
 from __future__ import annotations
@@ -15,13 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from locker.centre.latest_statuses import LatestStatuses
 from locker.centre.store import CentreStore
 from locker.domain.audit_chain import AuditRecord
 from locker.wire import fields
 from locker.wire.broker_link import ONLINE, BrokerAddress, BrokerLink
 from locker.wire.errors import WireFormatError
 from locker.wire.events import ack_bytes, event_from_bytes
-from locker.wire.topics import LockerTopics, shared
+from locker.wire.topics import LockerTopics, every_locker, shared
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,9 @@ BATCH = 500
 BATCH_WAIT_S = 0.02
 QUEUE_LIMIT = 200_000
 MAX_STATE_BYTES = 65_536
+STATUS_WAIT_S = 0.2
+# After the store failed to take statuses, before trying them again.
+STATUS_RETRY_S = 1.0
 
 
 @dataclass
@@ -39,6 +50,8 @@ class IngestCounts:
     malformed: int = 0
     dropped: int = 0
     batches: int = 0
+    # Statuses heard and stored (or found stored already), their changes told to the hook.
+    statuses: int = 0
     stored_at: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
@@ -62,17 +75,24 @@ class Ingest:
         self._queue: queue.Queue[tuple[str, bytes]] = queue.Queue(QUEUE_LIMIT)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._statuses = LatestStatuses()
+        self._status_thread: threading.Thread | None = None
         self.counts = IngestCounts()
         self._relay = relay
         self._on_stored = on_stored
         self._on_status = on_status
-        kinds = ["events", "status", "state"] + (["outbox"] if relay else [])
-        self.link = BrokerLink(address, [shared(kind) for kind in kinds], self._received)
+        kinds = ["events", "state"] + (["outbox"] if relay else [])
+        subscriptions = [shared(kind) for kind in kinds] + [every_locker("status")]
+        self.link = BrokerLink(address, subscriptions, self._received)
 
     def start(self) -> Ingest:
-        """Store on a thread of its own, then connect."""
+        """Store events and statuses on threads of their own, then connect."""
         self._thread = threading.Thread(target=self._run, name="centre-ingest", daemon=True)
         self._thread.start()
+        self._status_thread = threading.Thread(
+            target=self._run_statuses, name="centre-statuses", daemon=True
+        )
+        self._status_thread.start()
         self.link.start()
         return self
 
@@ -80,11 +100,16 @@ class Ingest:
         """Disconnect, then store what was already taken in."""
         self.link.stop()
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        for thread in (self._thread, self._status_thread):
+            if thread is not None:
+                thread.join(10)
 
     def _received(self, topic: str, payload: bytes) -> None:
         """From paho's thread: queue only, so the network loop never waits on the store."""
+        parsed = _parse_topic(topic)
+        if parsed is not None and parsed[1] == "status":
+            self._statuses.put(parsed[0], payload == ONLINE)
+            return
         try:
             self._queue.put_nowait((topic, payload))
         except queue.Full:
@@ -102,6 +127,27 @@ class Ingest:
                     except Exception:
                         # Nothing was acknowledged: the lockers will send these again.
                         log.exception("storing a batch failed")
+        finally:
+            store.close()
+
+    def _run_statuses(self) -> None:
+        store = self._make_store()
+        try:
+            while not self._stop.is_set() or self._statuses.waiting():
+                statuses, heard = self._statuses.take(STATUS_WAIT_S)
+                if not statuses:
+                    continue
+                try:
+                    changed = store.note_statuses(statuses, self._clock())
+                except Exception:
+                    log.exception("storing the lockers' statuses failed")
+                    if not self._stop.is_set():
+                        self._statuses.give_back(statuses)
+                        self._stop.wait(STATUS_RETRY_S)
+                    continue
+                for locker_id, online in changed.items():
+                    self._status_changed(locker_id, online)
+                self.counts.statuses = heard
         finally:
             store.close()
 
@@ -123,7 +169,7 @@ class Ingest:
         return batch
 
     def _status_changed(self, locker_id: str, online: bool) -> None:
-        """Tell the hook, after the status is stored; its failure never stops the batch."""
+        """Tell the hook of a change this process stored; its failure never stops the others."""
         if self._on_status is None:
             return
         try:
@@ -143,9 +189,6 @@ class Ingest:
             try:
                 if kind == "events":
                     records.append((locker_id, event_from_bytes(payload)))
-                elif kind == "status":
-                    store.note_status(locker_id, payload == ONLINE, now)
-                    self._status_changed(locker_id, payload == ONLINE)
                 elif kind == "state":
                     store.note_state(locker_id, _state(payload), now)
                 elif kind == "outbox" and self._relay is not None:

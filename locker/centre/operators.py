@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from locker.centre.schema import operators
 from locker.centre.store import CentreStore
-from locker.centre.upsert import insert_new
+from locker.centre.upsert import insert_if_new
 from locker.domain.passwords import hash_secret, validate_password, verify_secret
 from locker.wire import fields
 from locker.wire.certificates import (
@@ -64,28 +64,27 @@ def add_operator(
     certificate = issue_certificate(
         root, username, role, key.public_key(), int(now), int(now) + valid_days * DAY_S
     )
-    with store.engine.begin() as connection:
+    with store.engine.connect() as connection:
+        # Refused before the slow hashing; the insert below still decides a race.
         taken = connection.execute(
             select(operators.c.username).where(operators.c.username == username)
         ).first()
-        if taken is not None:
+    if taken is not None:
+        raise OperatorError(f"operator {username} exists already")
+    row = {
+        "username": username,
+        "role": role,
+        "password_hash": hash_secret(password),
+        "certificate": json.dumps(certificate.to_wire(), sort_keys=True),
+        "sealed_key": json.dumps(seal_private_key(key, password), sort_keys=True),
+        "created_at": now,
+        "session_version": 1,
+        "active": True,
+    }
+    with store.engine.begin() as connection:
+        if not insert_if_new(connection, operators, row):
+            # Another `operator add` of this name committed between the look and the insert.
             raise OperatorError(f"operator {username} exists already")
-        insert_new(
-            connection,
-            operators,
-            [
-                {
-                    "username": username,
-                    "role": role,
-                    "password_hash": hash_secret(password),
-                    "certificate": json.dumps(certificate.to_wire(), sort_keys=True),
-                    "sealed_key": json.dumps(seal_private_key(key, password), sort_keys=True),
-                    "created_at": now,
-                    "session_version": 1,
-                    "active": True,
-                }
-            ],
-        )
     return certificate
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,12 @@ from sqlalchemy.exc import OperationalError
 
 from locker.centre.row_locks import lock_key
 from locker.centre.schema import SCHEMA_VERSION, alarms, events, lockers, metadata, schema_version
-from locker.centre.upsert import insert_new
+from locker.centre.upsert import insert_if_new, insert_new
 from locker.domain.audit_chain import GENESIS_HASH, AuditRecord, canonical
 
 VERIFY_BATCH = 1000
+# Statuses read in one query (a restarted centre hears every locker's at once).
+STATUS_READS = 500
 MIGRATE_ATTEMPTS = 5
 # PostgreSQL through psycopg 3, whichever of its URL spellings the setting uses.
 POSTGRES_DRIVER = "postgresql+psycopg"
@@ -328,15 +330,50 @@ class CentreStore:
             )
             return [dict(row._mapping) for row in rows]
 
-    def note_status(self, locker_id: str, online: bool, now: float) -> None:
-        """The locker's retained status: online, or its last will."""
-        with self.engine.begin() as connection:
-            insert_new(connection, lockers, [_new_locker(locker_id)])
-            connection.execute(
-                update(lockers)
-                .where(lockers.c.locker_id == locker_id)
-                .values(online=online, last_seen=now)
-            )
+    def note_status(self, locker_id: str, online: bool, now: float) -> bool:
+        """The locker's retained status, online or its last will; whether it changed."""
+        return bool(self.note_statuses({locker_id: online}, now))
+
+    def note_statuses(self, statuses: Mapping[str, bool], now: float) -> dict[str, bool]:
+        """The lockers' statuses; those this call changed.
+
+        Every centre process hears every status: one that changes nothing is only read, and
+        of processes storing the same change at once, exactly one is told it made it.
+        """
+        ids = sorted(statuses)
+        stored: dict[str, bool] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), STATUS_READS):
+                chunk = ids[start : start + STATUS_READS]
+                rows = connection.execute(
+                    select(lockers.c.locker_id, lockers.c.online).where(
+                        lockers.c.locker_id.in_(chunk)
+                    )
+                )
+                stored.update((row.locker_id, bool(row.online)) for row in rows)
+        changed: dict[str, bool] = {}
+        for locker_id in ids:
+            online = statuses[locker_id]
+            if stored.get(locker_id) == online:
+                continue
+            # One transaction per change, so that no process holds one locker's row while it
+            # waits for another's.
+            with self.engine.begin() as connection:
+                if locker_id not in stored and insert_if_new(
+                    connection,
+                    lockers,
+                    {**_new_locker(locker_id), "online": online, "last_seen": now},
+                ):
+                    changed[locker_id] = online
+                    continue
+                moved = connection.execute(
+                    update(lockers)
+                    .where(lockers.c.locker_id == locker_id, lockers.c.online != online)
+                    .values(online=online, last_seen=now)
+                ).rowcount
+            if moved:
+                changed[locker_id] = online
+        return changed
 
     def note_state(self, locker_id: str, state: dict[str, Any], now: float) -> None:
         """The locker's latest retained state snapshot."""

@@ -44,9 +44,14 @@ class LockerTopics:
         return f"{PREFIX}/{self.locker_id}/cmd/result"
 
 
+def every_locker(subtopic: str) -> str:
+    """One kind of topic from every locker, as a subscription of each centre process's own."""
+    return f"{PREFIX}/+/{subtopic}"
+
+
 def shared(subtopic: str) -> str:
     """The centre's shared subscription to one kind of topic from every locker."""
-    return f"$share/{SHARE_GROUP}/{PREFIX}/+/{subtopic}"
+    return f"$share/{SHARE_GROUP}/{every_locker(subtopic)}"
 
 
 def locker_of(topic: str) -> str | None:

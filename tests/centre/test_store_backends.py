@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Response
 from sqlalchemy import func, select
 
 from locker.centre.api.idempotency import REPLAYED_HEADER, Claim
+from locker.centre.carriers import CarrierError, add_carrier, carrier_of_token
 from locker.centre.fleet_view import acknowledge_centre_alarm, fingerprint, fleet
 from locker.centre.login_budget import FREE_FAILURES, LoginBudget
-from locker.centre.schema import events, schema_version
+from locker.centre.operators import OperatorError, add_operator
+from locker.centre.schema import events, operators, schema_version
 from locker.centre.store import CentreStore, database_url
 from locker.domain.audit_chain import AuditRecord, seal
+from locker.wire.certificates import Certificate
 from locker.wire.errors import WireFormatError
 from locker.wire.events import event_bytes, event_from_bytes
 
@@ -125,6 +130,35 @@ def test_status_and_state_are_kept_as_they_came(store: CentreStore) -> None:
     assert store.lockers()[0]["online"] is False
 
 
+def test_a_status_is_news_only_when_it_changes_what_is_stored(store: CentreStore) -> None:
+    assert store.note_status(LOCKER, True, NOW) is True  # a locker first heard of
+    assert store.note_status(LOCKER, True, NOW + 1) is False
+    assert store.note_status(LOCKER, False, NOW + 2) is True
+    assert store.note_status(LOCKER, False, NOW + 3) is False
+    [locker] = store.lockers()
+    # An unchanged status writes nothing: last seen is when the locker went offline.
+    assert (locker["online"], locker["last_seen"]) == (False, NOW + 2)
+
+
+def test_a_locker_back_online_heard_by_three_processes_at_once_is_news_to_one(
+    store: CentreStore,
+) -> None:
+    store.note_status(LOCKER, False, NOW)
+    told = at_once(lambda n: store.note_status(LOCKER, True, NOW + 1), 3)
+    assert sorted(told) == [False, False, True]
+    assert store.lockers()[0]["online"] is True
+
+
+def test_a_new_locker_heard_by_three_processes_at_once_is_news_to_one(store: CentreStore) -> None:
+    told = at_once(lambda n: store.note_statuses({"SH-0009": True, LOCKER: False}, NOW), 3)
+    news = sorted(change for changes in told for change in changes.items())
+    assert news == [(LOCKER, False), ("SH-0009", True)]
+    assert [(row["locker_id"], row["online"]) for row in store.lockers()] == [
+        (LOCKER, False),
+        ("SH-0009", True),
+    ]
+
+
 def test_the_consoles_fleet_page_and_its_fingerprint_follow_the_lockers(
     store: CentreStore,
 ) -> None:
@@ -191,6 +225,39 @@ def test_three_requests_with_one_key_at_once_have_one_effect(store: CentreStore)
     assert len(effects) == 1
     assert {answer[:2] for answer in answers} == {(202, '{"parcel": 1}')}
     assert sorted(str(answer[2]) for answer in answers) == ["None", "true", "true"]
+
+
+def test_one_operator_added_three_times_at_once_is_added_once(
+    store: CentreStore, root: Ed25519PrivateKey
+) -> None:
+    def add(n: int) -> Certificate | OperatorError:
+        try:
+            return add_operator(store, "carol", f"password-of-{n}", "support", root, NOW)
+        except OperatorError as error:
+            return error
+
+    outcomes = at_once(add, 3)
+
+    [added] = [outcome for outcome in outcomes if isinstance(outcome, Certificate)]
+    refused = [str(outcome) for outcome in outcomes if isinstance(outcome, OperatorError)]
+    assert refused == ["operator carol exists already"] * 2
+    with store.engine.connect() as connection:
+        [kept] = connection.execute(select(operators.c.certificate)).scalars().all()
+    assert json.loads(kept) == added.to_wire()
+
+
+def test_one_carrier_added_three_times_at_once_gets_one_token(store: CentreStore) -> None:
+    def add(n: int) -> str | CarrierError:
+        try:
+            return add_carrier(store, "acme", NOW)
+        except CarrierError as error:
+            return error
+
+    outcomes = at_once(add, 3)
+
+    [token] = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    assert sum(isinstance(outcome, CarrierError) for outcome in outcomes) == 2
+    assert carrier_of_token(store, token) == "acme"
 
 
 def test_a_record_with_a_nul_is_refused_at_the_wire() -> None:

@@ -1,5 +1,6 @@
 """A centre started after its lockers (a restart, a new centre process) knows at once which of
-them are online: their retained statuses reach it, though shared subscriptions get none."""
+them are online: their retained statuses reach its own subscription, unshared (a broker may give
+a shared subscription none)."""
 
 from __future__ import annotations
 
