@@ -167,8 +167,10 @@ class FleetSim:
         """Publish `rate` records a second across the lockers, in turn, for `seconds`."""
         start = self._clock()
         turn = 0
+        # Counted from this run's start: a sim runs several windows, each at its own rate.
+        before = self.figures.published
         while (elapsed := self._clock() - start) < seconds:
-            due = int(rate * elapsed) - self.figures.published
+            due = int(rate * elapsed) - (self.figures.published - before)
             for _ in range(max(due, 0)):
                 locker = self.lockers[turn % len(self.lockers)]
                 turn += 1
