@@ -7,7 +7,9 @@
         [--backlog-lockers 100] [--backlog-minutes 10] [--backlog-rate 0.5]
 
 For each store (SQLite with synchronous=FULL; PostgreSQL 15 with fsync on) and each number of
-centre workers on the shared subscription, the simulated lockers publish at each offered rate:
+centre workers on the shared subscription, the simulated lockers publish at each offered rate
+to a Mosquitto with its default in-memory sessions (the tests' broker saves its sessions to
+disk on every change, which no production broker does):
 
 - stored/s: the records the centre committed during the window, per second;
 - p50/p99: from a record's making at the locker to the centre's commit (`received_at`);
@@ -41,9 +43,10 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select  # noqa: E402
 
 from locker.centre.fleet_sim import FleetSim, raise_open_file_limit  # noqa: E402
+from locker.centre.local_broker import LocalBroker as Broker  # noqa: E402
+from locker.centre.local_broker import free_port  # noqa: E402
 from locker.centre.schema import events, lockers  # noqa: E402
 from locker.centre.store import CentreStore  # noqa: E402
-from tests.support.mosquitto import Broker, free_port  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 
 USERS = {"sim": "sim-secret", "centre": "centre-secret"}
