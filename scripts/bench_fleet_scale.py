@@ -315,7 +315,7 @@ def main() -> None:
     args.rates = [float(r) for r in args.rates.split(",")]
     raise_open_file_limit()
     print(f"{os.cpu_count()} cores; {args.lockers} simulated lockers; {args.seconds:g} s a rate")
-    best: dict[tuple[str, int], float] = {}
+    best: dict[tuple[str, int], Window] = {}
     with tempfile.TemporaryDirectory(prefix="bench-fleet-scale-") as tmp, ExitStack() as stack:
         folder = Path(tmp)
         postgres = None
@@ -333,21 +333,30 @@ def main() -> None:
                     url = postgres.new_database()
                     database_pids = functools.partial(pids_named, "postgres")
                 windows = measure(backend, url, count, args, run, database_pids)
-                best[(backend, count)] = max(w.stored_per_s for w in windows)
+                # The busiest window the centre kept up with (caught up within a few seconds).
+                kept_up = [w for w in windows if w.catch_up_s < 5.0] or windows[:1]
+                best[(backend, count)] = max(kept_up, key=lambda w: w.stored_per_s)
         first = args.backends.split(",")[-1]
         backlog_url = (
             postgres.new_database() if postgres and first == "postgresql" else None
         ) or f"sqlite:///{folder / 'outage.db'}"
         backlog(backlog_url, max(int(w) for w in args.workers.split(",")), args, folder / "out")
-    top_backend, top_workers = max(best, key=lambda key: best[key])
-    top = best[(top_backend, top_workers)]
     print(
-        f"\n200k lockers at 500 records a day peak near {NETWORK_PEAK_PER_S:,}/s. The best here:"
-        f" {top:,.0f}/s ({top_backend}, {top_workers} worker(s), broker, database and the"
-        f" simulated lockers all on these {os.cpu_count()} cores), {top / NETWORK_PEAK_PER_S:.0%}"
-        f" of that peak; about {NETWORK_PEAK_PER_S / max(top, 1):.0f} such machines'"
-        " worth of centre workers, before headroom."
+        f"\n200k lockers at 500 records a day: {NETWORK_LOCKERS * 500 / 86_400:,.0f}/s on average,"
+        f" near {NETWORK_PEAK_PER_S:,}/s at the peak. Per core of each part, from the busiest"
+        " window each set-up kept up with (records a second for one core's worth of CPU):"
     )
+    for (backend, count), window in best.items():
+        per_core = {
+            name: window.stored_per_s / share
+            for name, share in window.cpu.items()
+            if share > 0.02 and name != "sim"
+        }
+        parts = ", ".join(
+            f"{name} {rate:,.0f}/s (x{NETWORK_PEAK_PER_S / rate:.1f} cores for the peak)"
+            for name, rate in per_core.items()
+        )
+        print(f"  {backend}, {count} worker(s): {window.stored_per_s:,.0f}/s kept up; {parts}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
@@ -19,6 +20,7 @@ from locker.centre.api import create_api, mount_api
 from locker.centre.carrier_orders import CarrierOrders
 from locker.centre.carrier_webhooks import WebhookSender, WebhookTargets, queue_carrier_events
 from locker.centre.clock_watch import ClockWatch
+from locker.centre.command_records import forget_old_commands
 from locker.centre.courier_pusher import CourierPusher
 from locker.centre.gap_requests import GapRequests
 from locker.centre.ingest import Ingest
@@ -144,6 +146,7 @@ def start_centre(
 
         def purge_phones() -> None:
             orders.purge_phones()
+            forget_old_commands(store, time.time())
 
         link = CommandLink(
             make_store, broker_address(settings, "commands"), on_other_result=orders_result

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from locker.centre.command_records import KEEP_S, forget_old_commands
 from locker.centre.courier_pusher import CourierPusher
 from locker.centre.fleet_couriers import PIN_DIGITS, CourierDesk, CourierError
 from locker.centre.operators import OperatorSigner
 from locker.centre.order_book import RESEND_AFTER_S
 from locker.centre.order_sender import ServiceSender
-from locker.centre.schema import courier_grants, fleet_couriers
+from locker.centre.schema import courier_grants, fleet_couriers, grant_commands
 from locker.centre.service_identity import ServiceIdentity
 from locker.centre.store import CentreStore
 from locker.domain.courier_ids import FIRST_FLEET_ID
@@ -339,3 +340,20 @@ def test_two_centre_workers_send_a_waiting_grant_once(
     for opened in stores:
         opened.close()
     assert len(broker.to("L-1")) == 1
+
+
+def test_command_records_older_than_a_day_are_forgotten_and_newer_ones_kept(
+    store: CentreStore, admin: OperatorSigner, pusher: CourierPusher, clock: Clock
+) -> None:
+    CourierDesk(store, clock).add("SF", "Li Wei", ["L-1", "L-2"], admin)
+    pusher.send_due()
+    clock.now += KEEP_S - 10
+    store.note_status("L-3", True, clock.now)
+    CourierDesk(store, clock).add("SF", "Wang Fang", ["L-3"], admin)
+    pusher.send_due()
+
+    # The first two grants went again (unanswered): those sends are recent and kept.
+    assert forget_old_commands(store, clock.now + 20) == 2
+    with store.engine.connect() as connection:
+        kept = connection.execute(select(grant_commands.c.signed_at)).scalars().all()
+    assert len(kept) == 3 and min(kept) > clock.now + 20 - KEEP_S
