@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers.response import Response
 
 from locker.centre import fleet_view
+from locker.centre.fleet_couriers import CourierDesk
 from locker.centre.remote import RemoteDesk, RemoteError, checked_args
 from locker.centre.web import words
 from locker.centre.web.accounts import operator, store
@@ -69,6 +70,19 @@ def store_alarms(locker_id: str | None = None) -> dict[str, list[dict[str, Any]]
 def alarms() -> str:
     """Every open alarm, with a way to acknowledge it."""
     return page("centre/alarms.html", alarms=store_alarms())
+
+
+@bp.get("/couriers")
+def couriers() -> str:
+    """The couriers added at the centre, and where each one's latest change stands."""
+    desk = CourierDesk(store())
+    people = desk.couriers()
+    refused = {
+        person["id"]: [g for g in desk.grants(int(person["id"])) if g["state"] == "refused"]
+        for person in people
+        if person["lockers"].get("refused")
+    }
+    return page("centre/couriers.html", couriers=people, refused=refused)
 
 
 @bp.post("/alarms/centre/<int:alarm_id>")
