@@ -234,44 +234,48 @@ def print_fast_path(
 
 
 def print_clips(title: str, frames: list[Frame], budget_ms: float) -> None:
-    """Each frame the full cascade reads, shown for 1 s to a SpreadDecoder; calls and hold."""
+    """Each frame shown for 1 s to a SpreadDecoder: how soon it is read, how long a call holds.
+
+    A frame the full cascade reads must be read within the clip; a frame nothing reads gets
+    all its calls, which is where a frame used to be held longest.
+    """
     full = FrameDecoder()
-    worst_full: list[float] = []
+    full_ms: list[float] = []
     calls_to_read: list[int] = []
-    held_ms: list[float] = []
-    clips = 0
+    call_ms: list[float] = []
+    readable = 0
+    # One decoder for all clips, as one camera has: it learns what each step costs.
+    spread = SpreadDecoder(FrameDecoder(), frame_budget_ms=budget_ms)
     for frame in frames:
         started = time.perf_counter()
         trace = full.decode_traced(frame.image)
-        worst_full.append((time.perf_counter() - started) * 1000)
-        if not any(c.text == frame.expected for c in trace.codes):
-            continue
-        clips += 1
-        spread = SpreadDecoder(FrameDecoder(), frame_budget_ms=budget_ms)
+        full_ms.append((time.perf_counter() - started) * 1000)
+        expected_read = any(c.text == frame.expected for c in trace.codes)
+        readable += expected_read
+        spread.reset()
         for call in range(1, CLIP_FPS + 1):
             started = time.perf_counter()
             codes = spread.decode(frame.image)
-            held_ms.append((time.perf_counter() - started) * 1000)
-            if any(c.text == frame.expected for c in codes):
+            call_ms.append((time.perf_counter() - started) * 1000)
+            if expected_read and any(c.text == frame.expected for c in codes):
                 calls_to_read.append(call)
                 break
-    if not clips:
+    if not frames:
         return
-    within = len(calls_to_read)
-    late = Counter(calls_to_read)
     print(
-        f"\n{title}: camera clips at {CLIP_FPS} fps, SpreadDecoder budget {budget_ms:.0f} ms, "
-        f"{clips} frames the full cascade reads"
+        f"\n{title}: camera clips, each frame shown {CLIP_FPS} times ({CLIP_FPS} fps, 1 s) to a "
+        f"SpreadDecoder with a {budget_ms:.0f} ms budget"
     )
+    if readable:
+        print(
+            f"  frames the full cascade reads: {readable}; read within 1 s: {len(calls_to_read)}"
+            f"/{readable} {100 * len(calls_to_read) / readable:.1f}%; calls to read "
+            f"{dict(sorted(Counter(calls_to_read).items()))}"
+        )
     print(
-        f"  read within 1 s: {within}/{clips} {100 * within / clips:.1f}%; "
-        f"calls to read: {dict(sorted(late.items()))}"
-    )
-    print(
-        f"  per call ms, spread: median {statistics.median(held_ms):.1f}  p95 {p95(held_ms):.1f}  "
-        f"max {max(held_ms):.1f};  full cascade on every frame: "
-        f"median {statistics.median(worst_full):.1f}  p95 {p95(worst_full):.1f}  "
-        f"max {max(worst_full):.1f}"
+        f"  ms per call, spread ({len(call_ms)} calls): median {statistics.median(call_ms):.1f}"
+        f"  p95 {p95(call_ms):.1f}  max {max(call_ms):.1f};  full cascade, once per frame: "
+        f"median {statistics.median(full_ms):.1f}  p95 {p95(full_ms):.1f}  max {max(full_ms):.1f}"
     )
 
 

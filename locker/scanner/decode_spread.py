@@ -38,13 +38,17 @@ class SpreadDecoder:
         self.fast_steps = fast_steps
         self._clock = clock
         self._held: CascadeWork | None = None
-        self._cost_ms: dict[str, float] = {}
+        self._cost_ms: dict[tuple[str, tuple[int, ...]], float] = {}
         self.last_steps: list[str] = []  # what the last call ran: "fresh plain/zxing", "held ..."
 
     @property
     def holding(self) -> bool:
         """A frame's slow steps are still to run."""
         return self._held is not None
+
+    def reset(self) -> None:
+        """Drop the held frame (the scene changed); what the steps cost is kept."""
+        self._held = None
 
     def decode(self, frame: np.ndarray) -> list[DecodedCode]:
         """The codes read in this call: in `frame`, or in the held frame's next steps."""
@@ -68,13 +72,16 @@ class SpreadDecoder:
         while self._held is not None:
             held = self._held
             name = held.next_name
+            key = (name, held.gray.shape)
             # One held step per call at least, so that a slow frame always gets on.
-            if ran and self._elapsed_ms(started) + self._estimate(name) > self.frame_budget_ms:
+            if ran and self._elapsed_ms(started) + self._estimate(key) > self.frame_budget_ms:
                 break
             self.last_steps.append(f"held {name}")
             step_started = self._clock()
             codes = held.run_next()
-            self._cost_ms[name] = self._elapsed_ms(step_started)
+            cost = self._elapsed_ms(step_started)
+            # The slowest recent cost, fading: one quick run does not make a slow step look cheap.
+            self._cost_ms[key] = max(cost, 0.8 * self._cost_ms.get(key, cost))
             ran += 1
             if codes or held.done:
                 self._held = None
@@ -82,9 +89,9 @@ class SpreadDecoder:
                 return codes
         return []
 
-    def _estimate(self, name: str) -> float:
-        # A step never timed yet counts as half a budget: no call runs two unknown slow steps.
-        return self._cost_ms.get(name, self.frame_budget_ms / 2)
+    def _estimate(self, key: tuple[str, tuple[int, ...]]) -> float:
+        # A step never timed at this frame size counts as a whole budget: it runs first or alone.
+        return self._cost_ms.get(key, self.frame_budget_ms)
 
     def _elapsed_ms(self, since: float) -> float:
         return (self._clock() - since) * 1000
