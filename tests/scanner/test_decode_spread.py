@@ -21,13 +21,14 @@ CASCADE = (
 
 
 class TickingClock:
-    """A clock that moves 10 ms each time it is read: every step looks slow."""
+    """A clock that moves on each time it is read (10 ms by default: every step looks slow)."""
 
-    def __init__(self) -> None:
+    def __init__(self, step_s: float = 0.010) -> None:
         self.now = 0.0
+        self.step_s = step_s
 
     def __call__(self) -> float:
-        self.now += 0.010
+        self.now += self.step_s
         return self.now
 
 
@@ -119,3 +120,15 @@ def test_empty_and_odd_frames_are_accepted() -> None:
     decoder = spread()
     assert decoder.decode(np.zeros((0, 0, 3), np.uint8)) == []
     assert decoder.decode(np.zeros((5, 5), np.uint8)) == []
+
+
+def test_steps_known_to_be_quick_run_together_in_one_call() -> None:
+    decoder = spread(TickingClock(step_s=0.001))
+    for _ in range(3):  # one unknown step per call, until each has been timed once
+        decoder.decode(empty())
+    assert [c.text for c in decoder.decode(dark_mode_code())] == [PICKUP]
+    assert [s for s in decoder.last_steps if s.startswith("held")] == [
+        "held downscaled/zxing",
+        "held contrast/zxing",
+        "held inverted/zxing",
+    ]
