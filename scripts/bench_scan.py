@@ -39,7 +39,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from locker.scanner.decode_spread import SpreadDecoder  # noqa: E402
+from locker.scanner.decode_spread import FRAME_BUDGET_MS, SpreadDecoder  # noqa: E402
 from locker.scanner.decoding import FrameDecoder, to_gray  # noqa: E402
 from locker.scanner.synthetic import CONDITIONS, kiosk_set  # noqa: E402
 
@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--steps", action="store_true", help="print what each cascade step reads")
     parser.add_argument(
-        "--budget-ms", type=float, default=25.0, help="SpreadDecoder budget per call, clips"
+        "--budget-ms", type=float, default=FRAME_BUDGET_MS, help="the clips' budget per call"
     )
     parser.add_argument("--only", nargs="*", default=None, help="decoders to run (default: all)")
     args = parser.parse_args(argv)
