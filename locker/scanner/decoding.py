@@ -137,25 +137,62 @@ class FrameDecoder:
         if gray.size == 0:
             return DecodeTrace([], None, 0)
         started = time.perf_counter()
-        prepared: dict[str, object] = {}
-        for tried, (stage_name, engine_name) in enumerate(self.steps, start=1):
-            if tried > 1 and self._over_budget(started):
-                return DecodeTrace([], None, tried - 1)
-            if stage_name not in prepared:
-                prepared[stage_name] = STAGES[stage_name].apply(gray)
-            stage_out = prepared[stage_name]
-            if stage_out is None:
-                continue
-            image, back = stage_out  # type: ignore[misc]
-            raw = self._engines[engine_name](image)
-            if raw:
-                return DecodeTrace(_distinct(raw, back), f"{stage_name}/{engine_name}", tried)
+        work = CascadeWork(self, gray)
+        while not work.done:
+            if work.next_step > 0 and self._over_budget(started):
+                return DecodeTrace([], None, work.next_step)
+            step = self.steps[work.next_step]
+            codes = work.run_next()
+            if codes:
+                return DecodeTrace(codes, f"{step[0]}/{step[1]}", work.next_step)
         return DecodeTrace([], None, len(self.steps))
+
+    def read_step(
+        self, index: int, gray: np.ndarray, prepared: dict[str, object]
+    ) -> list[DecodedCode]:
+        """What cascade step `index` reads in `gray`; `prepared` caches the fixed images."""
+        stage_name, engine_name = self.steps[index]
+        if stage_name not in prepared:
+            prepared[stage_name] = STAGES[stage_name].apply(gray)
+        stage_out = prepared[stage_name]
+        if stage_out is None:
+            return []
+        image, back = stage_out  # type: ignore[misc]
+        raw = self._engines[engine_name](image)
+        return _distinct(raw, back) if raw else []
 
     def _over_budget(self, started: float) -> bool:
         if self.budget_ms is None:
             return False
         return (time.perf_counter() - started) * 1000 > self.budget_ms
+
+
+class CascadeWork:
+    """One frame's way through the cascade, which can stop after any step and resume later."""
+
+    def __init__(self, decoder: FrameDecoder, gray: np.ndarray) -> None:
+        """Work on `gray` (from `to_gray`), starting at the first step."""
+        self.decoder = decoder
+        self.gray = gray
+        self.next_step = 0
+        self._prepared: dict[str, object] = {}
+
+    @property
+    def done(self) -> bool:
+        """Every step has been tried."""
+        return self.next_step >= len(self.decoder.steps)
+
+    @property
+    def next_name(self) -> str:
+        """The next step, as `stage/engine`."""
+        stage, engine = self.decoder.steps[self.next_step]
+        return f"{stage}/{engine}"
+
+    def run_next(self) -> list[DecodedCode]:
+        """Try the next step; what it read (empty: nothing)."""
+        codes = self.decoder.read_step(self.next_step, self.gray, self._prepared)
+        self.next_step += 1
+        return codes
 
 
 def _distinct(raw: list[RawCode], back: object) -> list[DecodedCode]:
