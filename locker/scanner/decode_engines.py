@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from locker.domain import badge, qr_payload
+
 # Our symbology names, as `DecodedCode.symbology` carries them, mapped to each library's own.
 # zxing-cpp: `zxingcpp.BarcodeFormat` member names. zbar: the `type` strings pyzbar returns.
 ZXING_FORMATS = {
@@ -33,8 +35,11 @@ ZBAR_TYPES = {
 }
 # What a kiosk reads: pickup QR codes and couriers' tracking barcodes.
 DEFAULT_FORMATS = ("QR", "CODE128", "EAN13", "CODE39")
-# 2D symbologies: zxing-cpp looks for these first, and for the 1D ones only if none was found.
+# 2D symbologies: zxing-cpp looks for these first, and for the 1D ones only if none was found
+# or what it found is not the locker's own (a carrier's QR beside a waybill's barcode).
 MATRIX_FORMATS = frozenset({"QR", "MICROQR", "DATAMATRIX"})
+# Codes that settle a frame by themselves: a pickup QR and a courier's badge.
+OWN_PREFIXES = (f"{qr_payload.PREFIX}:", f"{badge.PREFIX}:", f"{badge.FLEET_PREFIX}:")
 
 Polygon = tuple[tuple[int, int], ...]
 
@@ -57,8 +62,9 @@ class EngineError(ValueError):
 def zxing_engine(formats: Sequence[str], *, try_invert: bool = False) -> Engine:
     """A zxing-cpp reader for `formats`, returning text exactly as encoded (TextMode.Plain).
 
-    The 2D formats are searched first; the 1D ones only on an image where no 2D code was found,
-    so a frame showing a QR code and a barcode gives the QR code alone.
+    The 2D formats are searched first; the 1D ones only on an image where no 2D code was found
+    or one was not the locker's own: a pickup QR beside a barcode gives the QR code alone, a
+    carrier's QR beside a waybill's barcode gives both.
 
     zxing-cpp's own inverted pass is off by default: the cascade has an explicit inverted stage,
     so a frame that holds no code does not pay for the inversion twice.
@@ -81,13 +87,15 @@ def zxing_engine(formats: Sequence[str], *, try_invert: bool = False) -> Engine:
     ours = {getattr(zxingcpp.BarcodeFormat, v): k for k, v in ZXING_FORMATS.items()}
 
     def read(gray: np.ndarray) -> list[RawCode]:
+        codes: list[RawCode] = []
         for wanted in passes:
             found = zxingcpp.read_barcodes(
                 gray, formats=wanted, text_mode=zxingcpp.TextMode.Plain, try_invert=try_invert
             )
-            if found:
-                return [_raw(barcode) for barcode in found]
-        return []
+            codes += [_raw(barcode) for barcode in found]
+            if codes and all(code.text.startswith(OWN_PREFIXES) for code in codes):
+                break
+        return codes
 
     def _raw(barcode: zxingcpp.Barcode) -> RawCode:
         pos = barcode.position

@@ -130,19 +130,31 @@ def test_a_rotated_tracking_barcode_is_read(decoder: FrameDecoder, symbology: st
     assert [c.text for c in decoder.decode(frame)] == [text]
 
 
-def test_a_qr_code_beside_a_barcode_is_read_without_the_1d_search() -> None:
+def qr_beside_a_barcode(qr_text: str) -> np.ndarray:
     barcode = np.array(
         zxingcpp.create_barcode("1Z999AA10123456784", zxingcpp.BarcodeFormat.Code128).to_image(
             scale=2
         )
     )
     frame = np.full((480, 900), 200, np.uint8)
-    qr = render_qr(PICKUP, 5)
+    qr = render_qr(qr_text, 5)
     frame[40 : 40 + qr.shape[0], 30 : 30 + qr.shape[1]] = qr
     frame[200 : 200 + barcode.shape[0], 480 : 480 + barcode.shape[1]] = barcode
-    codes = FrameDecoder(engines=("zxing",)).decode(frame)
-    # 2D first: the 1D row scans cost four times the QR search, and a QR code settles the frame.
+    return frame
+
+
+def test_a_pickup_qr_beside_a_barcode_is_read_without_the_1d_search() -> None:
+    codes = FrameDecoder(engines=("zxing",)).decode(qr_beside_a_barcode(PICKUP))
+    # 2D first: the 1D row scans cost four times the QR search, and our own code settles it.
     assert [(c.text, c.symbology) for c in codes] == [(PICKUP, "QR")]
+
+
+def test_a_carriers_qr_does_not_hide_the_waybills_tracking_barcode() -> None:
+    codes = FrameDecoder(engines=("zxing",)).decode(qr_beside_a_barcode("https://sf.example/o/1"))
+    assert sorted((c.text, c.symbology) for c in codes) == [
+        ("1Z999AA10123456784", "CODE128"),
+        ("https://sf.example/o/1", "QR"),
+    ]
 
 
 EXACT_TEXT = {
