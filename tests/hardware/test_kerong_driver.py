@@ -164,4 +164,4 @@ def test_a_latch_still_held_is_read_again_within_one_status_exchange_on_the_wire
     # request and its reply take this long on the wire (10 bits a byte).
     request, reply = kp.status_frame(0), kp.encode_status_reply(0, 0, 0)
     wire_s = (len(request) + len(reply)) * 10 / 19200
-    assert CONFIRM_POLL_S <= wire_s
+    assert wire_s >= CONFIRM_POLL_S
