@@ -27,9 +27,11 @@ CHANNELS = 16
 REPLY_TIMEOUT_S = 0.25
 RETRIES = 2
 # A latch takes tens of milliseconds to release after the relay pulse: keep reading the status
-# this long before calling the unlock unconfirmed, at this interval.
+# this long before calling the unlock unconfirmed, pausing this long after each read that still
+# shows it latched. One status exchange takes about 7 ms on the wire at 19200 baud; a longer
+# pause would leave the bus idle after the latch has let go and delay the confirmation by it.
 CONFIRM_WINDOW_S = 0.4
-CONFIRM_POLL_S = 0.04
+CONFIRM_POLL_S = 0.005
 # Replies in a row that must show the latch released: the 8-bit sum lets through noise that
 # moves one bit up and another down (docs/protocol-kerong.md, "Confirming an unlock"), and two
 # independent frames both spoiled the same way is far less likely than one.

@@ -27,7 +27,8 @@ from locker.boards.port_lock import PortLock
 
 log = logging.getLogger(__name__)
 
-# How long one read call may block; short so that queued requests are not kept waiting.
+# How long one read call, or one idle wait on the queue, may block: how often a quiet bus looks
+# for a board's unsolicited frames.
 READ_SLICE_S = 0.01
 # Silence this long mid-frame means the rest was lost (Modbus RTU's inter-frame gap, widened
 # for USB adapters that deliver in bursts); firmware_bridge's RX_IDLE_MS.
@@ -252,7 +253,10 @@ class SerialBus:
         """Read frames until one is accepted or the deadline passes; others are unsolicited."""
         while True:
             waiting = self._port.in_waiting
-            data = self._port.read(waiting or 1)
+            # Idle (no caller waiting), only what the line already holds is taken: a read that
+            # waits for a byte would hold back a request queued meanwhile by up to READ_SLICE_S,
+            # and the idle loop waits on the queue instead.
+            data = self._port.read(waiting or 1) if waiting or accept is not None else b""
             now = time.monotonic()
             if data:
                 self._last_rx = now

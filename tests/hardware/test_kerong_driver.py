@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 
 import pytest
 
-from locker.boards.kerong_driver import BoardNotAnsweringError, KerongDriver
+from locker.boards import kerong_protocol as kp
+from locker.boards.kerong_driver import CONFIRM_POLL_S, BoardNotAnsweringError, KerongDriver
 from locker.boards.kerong_protocol import KerongDecoder
 from locker.boards.port_lock import PortBusyError
 from locker.boards.serial_bus import SerialBus
@@ -120,3 +122,46 @@ def test_an_unplugged_adapter_fails_cleanly_then_reconnects_and_resyncs(kerong_b
 def test_only_one_process_may_own_a_port(kerong_bus, kerong_bench):
     with pytest.raises(PortBusyError, match="in use by process"):
         SerialBus(kerong_bench.path, KerongDecoder).start()
+
+
+class ScriptedBoard:
+    """A bus to board 0 whose status replies follow a script for channel 1: True = latched."""
+
+    url = "scripted"
+
+    def __init__(self, *latched):
+        self.script = list(latched)
+        self.sent = []
+
+    def exchange(self, request, accept, timeout_s):
+        self.sent.append(request)
+        future = Future()
+        if accept is None:
+            future.set_result(None)
+        else:
+            future.set_result(kp.StatusReply(0, 0xFFFE | int(self.script.pop(0)), 0))
+        return future
+
+
+def test_a_latch_that_lets_go_late_is_confirmed_by_the_two_reads_after_it():
+    board, sleeps = ScriptedBoard(True, True, False, False), []
+    driver = KerongDriver(board, sleep=sleeps.append)
+    assert driver.open(0, 1) is UnlockOutcome.CONFIRMED
+    assert board.sent == [kp.unlock_frame(0, 1)] + [kp.status_frame(0)] * 4
+    # A pause after each read of a latch still held, none between the two agreeing reads.
+    assert sleeps == [CONFIRM_POLL_S, CONFIRM_POLL_S]
+
+
+def test_a_lone_released_read_is_confirmed_only_by_two_in_a_row_after_it():
+    board, sleeps = ScriptedBoard(False, True, False, False), []
+    assert KerongDriver(board, sleep=sleeps.append).open(0, 1) is UnlockOutcome.CONFIRMED
+    assert board.sent.count(kp.status_frame(0)) == 4
+    assert board.script == []
+
+
+def test_a_latch_still_held_is_read_again_within_one_status_exchange_on_the_wire():
+    # A longer pause leaves the bus idle after the latch has let go; at 19200 baud a status
+    # request and its reply take this long on the wire (10 bits a byte).
+    request, reply = kp.status_frame(0), kp.encode_status_reply(0, 0, 0)
+    wire_s = (len(request) + len(reply)) * 10 / 19200
+    assert wire_s >= CONFIRM_POLL_S

@@ -92,3 +92,50 @@ def test_an_accept_callback_that_raises_fails_the_queued_calls_too(kerong_bench,
         assert (bus.restarts, bus.last_error) == (1, "ValueError: accept bug")
     finally:
         bus.stop()
+
+
+class QuietLine:
+    """A port on a silent line whose read waits for a byte until the port is closed."""
+
+    def __init__(self, url, baudrate, timeout):
+        self.written = []
+        self.looked = threading.Event()  # the owner thread has looked at the line once
+        self.closed = threading.Event()
+
+    @property
+    def in_waiting(self):
+        self.looked.set()
+        return 0
+
+    def read(self, size):
+        self.closed.wait()
+        return b""
+
+    def write(self, data):
+        self.written.append(data)
+
+    def flush(self):
+        pass
+
+    def close(self):
+        self.closed.set()
+
+
+def test_a_request_is_not_held_back_by_a_read_waiting_on_a_quiet_line():
+    # While idle the owner thread looks for a board's unsolicited frames; with nothing on the
+    # line it must not sit in a read, or an unlock queued meanwhile waits for the read to end.
+    ports = []
+
+    def open_port(url, **options):
+        ports.append(QuietLine(url, **options))
+        return ports[-1]
+
+    bus = SerialBus("quiet", kp.KerongDecoder, open_port=open_port, lock_ports=False).start()
+    try:
+        assert bus.wait_connected(5)
+        assert ports[0].looked.wait(5)
+        unlock = kp.unlock_frame(0, 1)
+        bus.exchange(unlock, None, 0).result(timeout=5)
+        assert ports[0].written == [unlock]
+    finally:
+        bus.stop()
