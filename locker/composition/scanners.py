@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from locker.config import Settings
 from locker.scanner.camera_service import CameraService
-from locker.scanner.decoding import FrameDecoder
+from locker.scanner.decode_spread import SpreadDecoder
 from locker.scanner.demo_camera import DemoCamera
 from locker.scanner.scan_events import Debouncer, ScanEvent
 from locker.scanner.serial_scanner import SerialLineScanner
@@ -41,11 +41,11 @@ def start_scanners(
     scanners = Scanners()
     if not settings.camera and demo_camera is not None:
         scanners.camera = CameraService(
-            "demo", FrameDecoder(), debouncer, source=lambda: demo_camera, name="camera"
+            "demo", SpreadDecoder(), debouncer, source=lambda: demo_camera, name="camera"
         ).start()
     elif settings.camera:
         scanners.camera = CameraService(
-            settings.camera, FrameDecoder(), debouncer, fps=settings.camera_fps
+            settings.camera, SpreadDecoder(), debouncer, fps=settings.camera_fps
         ).start()
     if settings.scanner_port:
         scanners.serial = SerialLineScanner(

@@ -135,7 +135,10 @@ class ScanLoop:
         behind = max(0, seq - self.last_seq - 1) if self.last_seq else 0
         self.last_seq = seq
         self._count(frames_seen=1, frames_behind=behind)
-        if self.gate is not None and not self.gate.should_decode(image):
+        still = self.gate is not None and not self.gate.should_decode(image)
+        # A decoder that spreads a hard frame over several calls (SpreadDecoder) still has work
+        # on it: a code held still in front of the camera must not wait for something to move.
+        if still and not getattr(self.decoder, "holding", False):
             self._count(skipped_motion=1)
             # Nothing moved, so what the last decode saw is still there: a code held still
             # stays one scan, however long it is held.

@@ -93,6 +93,39 @@ def test_a_decoder_error_is_counted_and_scanning_goes_on() -> None:
     assert [event.text for event in events] == ["AFTER"]
 
 
+class SlowReader:
+    """A decoder that holds a frame for three calls before it reads the code in it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @property
+    def holding(self) -> bool:
+        return 0 < self.calls < 3
+
+    def decode(self, frame: np.ndarray) -> list[FakeCode]:
+        self.calls += 1
+        return [FakeCode("SLOW", "QR", ())] if self.calls == 3 else []
+
+
+def test_a_still_frame_the_decoder_holds_is_decoded_on_though_nothing_moves() -> None:
+    events: list[ScanEvent] = []
+    decoder = SlowReader()
+    loop = ScanLoop(
+        FrameGrabber(lambda: None),  # type: ignore[arg-type, return-value]
+        decoder,
+        Debouncer(events.append),
+        gate=MotionGate(),
+    )
+    still = backdrop()
+    for seq in range(1, 6):
+        loop.step(still, seq)
+
+    # The gate alone would decode the first frame and skip the still ones after it.
+    assert decoder.calls == 3
+    assert [event.text for event in events] == ["SLOW"]
+
+
 def test_the_camera_service_runs_a_folder_source_and_stops(tmp_path: Path) -> None:
     still = backdrop()
     shown = still.copy()
