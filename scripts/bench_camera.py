@@ -45,7 +45,7 @@ from locker.domain.models import Address, Size
 from locker.domain.states import CompartmentState, ParcelState
 from locker.event_dispatch import EventDispatcher
 from locker.scanner.camera_service import ScanLoop
-from locker.scanner.decoding import FrameDecoder
+from locker.scanner.decode_spread import SpreadDecoder
 from locker.scanner.grabber import FrameGrabber
 from locker.scanner.motion import MotionGate
 from locker.scanner.scan_events import Debouncer, ScanEvent
@@ -190,10 +190,14 @@ class MarkedGate(MotionGate):
 
 
 class MarkedDecoder:
-    """The frame decoder, noting when it has read the QR frame."""
+    """The kiosk's decoder (a budget per frame), noting when it has read the QR frame."""
 
     def __init__(self, marks: Marks) -> None:
-        self.decoder, self.marks = FrameDecoder(), marks
+        self.decoder, self.marks = SpreadDecoder(), marks
+
+    @property
+    def holding(self) -> bool:
+        return self.decoder.holding
 
     def decode(self, frame: np.ndarray) -> Sequence[Any]:
         codes = self.decoder.decode(frame)
@@ -426,7 +430,7 @@ def report_kerong(result: dict[str, Any]) -> None:
 def idle_cpu(seconds: float, gate: MotionGate | None) -> tuple[float, Any]:
     source = PacedSource()
     grabber = FrameGrabber(lambda: source, name="idle").start()
-    loop = ScanLoop(grabber, FrameDecoder(), Debouncer(), gate=gate)
+    loop = ScanLoop(grabber, SpreadDecoder(), Debouncer(), gate=gate)
     loop.start()
     time.sleep(1.0)  # let the first decodes and the gate's baseline settle
     cpu0, wall0 = time.process_time(), time.monotonic()
