@@ -136,13 +136,17 @@ def test_a_pre_advised_parcel_goes_from_the_carriers_api_to_the_recipient(
         with SqliteStore(fleet_demo.folder / "DEMO-001.db") as store:
             [parcel] = [p for p in store.parcels() if p.tracking == TRACKING]
         assert parcel.compartment is not None
-        page.goto("/demo")
-        submit(page, f'form[action="/demo/close/{parcel.compartment}"] button')
+        # The demo cabinet and the phone each get a page of their own: the cabinet's page
+        # reloads itself on every door event, which would cut short a navigation of its own.
+        cabinet = context.new_page()
+        cabinet.goto("/demo")
+        submit(cabinet, f'form[action="/demo/close/{parcel.compartment}"] button')
         assert wait_for(lambda: "parcel.deposited" in events_of(receiver), 30), events_of(receiver)
 
         # The recipient shows the QR from the demo inbox to the camera.
-        page.goto("/demo/messages")
-        page.locator("button.show-message-qr").first.click()
+        phone = context.new_page()
+        phone.goto("/demo/messages")
+        phone.locator("button.show-message-qr").first.click()
         assert wait_for(lambda: "parcel.collected" in events_of(receiver), 60), events_of(receiver)
         context.close()
 
