@@ -19,7 +19,8 @@ spends no try of the keypad's budget), or, every other time, the last four digit
 followed, and the whole counts as one request. Open loop sends on a fixed schedule whatever the
 answers, and times each request from its scheduled moment, so a queue in the server shows in the
 figures instead of slowing the sender. `--profile FILE` runs the server under cProfile (each
-request in its worker thread) and writes the summed statistics to FILE at the end.
+request in its worker thread, in that thread's CPU time) and writes the summed statistics to
+FILE at the end.
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ def hold_stream(url: str, stop: threading.Event) -> None:
         pass  # the server stopped at the end of the run
 
 
+def cpu_s(pid: int) -> float:
+    """The process's user and system CPU time so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_kib(pid: int) -> dict[str, int]:
     status = Path(f"/proc/{pid}/status").read_text()
     return {key: int(re.search(rf"{key}:\s+(\d+)", status).group(1)) for key in ("VmHWM", "VmRSS")}
@@ -125,7 +132,8 @@ def serve_profiled(out: str, args: list[str]) -> None:
 
     def profiled(app):
         def wrapper(environ, start_response):
-            profile = cProfile.Profile()
+            # The thread's own CPU time: wall time would charge a function for the GIL it waits on.
+            profile = cProfile.Profile(time.thread_time)
             profile.enable()
             try:
                 body = app(environ, start_response)
@@ -412,13 +420,15 @@ def under_load(args: argparse.Namespace) -> None:
             threading.Thread(target=hold_stream, args=(url, stop), daemon=True).start()
         time.sleep(1.0)
         cookies = admin_cookies(port)
-        began = time.perf_counter()
+        began, server_cpu, bench_cpu = time.perf_counter(), cpu_s(server.pid), time.process_time()
         if args.open_loop:
             tally = open_loop(port, cookies, args.open_loop, args.seconds)
         else:
             tally = closed_loop(port, cookies, args.clients, args.seconds)
         took = time.perf_counter() - began
         memory = memory_kib(server.pid)
+        server_cpu = cpu_s(server.pid) - server_cpu
+        bench_cpu = time.process_time() - bench_cpu
     finally:
         stop.set()
         server.terminate()
@@ -437,6 +447,11 @@ def under_load(args: argparse.Namespace) -> None:
             "with the server"
         )
         print_load(title, tally, took, memory)
+    print(
+        f"CPU during the run: server {server_cpu:.1f} s "
+        f"({server_cpu / max(1, len(tally.times)) * 1000:.2f} ms a request), "
+        f"this bench's clients {bench_cpu:.1f} s"
+    )
     if args.profile:
         print(f"\nprofile of the server's requests: {args.profile}")
         import pstats
