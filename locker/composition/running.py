@@ -304,6 +304,7 @@ def _housekeeping(context: Callable[[], LockerContext]) -> None:
 
 def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock | None) -> Flask:
     from locker.web import create_app
+    from locker.web.request_context import StorePool
 
     hardware, scanners, dispatcher = locker.hardware, locker.scanners, locker.dispatcher
     assert hardware is not None and scanners is not None and dispatcher is not None
@@ -319,6 +320,9 @@ def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock |
             bridges,
             inbox=inbox if isinstance(inbox, DemoInbox) else None,
         )
+    # Each server thread keeps its store: opening one per request costs more than the page.
+    stores = StorePool(locker.settings)
+    locker.started("web stores", stores.close)
     return create_app(
         locker.settings,
         hardware.board,
@@ -329,4 +333,5 @@ def _web_app(locker: RunningLocker, demo: bool, demo_camera: Any, clock: Clock |
         health=lambda: health_of(hardware, scanners.camera),
         tickets=dispatcher.tickets,
         channels=locker.channels,
+        stores=stores,
     )

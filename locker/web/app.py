@@ -24,7 +24,7 @@ from locker.web.form_values import IdConverter
 from locker.web.i18n import setup_i18n
 from locker.web.live_events import Broadcaster
 from locker.web.repeat_guard import RepeatGuard
-from locker.web.request_context import close_request_context
+from locker.web.request_context import StorePool, close_request_context
 from locker.web.screen_time import setup_screen_times
 
 if TYPE_CHECKING:
@@ -52,8 +52,12 @@ def create_app(
     health: Callable[[], HardwareHealth] | None = None,
     tickets: ScanTickets | None = None,
     channels: Mapping[str, MessageChannel] | None = None,
+    stores: StorePool | None = None,
 ) -> Flask:
-    """Build the kiosk app over the configured database, lock boards and camera."""
+    """Build the kiosk app over the configured database, lock boards and camera.
+
+    With `stores`, requests keep a store per server thread; without, each opens its own.
+    """
     settings = settings or load_settings()
     app = Flask(__name__, template_folder=str(template_folder()))
     app.config["LOCKER_SETTINGS"] = settings
@@ -83,7 +87,7 @@ def create_app(
         RepeatGuard(lambda: clock.now().timestamp()) if clock is not None else RepeatGuard()
     )
 
-    close_request_context(app)
+    close_request_context(app, stores)
 
     @app.errorhandler(StoreError)
     def _not_set_up(error: StoreError) -> tuple[str, int]:

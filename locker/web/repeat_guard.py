@@ -46,6 +46,7 @@ WAIT_S = 15.0
 # A result page can be reloaded (or come back to) for this long: a courier's door-open page
 # through the cancel window.
 PAGE_S = 600.0
+# At most this many actions are remembered for repeats, and this many pages for reloads.
 LIMIT = 128
 # At most this many repeats wait on a server thread at once; more are asked to look again in a
 # second, so a scanner stuck on Enter cannot take the threads that pages need.
@@ -103,7 +104,23 @@ class RepeatGuard:
             while len(self._by_key) > LIMIT:
                 _, dropped = self._by_key.popitem(last=False)
                 self._by_token.pop(dropped.token, None)
+            self._keep_newest_pages()
         return entry, True
+
+    def _keep_newest_pages(self) -> None:
+        """Keep at most LIMIT pages: a busy screen must not hold every page of ten minutes.
+
+        The oldest finished pages go first; a page whose repeats may still come (its key is
+        kept) or whose request still runs stays.
+        """
+        if len(self._by_token) <= LIMIT:
+            return
+        live = {entry.token for entry in self._by_key.values()}
+        for token, entry in list(self._by_token.items()):
+            if len(self._by_token) <= LIMIT:
+                return
+            if token not in live and entry.finished_at is not None:
+                del self._by_token[token]
 
     def finish(self, entry: _Entry, response: Response, kept_session: dict[str, Any]) -> None:
         """Keep the first request's page for its repeats; a refusal is kept only briefly."""
