@@ -242,7 +242,7 @@ def measure(
             published = sim.figures.published - published_before
             done = stored(store) - before
             target = before + published
-            catch_up = wait_until(lambda target=target: stored(store) >= target, 120, sim)
+            catch_up = wait_until(lambda target=target: stored(store) >= target, 60, sim)
             found = latencies_ms(store, began, ended)
             windows.append(
                 Window(
