@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -11,6 +13,8 @@ from locker.centre.fleet_couriers import CourierDesk, CourierError
 from locker.centre.operators import OperatorError, OperatorSigner, operator_signer
 from locker.centre.store import CentreStore
 from locker.cli.fleet import config_option, fleet, open_centre_store
+
+T = TypeVar("T")
 
 
 @fleet.group()
@@ -30,7 +34,23 @@ def _signer(store: CentreStore, operator: str, password_stdin: bool) -> Operator
         raise click.ClickException(str(error)) from None
 
 
-def _operator_options(command: click.Command) -> click.Command:
+def _signed_change(
+    config: Path | None,
+    operator: str,
+    password_stdin: bool,
+    change: Callable[[CourierDesk, OperatorSigner], T],
+) -> T:
+    """Open the centre's store, the admin's key, and make one change; a refusal is one line."""
+    store = open_centre_store(config)
+    try:
+        return change(CourierDesk(store), _signer(store, operator, password_stdin))
+    except CourierError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+
+
+def _operator_options(command: Callable[..., None]) -> Callable[..., None]:
     command = click.option(
         "--password-stdin", is_flag=True, help="Read the admin's password from standard input."
     )(command)
@@ -59,14 +79,12 @@ def courier_add(
     config: Path | None,
 ) -> None:
     """Add a courier: print their id and PIN, shown this once."""
-    store = open_centre_store(config)
-    try:
-        signer = _signer(store, operator, password_stdin)
-        added = CourierDesk(store).add(carrier, name, locker_ids or None, signer)
-    except CourierError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        store.close()
+    added = _signed_change(
+        config,
+        operator,
+        password_stdin,
+        lambda desk, signer: desk.add(carrier, name, locker_ids or None, signer),
+    )
     click.echo(
         f"Courier {added.courier_id} goes to {len(added.lockers)} lockers; "
         "the PIN is shown once (the centre keeps only its hash):",
@@ -87,15 +105,12 @@ def courier_give(
     config: Path | None,
 ) -> None:
     """Let a courier work at more lockers."""
-    store = open_centre_store(config)
-    try:
-        added = CourierDesk(store).extend(
-            courier_id, locker_ids, _signer(store, operator, password_stdin)
-        )
-    except CourierError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        store.close()
+    added = _signed_change(
+        config,
+        operator,
+        password_stdin,
+        lambda desk, signer: desk.extend(courier_id, locker_ids, signer),
+    )
     click.echo(f"Courier {courier_id} goes to {added} more lockers.", err=True)
 
 
@@ -106,13 +121,9 @@ def courier_disable(
     courier_id: int, operator: str, password_stdin: bool, config: Path | None
 ) -> None:
     """Disable a courier at every locker that holds them, as each comes online."""
-    store = open_centre_store(config)
-    try:
-        held = CourierDesk(store).disable(courier_id, _signer(store, operator, password_stdin))
-    except CourierError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        store.close()
+    held = _signed_change(
+        config, operator, password_stdin, lambda desk, signer: desk.disable(courier_id, signer)
+    )
     click.echo(f"Courier {courier_id} is disabled at {held} lockers.", err=True)
 
 
@@ -123,13 +134,9 @@ def courier_badge(
     courier_id: int, operator: str, password_stdin: bool, config: Path | None
 ) -> None:
     """Print a new badge's QR text for the courier; their old badge stops working."""
-    store = open_centre_store(config)
-    try:
-        text = CourierDesk(store).new_badge(courier_id, _signer(store, operator, password_stdin))
-    except CourierError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        store.close()
+    text = _signed_change(
+        config, operator, password_stdin, lambda desk, signer: desk.new_badge(courier_id, signer)
+    )
     click.echo(f"Courier {courier_id}'s new badge (print it as a QR code):", err=True)
     click.echo(text)
 
