@@ -10,7 +10,6 @@ as its scrypt hash.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,8 +24,9 @@ from locker.centre.row_locks import lock_key
 from locker.centre.schema import courier_grants, fleet_couriers, lockers
 from locker.centre.store import CentreStore
 from locker.domain import badge
-from locker.domain.courier_ids import FIRST_FLEET_ID, LAST_FLEET_ID
+from locker.domain.courier_ids import FIRST_FLEET_ID, LAST_FLEET_ID, is_fleet_id
 from locker.domain.passwords import hash_secret
+from locker.domain.pickup_code import random_digits
 from locker.wire import fields
 from locker.wire.courier_grants import GRANT_ROLE, CourierGrant, sign_grant
 from locker.wire.errors import WireFormatError
@@ -66,7 +66,7 @@ class CourierDesk:
         carrier = _carrier(carrier)
         name = _name(name)
         targets = self._lockers(locker_ids)
-        pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
+        pin = random_digits(PIN_DIGITS)
         now = self._clock()
         row = {
             "carrier": carrier,
@@ -94,15 +94,16 @@ class CourierDesk:
 
     def new_badge(self, courier_id: int, signer: OperatorSigner) -> str:
         """A new badge for the courier at all their lockers (the old one stops); its QR text."""
-        nonce = secrets.token_urlsafe(12)
-        now = self._clock()
+        if not is_fleet_id(courier_id):
+            raise CourierError(f"no fleet courier {courier_id}")
+        issued = badge.issue_fleet(courier_id)
         self._change(
             courier_id,
             signer,
-            {"badge_hash": badge.token_hash(nonce), "badge_issued_at": int(now)},
+            {"badge_hash": issued.token_hash, "badge_issued_at": int(self._clock())},
             active_only=True,
         )
-        return badge.fleet_badge_text(courier_id, nonce)
+        return issued.text
 
     def extend(self, courier_id: int, locker_ids: Sequence[str], signer: OperatorSigner) -> int:
         """Give the courier's current revision to more lockers; how many new ones."""
@@ -110,13 +111,7 @@ class CourierDesk:
         targets = self._lockers(locker_ids)
         with self._store.engine.begin() as connection:
             row = _courier_row(connection, courier_id)
-            held = set(
-                connection.execute(
-                    select(courier_grants.c.locker_id).where(
-                        courier_grants.c.courier_id == courier_id
-                    )
-                ).scalars()
-            )
+            held = set(_held_lockers(connection, courier_id))
             new = tuple(locker for locker in targets if locker not in held)
             _grant(connection, row._asdict(), new, signer, self._clock())
         return len(new)
@@ -186,13 +181,7 @@ class CourierDesk:
             connection.execute(
                 update(fleet_couriers).where(fleet_couriers.c.id == courier_id).values(**changed)
             )
-            held = tuple(
-                connection.execute(
-                    select(courier_grants.c.locker_id).where(
-                        courier_grants.c.courier_id == courier_id
-                    )
-                ).scalars()
-            )
+            held = _held_lockers(connection, courier_id)
             _grant(connection, {**row._asdict(), **changed}, held, signer, now)
         return len(held)
 
@@ -252,6 +241,15 @@ def _courier_row(connection: Connection, courier_id: int) -> Any:
     return row
 
 
+def _held_lockers(connection: Connection, courier_id: int) -> tuple[str, ...]:
+    """The lockers the courier has a grant for, whatever its state."""
+    return tuple(
+        connection.execute(
+            select(courier_grants.c.locker_id).where(courier_grants.c.courier_id == courier_id)
+        ).scalars()
+    )
+
+
 def _grant(
     connection: Connection,
     courier: dict[str, Any],
@@ -283,13 +281,6 @@ def _grant(
                 "revision": grant.revision,
                 "args": json.dumps(signed.to_args(), sort_keys=True, ensure_ascii=False),
                 "state": "waiting",
-                "code": None,
-                "detail": None,
-                "nonce": None,
-                "attempts": 0,
-                "signed_at": None,
-                "sent_at": None,
-                "answered_at": None,
             }
         )
     if not rows:

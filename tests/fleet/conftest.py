@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from locker.boards.in_memory import InMemoryBoard
+from locker.centre import serve
 from locker.centre.ingest import Ingest
+from locker.centre.service_identity import make_service_identity
+from locker.centre.settings import CentreSettings
 from locker.centre.store import CentreStore
 from locker.services.context import LockerContext
 from locker.store import SqliteStore
@@ -136,3 +140,36 @@ def start_uplink(broker: Broker, fleet: FleetKeys) -> Iterator[Callable[..., Upl
     yield start
     for uplink in started:
         uplink.stop()
+
+
+@pytest.fixture
+def service_centre(
+    tmp_path: Path, broker: Broker, fleet: FleetKeys, centre_db: str
+) -> Iterator[Callable[..., serve.Centre]]:
+    """Start the whole centre in this process with its service identity, knowing the lockers
+    named as offline; stopped after the test."""
+    started: list[serve.Centre] = []
+
+    def start(*offline: str) -> serve.Centre:
+        make_service_identity(fleet.root, tmp_path / "centre", int(time.time()) - 60)
+        store = CentreStore(centre_db)
+        for locker_id in offline:
+            store.note_status(locker_id, False, time.time())
+        store.close()
+        settings = CentreSettings(
+            fleet_db=centre_db,
+            mqtt_port=broker.port,
+            mqtt_username="centre",
+            mqtt_password=USERS["centre"],
+            identity_dir=tmp_path / "centre",
+            session_secret_file=tmp_path / "centre" / "session.key",
+            language="en",
+        )
+        running = serve.start_centre(settings)
+        started.append(running)
+        assert wait_for(running.ready, 10)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()

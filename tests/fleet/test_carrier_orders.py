@@ -7,7 +7,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -16,10 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from locker.centre.order_book import REASON_OFFLINE
-from locker.centre.serve import Centre, start_centre
-from locker.centre.service_identity import make_service_identity
-from locker.centre.settings import CentreSettings
-from locker.centre.store import CentreStore
+from locker.centre.serve import Centre
 from locker.wire.broker_link import OFFLINE, ONLINE
 from locker.wire.commands import Command, check_command
 from locker.wire.errors import CommandRefusedError
@@ -116,25 +112,9 @@ def no_space(command: Command) -> dict[str, Any]:
 
 
 @pytest.fixture
-def centre(tmp_path: Path, broker: Broker, fleet: FleetKeys, centre_db: str) -> Iterator[Centre]:
+def centre(service_centre: Callable[..., Centre]) -> Centre:
     """A started centre with its service identity, knowing TEST-01 as offline."""
-    make_service_identity(fleet.root, tmp_path / "centre", int(time.time()) - 60)
-    store = CentreStore(centre_db)
-    store.note_status(LOCKER, False, time.time())
-    store.close()
-    settings = CentreSettings(
-        fleet_db=centre_db,
-        mqtt_port=broker.port,
-        mqtt_username="centre",
-        mqtt_password=USERS["centre"],
-        identity_dir=tmp_path / "centre",
-        session_secret_file=tmp_path / "centre" / "session.key",
-        language="en",
-    )
-    running = start_centre(settings)
-    assert wait_for(running.ready, 10)
-    yield running
-    running.stop()
+    return service_centre(LOCKER)
 
 
 @pytest.fixture

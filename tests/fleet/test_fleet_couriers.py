@@ -4,7 +4,6 @@ disabling reaches every locker."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,17 +12,14 @@ import pytest
 from locker.boards.in_memory import InMemoryBoard
 from locker.centre.fleet_couriers import CourierDesk
 from locker.centre.operators import OperatorSigner
-from locker.centre.serve import Centre, start_centre
-from locker.centre.service_identity import make_service_identity
-from locker.centre.settings import CentreSettings
+from locker.centre.serve import Centre
 from locker.centre.store import CentreStore
 from locker.services.accounts import login_courier
 from locker.services.context import LockerContext
 from locker.services.errors import AuthenticationError
 from locker.store import SqliteStore
 from locker.uplink.uplink import Uplink
-from tests.fleet.conftest import USERS, wait_for
-from tests.support.mosquitto import Broker
+from tests.fleet.conftest import wait_for
 from tests.wire.fleet_keys import FleetKeys
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -32,26 +28,9 @@ LOCKERS = ("locker-1", "locker-2")
 
 
 @pytest.fixture
-def centre(tmp_path: Path, broker: Broker, fleet: FleetKeys, centre_db: str) -> Iterator[Centre]:
+def centre(service_centre: Callable[..., Centre]) -> Centre:
     """A started centre with its service identity, knowing both lockers as offline."""
-    make_service_identity(fleet.root, tmp_path / "centre", int(time.time()) - 60)
-    store = CentreStore(centre_db)
-    for locker_id in LOCKERS:
-        store.note_status(locker_id, False, time.time())
-    store.close()
-    settings = CentreSettings(
-        fleet_db=centre_db,
-        mqtt_port=broker.port,
-        mqtt_username="centre",
-        mqtt_password=USERS["centre"],
-        identity_dir=tmp_path / "centre",
-        session_secret_file=tmp_path / "centre" / "session.key",
-        language="en",
-    )
-    running = start_centre(settings)
-    assert wait_for(running.ready, 10)
-    yield running
-    running.stop()
+    return service_centre(*LOCKERS)
 
 
 @pytest.fixture
