@@ -17,7 +17,8 @@ It also prints the fast path (ours against `zxing-qr` on the frames `zxing-qr` r
 camera clips: every frame the full cascade reads, shown 15 times to a `SpreadDecoder` as a
 15 fps camera would, with the calls it took to read and the longest call.
 
-Real photos (../shared/data/qr) come in many sizes; besides their own size they are also placed,
+Real photos (../shared/data/qr, with the references of tests/support/shared_photos.py: one
+`.txt` there is corrected) come in many sizes; besides their own size they are also placed,
 centred and never upscaled, on a 640x480 and a 1280x720 canvas, as a camera frame would hold them.
 """
 
@@ -44,9 +45,9 @@ sys.path.insert(0, str(REPO))
 from locker.scanner.decode_spread import FRAME_BUDGET_MS, SpreadDecoder  # noqa: E402
 from locker.scanner.decoding import FrameDecoder, to_gray  # noqa: E402
 from locker.scanner.synthetic import CONDITIONS, FRAME_SIZES, kiosk_set  # noqa: E402
+from tests.support.shared_photos import SHARED_QR, photos  # noqa: E402
 
-REAL_DIR = REPO.parent / "shared" / "data" / "qr"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+REAL_DIR = SHARED_QR
 CANVASES = ((640, 480), (1280, 720))
 
 Reader = Callable[["Frame"], list[str]]
@@ -71,20 +72,13 @@ class Frame:
 
 
 def real_items(root: Path) -> list[tuple[str, np.ndarray, str]]:
-    """(name, BGR image, expected text) for every photo with an `N.txt` beside it."""
+    """(name, BGR image, expected text) for every photo with a reference text."""
     items = []
-    for path in sorted(root.rglob("*")):
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            continue
-        expected_file = path.with_suffix(".txt")
-        if not expected_file.exists():
-            continue
+    for path, expected in photos(root):
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             print(f"  cannot read {path}", file=sys.stderr)
             continue
-        # Bytes, not read_text(): universal newlines would turn the payloads' CRLF into LF.
-        expected = expected_file.read_bytes().decode("utf-8")
         items.append((str(path.relative_to(root)), image, expected))
     return items
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
+import qrcode
 from pyzbar import pyzbar
 
 from locker.scanner.decoding import FrameDecoder, to_gray
-
-SHARED_QR = Path(__file__).parents[2].parent / "shared" / "data" / "qr"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"}
+from tests.support.shared_photos import CORRECTED_REFERENCES, SHARED_QR, reference_text
+from tests.support.shared_photos import photos as photos_with_references
 
 pytestmark = pytest.mark.skipif(
     not SHARED_QR.is_dir(),
@@ -19,21 +20,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _photos() -> list[tuple[Path, str]]:
-    if not SHARED_QR.is_dir():
-        return []
-    photos = []
-    for path in sorted(SHARED_QR.rglob("*")):
-        expected = path.with_suffix(".txt")
-        if path.suffix.lower() in IMAGE_SUFFIXES and expected.exists():
-            # Bytes, not read_text(): universal newlines would turn the payloads' CRLF into LF.
-            photos.append((path, expected.read_bytes().decode("utf-8")))
-    return photos
-
-
 @pytest.fixture(scope="module")
 def photos() -> list[tuple[Path, str]]:
-    found = _photos()
+    found = photos_with_references()
     assert found, f"{SHARED_QR} holds no photo with an expected-text file"
     return found
 
@@ -73,6 +62,44 @@ def test_named_hard_photos_decode_to_their_reference_text(name: str) -> None:
     path = SHARED_QR / name
     if not path.exists():
         pytest.skip(f"{path} is not in this copy of the shared photos")
-    expected = path.with_suffix(".txt").read_bytes().decode("utf-8")
+    expected = reference_text(SHARED_QR, path)
     frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
     assert expected in [c.text for c in FrameDecoder().decode(frame)]
+
+
+def test_the_corrected_reference_is_what_the_photos_own_code_holds() -> None:
+    """zxing's 13.txt drops a letter; 13.png's symbol, re-encoded, shows which text is right."""
+    name = "zxing-qrcode-2/13.png"
+    path = SHARED_QR / name
+    if not path.exists():
+        pytest.skip(f"{path} is not in this copy of the shared photos")
+    photo = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    frame = np.full((720, 1280, 3), 235, np.uint8)  # a light surround, as a camera frame has
+    top, left = (720 - photo.shape[0]) // 2, (1280 - photo.shape[1]) // 2
+    frame[top : top + photo.shape[0], left : left + photo.shape[1]] = photo
+    (code,) = FrameDecoder().decode(frame)
+    corrected = CORRECTED_REFERENCES[name]
+    assert code.text == corrected
+
+    gray = to_gray(frame)
+    original = path.with_suffix(".txt").read_bytes().decode("utf-8")
+    mismatched = {text: _modules_unlike(gray, code.polygon, text) for text in (corrected, original)}
+    assert mismatched[corrected] * 3 < mismatched[original], mismatched
+
+
+def _modules_unlike(gray: np.ndarray, corners: tuple[tuple[int, int], ...], text: str) -> int:
+    """Modules of `text` as a version 6-Q, mask 7 symbol that the photo shows otherwise."""
+    symbol = qrcode.QRCode(
+        version=6, error_correction=qrcode.constants.ERROR_CORRECT_Q, border=0, mask_pattern=7
+    )
+    symbol.add_data(text.encode("utf-8"))
+    symbol.make(fit=False)
+    modules = np.array(symbol.get_matrix(), dtype=bool)
+    side = modules.shape[0]
+    cell = 10
+    target = np.array([[0, 0], [side, 0], [side, side], [0, side]], np.float32) * cell
+    warp = cv2.getPerspectiveTransform(np.array(corners, np.float32), target)
+    upright = cv2.warpPerspective(gray, warp, (side * cell, side * cell))
+    # The middle of each module only: its edges blur into the neighbours.
+    centres = upright.reshape(side, cell, side, cell)[:, 3:7, :, 3:7].mean(axis=(1, 3))
+    return int(((centres < 128) != modules).sum())
