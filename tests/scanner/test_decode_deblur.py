@@ -1,0 +1,131 @@
+"""The deblurring stages read defocused and shaken codes, map corners back, and never crash."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from locker.scanner.decode_deblur import deblur_defocus, deblur_motion
+from locker.scanner.decode_engines import zxing_engine
+from locker.scanner.decoding import DEFAULT_CASCADE, SINGLE_ENGINE_STAGES, FrameDecoder, to_gray
+from locker.scanner.synthetic import make_sample
+
+DEBLUR_STEPS = {"defocus": "deblur_defocus/zxing", "motion_blur": "deblur_motion/zxing"}
+STAGES = (deblur_defocus, deblur_motion)
+
+
+def _old_cascade() -> FrameDecoder:
+    """The cascade as it was before the deblurring steps."""
+    return FrameDecoder(
+        cascade=[step for step in DEFAULT_CASCADE if not step[0].startswith("deblur")]
+    )
+
+
+def _line_kernel(length: int, angle: float) -> np.ndarray:
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2, :] = 1.0
+    centre = (length / 2 - 0.5, length / 2 - 0.5)
+    kernel = cv2.warpAffine(kernel, cv2.getRotationMatrix2D(centre, angle, 1.0), (length, length))
+    return kernel / kernel.sum()
+
+
+@pytest.mark.parametrize("condition", ["defocus", "motion_blur"])
+def test_a_blurred_kiosk_frame_the_old_cascade_missed_is_read(condition: str) -> None:
+    sample = make_sample(0, condition, (1280, 720))  # the first seed-0 frame of its condition
+    assert sample.expected not in [code.text for code in _old_cascade().decode(sample.image)]
+
+    trace = FrameDecoder().decode_traced(sample.image)
+
+    assert [code.text for code in trace.codes] == [sample.expected]
+    assert trace.step == DEBLUR_STEPS[condition]
+
+
+@pytest.mark.parametrize("condition", ["defocus", "motion_blur"])
+def test_a_single_zxing_engine_also_deblurs(condition: str) -> None:
+    sample = make_sample(0, condition, (1280, 720))
+
+    codes = FrameDecoder(engines=("zxing",)).decode(sample.image)
+
+    assert sample.expected in [code.text for code in codes]
+
+
+@pytest.mark.parametrize(
+    ("stage", "blur"),
+    [
+        (deblur_defocus, lambda gray: cv2.GaussianBlur(gray, (0, 0), 3.6)),
+        (deblur_motion, lambda gray: cv2.filter2D(gray, -1, _line_kernel(13, 35.0))),
+    ],
+    ids=["defocus", "motion"],
+)
+def test_corners_found_in_the_deblurred_crop_come_back_in_frame_pixels(stage, blur) -> None:
+    sample = make_sample(0, "clean", (1280, 720))
+    gray = to_gray(sample.image)
+    read = zxing_engine(("QR",))
+    (sharp,) = read(gray)
+
+    image, back = stage(blur(gray))
+    # Several candidate kernels may read it, each in its own tile: every read must map back.
+    found = [code for code in read(image) if code.text == sample.expected]
+
+    assert found
+    for code in found:
+        corners = np.array([back(x, y) for x, y in code.polygon])
+        assert np.abs(corners - np.array(sharp.polygon)).max() <= 6
+
+
+def test_a_clean_frame_is_still_read_by_the_first_step() -> None:
+    sample = make_sample(0, "clean", (1280, 720))
+
+    trace = FrameDecoder().decode_traced(sample.image)
+
+    assert trace.step == "plain/zxing"
+    assert [code.text for code in trace.codes] == [sample.expected]
+
+
+def test_the_deblurring_steps_close_both_cascades() -> None:
+    assert DEFAULT_CASCADE[-2:] == (("deblur_defocus", "zxing"), ("deblur_motion", "zxing"))
+    assert SINGLE_ENGINE_STAGES[-2:] == ("deblur_defocus", "deblur_motion")
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda stage: stage.__name__)
+@pytest.mark.parametrize(
+    "gray",
+    [
+        np.zeros((0, 0), np.uint8),
+        np.zeros((1, 1), np.uint8),
+        np.zeros((3, 900), np.uint8),
+        np.full((47, 47), 200, np.uint8),
+        np.zeros((720, 1280), np.uint8),
+        np.full((480, 640), 255, np.uint8),
+        np.tile(np.array([[0, 255]], np.uint8), (60, 1000)),
+    ],
+    ids=["empty", "one-pixel", "a-line", "below-the-minimum", "black", "white", "stripes"],
+)
+def test_a_stage_declines_or_gives_an_image_on_odd_input(stage, gray: np.ndarray) -> None:
+    _check_output(stage(gray))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    gray=arrays(
+        np.uint8,
+        st.tuples(st.integers(0, 200), st.integers(0, 200)),
+        elements=st.integers(0, 255),
+    )
+)
+def test_stages_never_crash_on_arbitrary_images(gray: np.ndarray) -> None:
+    for stage in STAGES:
+        _check_output(stage(gray))
+
+
+def _check_output(out: object) -> None:
+    if out is None:
+        return
+    image, back = out  # type: ignore[misc]
+    assert image.dtype == np.uint8 and image.ndim == 2 and image.size > 0
+    x, y = back(0.0, 0.0)
+    assert isinstance(x, int) and isinstance(y, int)
