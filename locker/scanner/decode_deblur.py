@@ -39,6 +39,8 @@ DEFOCUS_NSR = 0.001
 MOTION_LENGTH_STEPS = (0.0, -1.5, 1.5)
 MOTION_NSR = 0.02
 MAX_MOTION_LENGTH = 40
+# How far (degrees) the motion's direction is searched around the gradients' estimate.
+DIRECTION_SEARCH = 12
 # Light gap between candidate tiles, so that no code seems to straddle two of them.
 TILE_GAP = 8
 
@@ -63,10 +65,11 @@ def deblur_motion(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
         return None
     dx, dy = direction
     spectrum, u, v, shape = _spectrum(crop, pad)
-    along = u * dx + v * dy
-    length = _motion_length(spectrum, along, dx, dy, int(MAX_MOTION_LENGTH * max(scale, 0.5)))
-    if length is None:
+    blur = _motion_blur(spectrum, u * dx + v * dy, dx, dy, int(MAX_MOTION_LENGTH * max(scale, 0.5)))
+    if blur is None:
         return None
+    length, dx, dy = blur
+    along = u * dx + v * dy
     tiles = []
     for step in MOTION_LENGTH_STEPS:
         candidate = length + step * max(scale, 0.5)
@@ -179,28 +182,32 @@ def _motion_direction(crop: np.ndarray) -> tuple[float, float] | None:
     return float(-np.sin(strongest)), float(np.cos(strongest))
 
 
-def _motion_length(
+def _motion_blur(
     spectrum: np.ndarray, along: np.ndarray, dx: float, dy: float, longest: int
-) -> float | None:
-    """The blur's length: where the derivative along the motion is most anti-correlated.
+) -> tuple[float, float, float] | None:
+    """The blur's length and direction: where the derivative is most anti-correlated with itself.
 
     Each edge, smeared over the blur's length, starts and ends with opposite-signed steps of the
-    derivative one length apart, so the derivative's autocorrelation dips there. It comes from
-    the crop's own spectrum: |F|^2 times the central difference's |transfer|^2, sin^2(2 pi f).
+    derivative one length apart, so the derivative's autocorrelation dips one length away along
+    the motion. It comes from the crop's own spectrum: |F|^2 times the central difference's
+    |transfer|^2, sin^2(2 pi f). The dip is looked for within DIRECTION_SEARCH degrees of the
+    gradients' estimate, which the phone's own edges can bias by a few degrees.
     """
     power = cv2.mulSpectrums(spectrum, spectrum, 0, conjB=True)
     power *= np.sin(2 * np.pi * along) ** 2
     autocorrelation = cv2.idft(power, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    if autocorrelation[0, 0] <= 0:
+    if autocorrelation[0, 0] <= 0 or longest < 3:
         return None
     rows, cols = autocorrelation.shape
-    lags = np.arange(3, longest + 1, dtype=np.float32)
-    if lags.size == 0:
-        return None
-    xs = ((lags * dx) % cols).astype(np.float32)[None, :]
-    ys = ((lags * dy) % rows).astype(np.float32)[None, :]
+    lags = np.arange(3, longest + 1, dtype=np.float32)[None, :]
+    turns = np.deg2rad(np.arange(-DIRECTION_SEARCH, DIRECTION_SEARCH + 1, 1.0, dtype=np.float32))
+    angles = (np.arctan2(dy, dx) + turns)[:, None]
+    xs = ((lags * np.cos(angles)) % cols).astype(np.float32)
+    ys = ((lags * np.sin(angles)) % rows).astype(np.float32)
     values = cv2.remap(autocorrelation, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
-    return float(lags[int(np.argmin(values.ravel()))])
+    turn, lag = np.unravel_index(int(np.argmin(values)), values.shape)
+    angle = float(angles[turn, 0])
+    return float(lags[0, lag]), float(np.cos(angle)), float(np.sin(angle))
 
 
 def _tiled(tiles: list[np.ndarray], box: Box) -> tuple[np.ndarray, PointMap] | None:
