@@ -2,11 +2,11 @@
 
 A full-frame FFT at 1280x720 costs about 10 ms each way, so each stage first finds the code (the
 densest patch of edges in a quarter-size copy), crops it with a margin for the blur, and
-deconvolves the crop alone. The kernels' transfer functions are analytic (a Gaussian; a box along
-the motion's direction, whose angle comes from the crop's gradients and whose length from the
-first dip in the autocorrelation of the derivative along it). Several candidate kernels are laid
-side by side in one image, so one engine call tries them all; a wrong one only reads nothing,
-since a QR code's Reed-Solomon checks reject a misread.
+deconvolves the crop alone. The kernels' transfer functions are analytic: a Gaussian, or a box
+along the motion, whose direction comes from the crop's gradients and whose length (and a finer
+direction) from the dip in the autocorrelation of the derivative along it. Several candidate
+kernels are laid side by side in one image, so one engine call tries them all; a wrong one only
+reads nothing, since a QR code's Reed-Solomon checks reject a misread.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 Point = tuple[int, int]
 PointMap = Callable[[float, float], Point]
 
-# Frames are deblurred at these heights' scale: kernel sizes below are for a 720-line frame.
+# Kernel sizes below are for a frame whose short side is this long; they scale with it.
 REFERENCE_LINES = 720
 # The locator works on a copy whose long side is about this many pixels.
 LOCATOR_SIDE = 320
@@ -58,7 +58,7 @@ def deblur_motion(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
     if region is None:
         return None
     crop, box = region
-    scale = gray.shape[0] / REFERENCE_LINES
+    scale = min(gray.shape) / REFERENCE_LINES
     pad = int(MAX_MOTION_LENGTH * scale) // 2 + 2
     direction = _motion_direction(crop)
     if direction is None:
@@ -85,7 +85,7 @@ def _defocus(gray: np.ndarray, sigmas: tuple[float, ...]) -> tuple[np.ndarray, P
     if region is None:
         return None
     crop, box = region
-    scale = gray.shape[0] / REFERENCE_LINES
+    scale = min(gray.shape) / REFERENCE_LINES
     pad = int(3 * max(sigmas) * scale) + 2
     spectrum, u, v, shape = _spectrum(crop, pad)
     radius2 = u * u + v * v
@@ -114,7 +114,7 @@ def _region(gray: np.ndarray) -> tuple[np.ndarray, Box] | None:
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     x, y, w, h = (int(value) * factor for value in stats[labels[py, px], :4])
     cx, cy = (px + 0.5) * factor, (py + 0.5) * factor
-    margin = int(0.15 * max(w, h)) + round(16 * height / REFERENCE_LINES)
+    margin = int(0.15 * max(w, h)) + round(16 * min(height, width) / REFERENCE_LINES)
     limit = int(MAX_CROP_SHARE * min(height, width)) // 2
     x0 = max(0, x - margin, int(cx) - limit)
     y0 = max(0, y - margin, int(cy) - limit)

@@ -45,6 +45,17 @@ def test_a_blurred_kiosk_frame_the_old_cascade_missed_is_read(condition: str) ->
 
 
 @pytest.mark.parametrize("condition", ["defocus", "motion_blur"])
+def test_a_portrait_frame_is_deblurred_at_its_short_sides_scale(condition: str) -> None:
+    sample = make_sample(0, condition, (1280, 720))
+    portrait = cv2.rotate(sample.image, cv2.ROTATE_90_CLOCKWISE)
+
+    trace = FrameDecoder().decode_traced(portrait)
+
+    assert [code.text for code in trace.codes] == [sample.expected]
+    assert trace.step == DEBLUR_STEPS[condition]
+
+
+@pytest.mark.parametrize("condition", ["defocus", "motion_blur"])
 def test_a_single_zxing_engine_also_deblurs(condition: str) -> None:
     sample = make_sample(0, condition, (1280, 720))
 
