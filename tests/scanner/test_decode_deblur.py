@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from locker.scanner.decode_deblur import deblur_defocus, deblur_motion
+from locker.scanner.decode_deblur import _packed_frequencies, deblur_defocus, deblur_motion
 from locker.scanner.decode_engines import zxing_engine
 from locker.scanner.decoding import DEFAULT_CASCADE, SINGLE_ENGINE_STAGES, FrameDecoder, to_gray
 from locker.scanner.synthetic import make_sample
@@ -86,6 +86,25 @@ def test_corners_found_in_the_deblurred_crop_come_back_in_frame_pixels(stage, bl
     for code in found:
         corners = np.array([back(x, y) for x, y in code.polygon])
         assert np.abs(corners - np.array(sharp.polygon)).max() <= 6
+
+
+@pytest.mark.parametrize("shape", [(64, 80), (63, 80), (64, 81), (45, 75)])
+def test_a_gain_applied_to_the_packed_spectrum_filters_as_on_the_full_one(shape) -> None:
+    image = np.random.default_rng(7).random(shape).astype(np.float32)
+    rows, cols = shape
+
+    def gain(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.exp(-20 * (u * u + v * v)).astype(np.float32)
+
+    full = cv2.dft(image, flags=cv2.DFT_COMPLEX_OUTPUT)
+    u, v = np.fft.fftfreq(cols)[None, :], np.fft.fftfreq(rows)[:, None]
+    expected = cv2.idft(full * gain(u, v)[..., None], flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+    packed_u, packed_v = _packed_frequencies(rows, cols)
+    packed = cv2.dft(image) * gain(packed_u, packed_v)
+
+    filtered = cv2.idft(packed, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+
+    assert np.abs(filtered - expected).max() < 1e-4
 
 
 def test_a_clean_frame_is_still_read_by_the_first_step() -> None:
