@@ -11,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from locker.scanner.decode_deblur import _packed_frequencies, deblur_defocus, deblur_motion
 from locker.scanner.decode_engines import zxing_engine
+from locker.scanner.decode_spread import FAST_STEPS
 from locker.scanner.decoding import DEFAULT_CASCADE, SINGLE_ENGINE_STAGES, FrameDecoder, to_gray
 from locker.scanner.synthetic import make_sample
 
@@ -116,9 +117,13 @@ def test_a_clean_frame_is_still_read_by_the_first_step() -> None:
     assert [code.text for code in trace.codes] == [sample.expected]
 
 
-def test_the_deblurring_steps_close_both_cascades() -> None:
-    assert DEFAULT_CASCADE[-2:] == (("deblur_defocus", "zxing"), ("deblur_motion", "zxing"))
-    assert SINGLE_ENGINE_STAGES[-2:] == ("deblur_defocus", "deblur_motion")
+def test_both_cascades_deblur_but_only_after_the_camera_fast_steps() -> None:
+    steps = [f"{stage}/{engine}" for stage, engine in DEFAULT_CASCADE]
+    single = list(SINGLE_ENGINE_STAGES)
+
+    for stage in ("deblur_defocus", "deblur_motion"):
+        assert steps.index(f"{stage}/zxing") >= FAST_STEPS
+        assert single.index(stage) >= FAST_STEPS
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda stage: stage.__name__)
