@@ -33,6 +33,8 @@ DEFAULT_CASCADE: tuple[tuple[str, str], ...] = (
     ("downscaled", "pyzbar"),
     ("plain", "pyzbar"),
     ("threshold", "pyzbar"),
+    ("deblur_defocus", "zxing"),
+    ("deblur_motion", "zxing"),
 )
 
 # A decoder given one engine gets every fix, in this order, for that engine.
@@ -45,6 +47,8 @@ SINGLE_ENGINE_STAGES = (
     "contrast",
     "threshold",
     "mirrored",
+    "deblur_defocus",
+    "deblur_motion",
 )
 
 
