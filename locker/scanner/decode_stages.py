@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from locker.scanner.decode_regions import evened, zoomed
+
 Point = tuple[int, int]
 PointMap = Callable[[float, float], Point]
 # Cap on the long side of an upscaled image: beyond it an upscale costs more than it buys.
@@ -124,5 +126,7 @@ STAGES = {
         Stage("contrast", contrast),
         Stage("threshold", threshold),
         Stage("sharpened", sharpened),
+        Stage("zoomed", zoomed),
+        Stage("evened", evened),
     )
 }

@@ -30,6 +30,8 @@ DEFAULT_CASCADE: tuple[tuple[str, str], ...] = (
     ("contrast", "zxing"),
     ("threshold", "zxing"),
     ("mirrored", "zxing"),
+    ("zoomed", "zxing"),
+    ("evened", "zxing"),
     ("downscaled", "pyzbar"),
     ("plain", "pyzbar"),
     ("threshold", "pyzbar"),
@@ -45,6 +47,8 @@ SINGLE_ENGINE_STAGES = (
     "contrast",
     "threshold",
     "mirrored",
+    "zoomed",
+    "evened",
 )
 
 
