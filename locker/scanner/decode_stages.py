@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from locker.scanner.decode_regions import evened, zoomed
+from locker.scanner.decode_regions import evened, restored, zoomed
 
 Point = tuple[int, int]
 PointMap = Callable[[float, float], Point]
@@ -128,5 +128,6 @@ STAGES = {
         Stage("sharpened", sharpened),
         Stage("zoomed", zoomed),
         Stage("evened", evened),
+        Stage("restored", restored),
     )
 }

