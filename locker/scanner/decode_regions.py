@@ -38,7 +38,7 @@ MIN_SIDE = 2 * CROP_HALF
 # grey levels apart. Contrast-limited equalisation with tiles about the size of a held code
 # (a quarter of the frame) stretches those few levels, with a much higher clip than `contrast`.
 # A 3x3 blur first keeps the sensor noise it would also stretch from turning a bare wall into
-# a field of edges (zxing-cpp's 1D scan then took 25 to 50 ms instead of about 10).
+# a field of edges, which made zxing-cpp's 1D scan two to four times as long.
 EVEN_CLIP = 16.0
 EVEN_TILES = 4
 
