@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from locker.scanner.decode_deblur import deblur_defocus, deblur_motion
+from locker.scanner.decode_regions import evened, restored, zoomed
 
 Point = tuple[int, int]
 PointMap = Callable[[float, float], Point]
@@ -128,5 +129,8 @@ STAGES = {
         Stage("sharpened", sharpened),
         Stage("deblur_defocus", deblur_defocus),
         Stage("deblur_motion", deblur_motion),
+        Stage("zoomed", zoomed),
+        Stage("evened", evened),
+        Stage("restored", restored),
     )
 }

@@ -30,11 +30,14 @@ DEFAULT_CASCADE: tuple[tuple[str, str], ...] = (
     ("contrast", "zxing"),
     ("threshold", "zxing"),
     ("mirrored", "zxing"),
+    ("deblur_defocus", "zxing"),
+    ("deblur_motion", "zxing"),
+    ("zoomed", "zxing"),
+    ("evened", "zxing"),
+    ("restored", "zxing"),
     ("downscaled", "pyzbar"),
     ("plain", "pyzbar"),
     ("threshold", "pyzbar"),
-    ("deblur_defocus", "zxing"),
-    ("deblur_motion", "zxing"),
 )
 
 # A decoder given one engine gets every fix, in this order, for that engine.
@@ -49,6 +52,9 @@ SINGLE_ENGINE_STAGES = (
     "mirrored",
     "deblur_defocus",
     "deblur_motion",
+    "zoomed",
+    "evened",
+    "restored",
 )
 
 
