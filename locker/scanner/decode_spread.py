@@ -100,7 +100,7 @@ class SpreadDecoder:
         return self._resume(started)
 
     def _hold(self, fresh: CascadeWork) -> None:
-        """Hold the fresh frame if nothing is held, or if it is clearly sharper than the held one."""
+        """Hold the fresh frame if nothing is held, or if it is clearly sharper than the held."""
         if not self.hold_sharpest:
             if self._held is None:
                 self._held = fresh

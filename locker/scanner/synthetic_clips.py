@@ -260,7 +260,7 @@ def _defocus_track(kind: str, size_factor: float, rng: np.random.Generator) -> l
         return [0.0] * CLIP_FRAMES
     # The lens hunts back and forth through focus: sharp only as it passes, now and then.
     amplitude = rng.uniform(3.0, 4.5)
-    sweeps_per_s = rng.uniform(0.6, 1.2)
+    sweeps_per_s = rng.uniform(1.0, 2.0)  # through focus every 0.5 to 1 s
     phase = rng.uniform(0, math.pi)
     floor = rng.uniform(0.3, 0.8)
     return [
