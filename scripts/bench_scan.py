@@ -15,7 +15,13 @@ compared exactly. Prints figures, asserts nothing.
 
 It also prints the fast path (ours against `zxing-qr` on the frames `zxing-qr` reads) and the
 camera clips: every frame the full cascade reads, shown 15 times to a `SpreadDecoder` as a
-15 fps camera would, with the calls it took to read and the longest call.
+15 fps camera would, with the calls it took to read and the longest call. And the moving clips
+(`locker/scanner/synthetic_clips.py`: a hand bringing a phone in, focus hunting, glare sliding
+across, far then near), played in real time to a 15 fps camera's decoders: how many are read
+within 1 s of the code appearing, and what each call costs.
+
+    .venv/bin/python scripts/bench_scan.py --clips-only --moving-clips 50 --seed 2026 \
+        --sizes 1280x720 --cpu-clock                       # the moving clips alone
 
 Real photos (../shared/data/qr) come in many sizes; besides their own size they are also placed,
 centred and never upscaled, on a 640x480 and a 1280x720 canvas, as a camera frame would hold them.
