@@ -28,7 +28,8 @@ FAST_STEPS = 2
 # The budget a call spends by choice. A call always runs one held step, and the longest (a zbar
 # pass) takes about 12 to 22 ms at 1280x720, so 20 ms keeps a call near 30 ms at worst.
 FRAME_BUDGET_MS = 20.0
-# A held frame gives way to a newer one whose focus measure is at least this many times its own.
+# A held frame gives way to a newer one whose focus measure is more than this many times its own
+# (chosen on the moving clips of seed 0, see docs/scanning.md).
 SHARPER_BY = 1.25
 # The focus measure looks at the frame shrunk to this width: well under a millisecond at 1280x720.
 FOCUS_WIDTH = 320
