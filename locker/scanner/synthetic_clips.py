@@ -96,8 +96,8 @@ def code_corners(
 ) -> np.ndarray:
     """The corners of the code's dark modules (`box` in the phone image) in the frame, 4 x 2."""
     x0, y0, x1, y1 = box
-    box = np.array([[(x0, y0), (x1, y0), (x1, y1), (x0, y1)]], dtype=np.float32)
-    return cv2.perspectiveTransform(box, _phone_matrix(phone_shape, pose, height))[0]
+    square = np.array([[(x0, y0), (x1, y0), (x1, y1), (x0, y1)]], dtype=np.float32)
+    return cv2.perspectiveTransform(square, _phone_matrix(phone_shape, pose, height))[0]
 
 
 def _inside(points: np.ndarray, size: tuple[int, int]) -> bool:
@@ -126,9 +126,8 @@ def _composite(frame: np.ndarray, phone: np.ndarray, pose: Pose, blur: tuple[flo
     box = (x1 - x0, y1 - y0)
     ph, pw = phone.shape[:2]
     alpha = cv2.warpPerspective(np.ones((ph, pw), np.float32), local, box)
-    layer = cv2.warpPerspective(
-        phone.astype(np.float32), local, box
-    )  # black outside: premultiplied
+    # Black outside the phone, so the layer is already multiplied by its alpha.
+    layer = cv2.warpPerspective(phone.astype(np.float32), local, box)
     if length >= 2:
         kernel = motion_kernel(length | 1, math.degrees(math.atan2(-blur[1], blur[0])))
         alpha = cv2.filter2D(alpha, -1, kernel, borderType=cv2.BORDER_CONSTANT)
