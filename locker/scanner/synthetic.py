@@ -91,16 +91,34 @@ def render_qr(text: str, module_px: int, *, inverted: bool = False) -> np.ndarra
     return np.where(dark, 0, 255).astype(np.uint8)
 
 
-def phone_image(text: str, rng: np.random.Generator, dark_mode: bool) -> np.ndarray:
-    """A phone seen face-on: dark body, screen with a status bar, the QR, and a caption bar."""
-    qr = render_qr(text, 8, inverted=dark_mode)
-    side = qr.shape[0]
+# Pixels per QR module on the phone image, before it is warped into a frame.
+PHONE_MODULE_PX = 8
+
+
+def _phone_layout(side: int) -> tuple[int, int, int, int, int]:
+    """(screen width, screen height, QR top, QR left, bezel) for a QR `side` pixels wide."""
     screen_w = int(side * 1.25)
     screen_h = int(side * 2.0)
+    return screen_w, screen_h, int(screen_h * 0.28), (screen_w - side) // 2, int(side * 0.08)
+
+
+def phone_code_box(text: str) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the code's dark modules in `phone_image(text, ...)`, quiet zone out."""
+    modules = qr_modules(text)
+    side = modules.shape[0] * PHONE_MODULE_PX
+    _, _, top, left, bezel = _phone_layout(side)
+    quiet = 4 * PHONE_MODULE_PX
+    x0, y0 = bezel + left + quiet, bezel + top + quiet
+    return x0, y0, x0 + side - 2 * quiet, y0 + side - 2 * quiet
+
+
+def phone_image(text: str, rng: np.random.Generator, dark_mode: bool) -> np.ndarray:
+    """A phone seen face-on: dark body, screen with a status bar, the QR, and a caption bar."""
+    qr = render_qr(text, PHONE_MODULE_PX, inverted=dark_mode)
+    side = qr.shape[0]
+    screen_w, screen_h, top, left, bezel = _phone_layout(side)
     screen_bg = 20 if dark_mode else 245
     screen = np.full((screen_h, screen_w), screen_bg, np.uint8)
-    top = int(screen_h * 0.28)
-    left = (screen_w - side) // 2
     screen[top : top + side, left : left + side] = qr
     ui = 90 if dark_mode else 170
     # Status bar and a couple of text lines: real screens are not a lone code on white.
@@ -110,7 +128,6 @@ def phone_image(text: str, rng: np.random.Generator, dark_mode: bool) -> np.ndar
         width = int(screen_w * rng.uniform(0.4, 0.85))
         cv2.rectangle(screen, (left, y), (left + width, y + 10), ui, -1)
     cv2.rectangle(screen, (left, top + side + 30), (left + side, top + side + 80), ui, -1)
-    bezel = int(side * 0.08)
     body = np.full((screen_h + 2 * bezel, screen_w + 2 * bezel), 25, np.uint8)
     body[bezel : bezel + screen_h, bezel : bezel + screen_w] = screen
     return cv2.cvtColor(body, cv2.COLOR_GRAY2BGR)
@@ -171,6 +188,16 @@ def _motion_kernel(length: int, angle: float) -> np.ndarray:
     rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
     kernel = cv2.warpAffine(kernel, rot, (length, length))
     return kernel / kernel.sum()
+
+
+def scene_background(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    """The kiosk frames' cluttered, unevenly lit background (for the clips)."""
+    return _background(width, height, rng)
+
+
+def motion_kernel(length: int, angle: float) -> np.ndarray:
+    """A normalised line kernel `length` pixels long at `angle` degrees (for the clips)."""
+    return _motion_kernel(length, angle)
 
 
 def _degrade(frame: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from locker.scanner.decode_spread import SpreadDecoder
+from locker.scanner.decode_spread import SpreadDecoder, focus_measure
 from locker.scanner.decoding import FrameDecoder
 from locker.scanner.synthetic import render_qr
 
@@ -132,3 +132,58 @@ def test_steps_known_to_be_quick_run_together_in_one_call() -> None:
         "held contrast/zxing",
         "held inverted/zxing",
     ]
+
+
+def blurred_dark_mode_code(text: str) -> np.ndarray:
+    return cv2.GaussianBlur(frame_with(render_qr(text, 5, inverted=True)), (0, 0), 1.2)
+
+
+def test_a_sharper_newer_frame_takes_the_blurred_held_frame_s_place() -> None:
+    decoder = spread()
+    decoder.decode(blurred_dark_mode_code("blurred"))
+    assert decoder.last_steps[-1] == "held downscaled/zxing"
+    decoder.decode(dark_mode_code())
+    # The sharper frame's slow steps start from the first: the blurred frame's are dropped.
+    assert decoder.last_steps[-2:] == ["sharper frame held", "held downscaled/zxing"]
+    decoder.decode(empty())
+    assert [c.text for c in decoder.decode(empty())] == [PICKUP]
+    assert decoder.last_steps[-1] == "held inverted/zxing"
+
+
+def test_a_blurrier_newer_frame_leaves_the_held_frame_s_steps_going() -> None:
+    decoder = spread()
+    decoder.decode(dark_mode_code())
+    decoder.decode(blurred_dark_mode_code("blurred"))
+    assert decoder.last_steps[-1] == "held contrast/zxing"
+    assert [c.text for c in decoder.decode(empty())] == [PICKUP]
+
+
+def test_a_code_coming_into_an_empty_scene_takes_the_idle_frame_s_place() -> None:
+    decoder = spread()
+    decoder.decode(empty())
+    assert decoder.holding
+    decoder.decode(dark_mode_code())
+    assert "sharper frame held" in decoder.last_steps
+    decoder.decode(empty())
+    assert [c.text for c in decoder.decode(empty())] == [PICKUP]
+
+
+def test_without_hold_sharpest_the_first_frame_missed_keeps_its_place() -> None:
+    decoder = SpreadDecoder(
+        FrameDecoder(engines=("zxing",), cascade=CASCADE),
+        frame_budget_ms=25,
+        hold_sharpest=False,
+        clock=TickingClock(),
+    )
+    decoder.decode(blurred_dark_mode_code("blurred"))
+    decoder.decode(dark_mode_code())
+    assert decoder.last_steps[-1] == "held contrast/zxing"
+    assert "sharper frame held" not in decoder.last_steps
+
+
+def test_the_focus_measure_ranks_a_sharp_frame_above_a_blurred_one() -> None:
+    sharp = cv2.cvtColor(dark_mode_code(), cv2.COLOR_BGR2GRAY)
+    blurred = cv2.GaussianBlur(sharp, (0, 0), 2.0)
+    big = cv2.resize(sharp, (1280, 960), interpolation=cv2.INTER_NEAREST)
+    assert focus_measure(sharp) > focus_measure(blurred) > focus_measure(np.full_like(sharp, 90))
+    assert focus_measure(big) > focus_measure(cv2.GaussianBlur(big, (0, 0), 4.0))
