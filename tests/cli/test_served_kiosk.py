@@ -71,6 +71,13 @@ def test_the_served_kiosk_loads_none_of_the_centres_libraries(tmp_path, lock_dir
     assert not {m for m in loaded if m.startswith("locker.centre")}
 
 
+@pytest.mark.timeout(90)
+def test_a_locker_without_a_broker_loads_no_mqtt_client(tmp_path, lock_dir):
+    loaded = set(serve_demo(tmp_path).stdout.split())
+    assert "locker.web.kiosk" in loaded
+    assert not {m for m in loaded if m.split(".")[0] == "paho" or m == "locker.uplink.uplink"}
+
+
 def test_the_fleet_commands_are_there_when_asked_for():
     result = CliRunner().invoke(cli, ["fleet", "--help"])
     assert result.exit_code == 0, result.output
