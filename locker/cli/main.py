@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -14,8 +15,26 @@ from locker.composition import configure_logging
 from locker.demo_seed import seed_demo
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
 
+# The fleet's commands bring the centre's libraries (SQLAlchemy, APIFlask, pydantic: about
+# 30 MB resident), which the locker itself never uses: `locker run` must not carry them.
+LAZY_GROUPS = {"fleet": "locker.cli.fleet"}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LockerGroup(click.Group):
+    """The top-level group; a group in `LAZY_GROUPS` is imported only when it is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, the lazy ones among them."""
+        return sorted({*super().list_commands(ctx), *LAZY_GROUPS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module first if it is a lazy one."""
+        if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
+            importlib.import_module(LAZY_GROUPS[cmd_name]).register(self)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LockerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     type=PlainPath(dir_okay=False, path_type=Path),
@@ -87,7 +106,6 @@ def demo(runtime: Runtime) -> None:
 from locker.cli import (  # noqa: E402
     audit,
     board,
-    fleet,
     maintenance,
     outbox,
     parcels,
@@ -109,7 +127,6 @@ for module in (
     sim_board,
     scan,
     sounds,
-    fleet,
 ):
     module.register(cli)
 

@@ -6,7 +6,12 @@ import click
 
 from locker.cli.demo_setup import demo_settings, ensure_demo_locker
 from locker.cli.runtime import OneLine, Runtime, pass_runtime
-from locker.composition import LockerStartError, configure_logging, start_locker
+from locker.composition import (
+    LockerStartError,
+    configure_logging,
+    limit_malloc_arenas,
+    start_locker,
+)
 
 
 @click.command()
@@ -22,6 +27,8 @@ from locker.composition import LockerStartError, configure_logging, start_locker
 def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> None:
     """Serve the kiosk (http://127.0.0.1:8000 by default)."""
     configure_logging()
+    # Before the locker's threads start: each would otherwise keep a malloc arena of its own.
+    limit_malloc_arenas()
     settings = runtime.settings
     if demo:
         settings = demo_settings(runtime)

@@ -2,6 +2,7 @@
 
 from locker.composition.context import build_context, open_store, rules_from
 from locker.composition.logs import configure_logging
+from locker.composition.memory import limit_malloc_arenas
 from locker.composition.running import LockerStartError, RunningLocker, start_locker
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "RunningLocker",
     "build_context",
     "configure_logging",
+    "limit_malloc_arenas",
     "open_store",
     "rules_from",
     "start_locker",

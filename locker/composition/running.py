@@ -42,12 +42,13 @@ from locker.services.scan_tickets import ScanTickets
 from locker.sounds.making import ClipError, make_clips, missing_clips
 from locker.store import StoreError
 from locker.store.file_modes import secure_database_files
-from locker.uplink.uplink import Uplink
 from locker.web.live_events import Broadcaster
 from locker.web.page_events import notice_to_pages, scan_to_pages
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from locker.uplink.uplink import Uplink
 
 log = logging.getLogger(__name__)
 # Enough that open event streams and camera previews never starve page requests.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from locker.composition.context import open_store
 from locker.config import Settings
@@ -13,9 +13,12 @@ from locker.message_channel import EMAIL, SMS, WEBHOOK, MessageChannel
 from locker.services.context import LockerContext
 from locker.services.hold_doors import held_doors
 from locker.uplink.relay_channel import RelayChannel
-from locker.uplink.uplink import Uplink
-from locker.wire.broker_link import BrokerAddress
 from locker.wire.keys import public_from_text
+
+if TYPE_CHECKING:
+    # The uplink and its MQTT client (paho-mqtt) are loaded only by a locker with a broker.
+    from locker.uplink.uplink import Uplink
+    from locker.wire.broker_link import BrokerAddress
 
 
 def software_version() -> str:
@@ -28,6 +31,8 @@ def software_version() -> str:
 
 def broker_address(settings: Settings, client_id: str) -> BrokerAddress:
     """How this locker reaches the broker: its id is its MQTT client id."""
+    from locker.wire.broker_link import BrokerAddress
+
     return BrokerAddress(
         settings.mqtt_host,
         settings.mqtt_port,
@@ -78,6 +83,8 @@ def uplink_from(
     """The locker's uplink, or None when no broker is configured (the locker works alone)."""
     if not settings.mqtt_host:
         return None
+    from locker.uplink.uplink import Uplink
+
     installed = software_version()
 
     def read_state() -> dict[str, Any]:

@@ -8,7 +8,7 @@ free doors of its size from other carriers' couriers, and the capacity others se
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -243,9 +243,18 @@ def held_doors(ctx: LockerContext) -> dict[Size, int]:
     return held_by_size(ctx.store.open_holds(), free, ctx.clock.now())
 
 
-def free_doors_for(ctx: LockerContext, carrier: str | None) -> dict[str, int]:
-    """Free doors of each size a courier of `carrier` may take; for None, those no one holds."""
-    free_doors = ctx.store.compartments(CompartmentState.FREE)
+def free_doors_for(
+    ctx: LockerContext, carrier: str | None, compartments: Iterable[Compartment] | None = None
+) -> dict[str, int]:
+    """Free doors of each size a courier of `carrier` may take; for None, those no one holds.
+
+    `compartments`: every compartment, when the caller has just read them (a page that draws the
+    cabinet), so that the free ones are not read again.
+    """
+    if compartments is None:
+        free_doors: Sequence[Compartment] = ctx.store.compartments(CompartmentState.FREE)
+    else:
+        free_doors = [c for c in compartments if c.state is CompartmentState.FREE]
     free = free_counts(free_doors)
     kept = doors_kept_from(ctx, carrier, free_doors)
     return {size.value: free[size] - kept[size] for size in Size}

@@ -26,6 +26,7 @@ from locker.web.live_events import Broadcaster
 from locker.web.repeat_guard import RepeatGuard
 from locker.web.request_context import StorePool, close_request_context
 from locker.web.screen_time import setup_screen_times
+from locker.web.touch_keys import key_buttons
 
 if TYPE_CHECKING:
     from locker.web.demo import DemoTools
@@ -72,6 +73,7 @@ def create_app(
     app.after_request(refuse_framing)
     setup_i18n(app, settings.language, settings.screen_idle_seconds)
     setup_screen_times(app)
+    app.add_template_global(key_buttons)
     # None for an app that drives no boards: the composition root's context then refuses doors.
     app.extensions["locker_board"] = board
     # The running locker's channels (the demo inbox among them); None: the settings' own.

@@ -53,7 +53,7 @@ def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
         screen="kiosk",
         locker=ctx.store.locker(),
         # Doors carriers hold are not free to anyone who walks up.
-        free=list(free_doors_for(ctx, None).items()),
+        free=list(free_doors_for(ctx, None, compartments).items()),
         total=len(compartments),
         cabinet=cabinet_columns(compartments),
         has_camera=current_app.extensions.get("locker_camera") is not None,

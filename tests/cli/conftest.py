@@ -84,7 +84,10 @@ def command_paths(
     group: click.Group = cli, prefix: tuple[str, ...] = ("locker",)
 ) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     """Every command and sub-group under `group`, with its full path, e.g. locker audit verify."""
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the lazy groups too, which `commands` lacks
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = (*prefix, name)
         yield path, command
         if isinstance(command, click.Group):

@@ -131,3 +131,14 @@ def test_free_doors_shown_leave_out_what_others_hold(ctx):
     assert free_doors_for(ctx, "SF")["S"] == 1
     assert free_doors_for(ctx, "JD")["S"] == 2
     assert free_doors_for(ctx, "JD")["M"] == 2
+
+
+def test_free_doors_from_compartments_read_already_are_those_the_store_gives(ctx, sf):
+    place(ctx, "R-1", "JD", "S", 1)
+    sf.deposit("SF0001", size=Size.M)
+    set_out_of_service(ctx, "admin", "A01", "hinge broken")
+    every = ctx.store.compartments()
+
+    for carrier in (None, "SF", "JD"):
+        assert free_doors_for(ctx, carrier, every) == free_doors_for(ctx, carrier)
+    assert free_doors_for(ctx, None, every)["M"] == free_doors_for(ctx, None)["M"] == 1

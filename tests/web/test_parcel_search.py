@@ -58,6 +58,14 @@ def test_a_parcel_is_found_by_tracking_number_phone_end_or_door(admin, ctx, cour
         assert 'id="none"' in page
 
 
+def test_the_count_of_results_is_in_the_screens_language_and_number(admin, courier):
+    courier.deposit("SF0000000001", phone=PHONE)
+    courier.deposit("SF0000000002", phone=PHONE)
+    assert "2 parcels found." in admin.page("/admin/parcels?q=5678")
+    assert "1 parcel found." in admin.page("/admin/parcels?q=SF0000000001")
+    assert "找到 2 个包裹。" in admin.page("/admin/parcels?q=5678&lang=zh")
+
+
 def test_a_result_shows_state_door_and_deadline_in_the_locker_s_time_zone(admin, courier):
     receipt = courier.deposit("SF0000000001", phone=PHONE)
     page = admin.page("/admin/parcels?q=5678")

@@ -181,6 +181,18 @@ def test_the_language_switches_and_is_remembered(kiosk, courier):
     assert "Pick up a parcel" in text(kiosk.client.get("/?lang=en"))
 
 
+def test_each_page_is_worded_in_its_own_language_alone(kiosk):
+    # The catalogue is found once per page: never the last page's, nor the visit's once it ended.
+    for _ in range(2):
+        chinese = text(kiosk.client.get("/?lang=zh"))
+        assert "取件" in chinese and "Pick up a parcel" not in chinese
+        english = text(kiosk.client.get("/?lang=en"))
+        assert "Pick up a parcel" in english and "取件" not in english
+    kiosk.client.get("/?lang=zh")
+    home = text(kiosk.client.get("/?idle=1"))  # the visit ended before the page was worded
+    assert "Pick up a parcel" in home and "取件" not in home
+
+
 def test_a_keyboard_wedge_scanner_typing_the_qr_opens_the_door(kiosk, courier):
     receipt = courier.deposit()
     response = kiosk.pickup(receipt.qr)

@@ -1,0 +1,98 @@
+"""The process `locker run` serves the kiosk from: what it loads and how its heap is kept."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from locker.cli.main import cli
+from locker.composition import limit_malloc_arenas
+
+ROOT = Path(__file__).resolve().parents[2]
+# The centre's store, its API and their validation: tens of megabytes resident for nothing.
+CENTRE_LIBRARIES = ("sqlalchemy", "apiflask", "pydantic", "marshmallow", "flask_limiter")
+
+# `locker run --demo` up to the moment it would serve, then the names of every loaded module,
+# and glibc's account of its malloc arenas (on standard error), with the locker's threads running.
+SERVE_AND_LIST = """
+import ctypes
+import sys
+
+import waitress
+
+class Listed:
+    def run(self):
+        print(" ".join(sorted(sys.modules)))
+        sys.stdout.flush()
+        ctypes.CDLL(None).malloc_stats()
+
+waitress.create_server = lambda app, **options: Listed()
+from locker.cli.main import cli
+from locker.composition import limit_malloc_arenas
+
+cli.main(sys.argv[1:], prog_name="locker")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_demo(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`locker run --demo` in a process of its own, stopped where it would start serving."""
+    args = ["--db", str(tmp_path / "demo.db"), "run", "--demo", "--port", str(free_port())]
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_AND_LIST, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=80,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.mark.timeout(90)
+def test_the_served_kiosk_loads_none_of_the_centres_libraries(tmp_path, lock_dir):
+    loaded = set(serve_demo(tmp_path).stdout.split())
+    assert "locker.web.kiosk" in loaded and "waitress" in loaded  # it did get as far as serving
+    assert not {m for m in loaded if m.split(".")[0] in CENTRE_LIBRARIES}
+    assert not {m for m in loaded if m.startswith("locker.centre")}
+
+
+@pytest.mark.timeout(90)
+def test_a_locker_without_a_broker_loads_no_mqtt_client(tmp_path, lock_dir):
+    loaded = set(serve_demo(tmp_path).stdout.split())
+    assert "locker.web.kiosk" in loaded
+    assert not {m for m in loaded if m.split(".")[0] == "paho" or m == "locker.uplink.uplink"}
+
+
+def test_the_fleet_commands_are_there_when_asked_for():
+    result = CliRunner().invoke(cli, ["fleet", "--help"])
+    assert result.exit_code == 0, result.output
+    for command in ("carrier", "courier", "keygen", "operator", "serve"):
+        assert command in result.output
+    assert "fleet" in CliRunner().invoke(cli, ["--help"]).output
+
+
+@pytest.mark.timeout(90)
+def test_the_served_kiosks_threads_share_two_malloc_arenas(tmp_path, lock_dir):
+    # The boards, dispatcher, workers and camera are running; each would keep an arena of its own.
+    arenas = re.findall(r"^Arena \d+:", serve_demo(tmp_path).stderr, re.M)
+    assert 1 <= len(arenas) <= 2
+
+
+def test_an_arena_limit_in_the_environment_is_left_to_rule(monkeypatch):
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # as the systemd unit sets it
+    assert limit_malloc_arenas() is False
