@@ -226,3 +226,13 @@ def test_arbitrary_images_never_crash_decode(image: np.ndarray) -> None:
     codes = FrameDecoder().decode(image)
     assert isinstance(codes, list)
     assert all(isinstance(c, DecodedCode) for c in codes)
+
+
+def test_an_engine_left_out_of_the_cascade_still_reads_the_plain_frame() -> None:
+    decoder = FrameDecoder(cascade=(("plain", "zxing"),))
+    assert decoder.steps == (("plain", "zxing"), ("plain", "pyzbar"))
+
+
+def test_an_engine_the_cascade_uses_gets_only_the_steps_it_names() -> None:
+    steps = FrameDecoder().steps
+    assert [step for step in steps if step[1] == "pyzbar"] == [("downscaled", "pyzbar")]
