@@ -71,6 +71,7 @@ class SpreadDecoder:
         self._clock = clock
         self._held: CascadeWork | None = None
         self._held_focus = 0.0
+        self._to_run: list[int] = []  # the held frame's steps still to run, in order
         self._cost_ms: dict[tuple[str, tuple[int, ...]], float] = {}
         self.last_steps: list[str] = []  # what the last call ran: "fresh plain/zxing", "held ..."
 
@@ -82,6 +83,7 @@ class SpreadDecoder:
     def reset(self) -> None:
         """Drop the held frame (the scene changed); what the steps cost is kept."""
         self._held = None
+        self._to_run = []
 
     def decode(self, frame: np.ndarray) -> list[DecodedCode]:
         """The codes read in this call: in `frame`, or in the held frame's next steps."""
@@ -94,7 +96,7 @@ class SpreadDecoder:
                 self.last_steps.append(f"fresh {fresh.next_name}")
                 codes = fresh.run_next()
                 if codes:
-                    self._held = None  # the newest frame is read: the held one is old news
+                    self.reset()  # the newest frame is read: the held one is old news
                     return codes
             if not fresh.done:
                 self._hold(fresh)
@@ -102,20 +104,29 @@ class SpreadDecoder:
 
     def _hold(self, fresh: CascadeWork) -> None:
         """Hold the fresh frame if nothing is held, or if it is clearly sharper than the held."""
+        if self._held is None:
+            self._held, self._to_run = fresh, list(range(fresh.next_step, len(fresh.decoder.steps)))
+            if self.hold_sharpest:
+                self._held_focus = focus_measure(fresh.gray)
+            return
         if not self.hold_sharpest:
-            if self._held is None:
-                self._held = fresh
             return
         focus = focus_measure(fresh.gray)
-        if self._held is None or focus > self._held_focus * self.sharper_by:
-            if self._held is not None:
-                self.last_steps.append("sharper frame held")
+        if focus > self._held_focus * self.sharper_by:
+            self.last_steps.append("sharper frame held")
+            # The sharper frame goes on from where the held one was, and gets the steps the held
+            # one had done after: a frame replaced again and again still meets every step in turn.
+            done = [
+                i for i in range(fresh.next_step, len(fresh.decoder.steps)) if i not in self._to_run
+            ]
             self._held, self._held_focus = fresh, focus
+            self._to_run = self._to_run + done
 
     def _resume(self, started: float) -> list[DecodedCode]:
         ran = 0
         while self._held is not None:
             held = self._held
+            held.next_step = self._to_run[0]
             name = held.next_name
             key = (name, held.gray.shape)
             # One held step per call at least, so that a slow frame always gets on.
@@ -124,12 +135,13 @@ class SpreadDecoder:
             self.last_steps.append(f"held {name}")
             step_started = self._clock()
             codes = held.run_next()
+            self._to_run.pop(0)
             cost = self._elapsed_ms(step_started)
             # The slowest recent cost, fading: one quick run does not make a slow step look cheap.
             self._cost_ms[key] = max(cost, 0.8 * self._cost_ms.get(key, cost))
             ran += 1
-            if codes or held.done:
-                self._held = None
+            if codes or not self._to_run:
+                self.reset()
             if codes:
                 return codes
         return []

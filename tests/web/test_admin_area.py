@@ -195,6 +195,16 @@ def test_an_idle_session_times_out_after_ten_minutes(admin_user, clock):
     assert goes_to_login(admin_user.client.get("/admin/"))
 
 
+def test_pages_close_together_leave_the_session_cookie_as_it_is(admin_user, clock):
+    clock.advance(seconds=40)
+    assert "Set-Cookie" in admin_user.client.get("/admin/").headers  # last seen moves on
+    clock.advance(seconds=10)
+    assert "Set-Cookie" not in admin_user.client.get("/admin/doors").headers
+    clock.advance(minutes=9, seconds=51)  # ten minutes and a second since "last seen" was written
+    response = admin_user.client.get("/admin/")
+    assert goes_to_login(response) and "expired=1" in response.location
+
+
 def test_the_dashboard_counts_doors_by_size_and_state(admin_user, courier):
     courier.deposit(tracking="SF0001")
     page = admin_user.page("/admin/")
