@@ -11,14 +11,10 @@ reads nothing, since a QR code's Reed-Solomon checks reject a misread.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import cv2
 import numpy as np
 
-# The same shapes as decode_stages' (which imports this module, so they are not imported here).
-Point = tuple[int, int]
-PointMap = Callable[[float, float], Point]
+from locker.scanner.point_maps import Point, PointMap
 
 # Kernel sizes below are for a frame whose short side is this long; they scale with it.
 REFERENCE_LINES = 720

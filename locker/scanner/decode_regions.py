@@ -6,14 +6,10 @@ with a map from its points back to the frame's pixels, or None when it does not 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import cv2
 import numpy as np
 
-# The same shapes as decode_stages' (which imports this module, so they are not imported here).
-Point = tuple[int, int]
-PointMap = Callable[[float, float], Point]
+from locker.scanner.point_maps import Point, PointMap, identity
 
 # A code held far away: its modules are 1 to 2 px wide, too few for zxing-cpp to sample, and
 # doubling the whole frame is not enough. Its edges are dense, so the densest patches of edges are
@@ -111,16 +107,12 @@ def evened(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
     """Strong local contrast over code-sized tiles: the part of a code under a lamp's glare."""
     if min(gray.shape) < 4 * EVEN_TILES:
         return None
-    return _evened_image(gray), _identity
+    return _evened_image(gray), identity
 
 
 def _evened_image(gray: np.ndarray) -> np.ndarray:
     clahe = cv2.createCLAHE(clipLimit=EVEN_CLIP, tileGridSize=(EVEN_TILES, EVEN_TILES))
     return clahe.apply(cv2.GaussianBlur(gray, (3, 3), 0))
-
-
-def _identity(x: float, y: float) -> Point:
-    return (round(x), round(y))
 
 
 # A lamp's glare can wipe out one of a code's three finder patterns, and zxing-cpp finds no code

@@ -14,24 +14,12 @@ import numpy as np
 
 from locker.scanner.decode_deblur import deblur_defocus, deblur_motion
 from locker.scanner.decode_regions import evened, restored, zoomed
+from locker.scanner.point_maps import Point, PointMap, identity, scaled
 
-Point = tuple[int, int]
-PointMap = Callable[[float, float], Point]
 # Cap on the long side of an upscaled image: beyond it an upscale costs more than it buys.
 MAX_UPSCALED_SIDE = 2600
 # Below this long side a frame is "small": a crop or a far-away code that needs upscaling.
 SMALL_SIDE = 1300
-
-
-def _identity(x: float, y: float) -> Point:
-    return (round(x), round(y))
-
-
-def _scaled(factor: float) -> PointMap:
-    def back(x: float, y: float) -> Point:
-        return (round(x / factor), round(y / factor))
-
-    return back
 
 
 @dataclass(frozen=True)
@@ -45,12 +33,12 @@ class Stage:
 
 def plain(gray: np.ndarray) -> tuple[np.ndarray, PointMap]:
     """The frame as it is."""
-    return gray, _identity
+    return gray, identity
 
 
 def inverted(gray: np.ndarray) -> tuple[np.ndarray, PointMap]:
     """Light modules on a dark screen: phones in dark mode."""
-    return cv2.bitwise_not(gray), _identity
+    return cv2.bitwise_not(gray), identity
 
 
 def mirrored(gray: np.ndarray) -> tuple[np.ndarray, PointMap]:
@@ -69,7 +57,7 @@ def downscaled(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
     if min(height, width) < 120:
         return None
     half = cv2.resize(gray, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-    return half, _scaled(width // 2 / width)
+    return half, scaled(width // 2 / width)
 
 
 def upscaled(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
@@ -82,7 +70,7 @@ def upscaled(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
     if factor < 1.4:
         return None
     size = (round(width * factor), round(height * factor))
-    return cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC), _scaled(factor)
+    return cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC), scaled(factor)
 
 
 def _clahe(gray: np.ndarray) -> np.ndarray:
@@ -93,7 +81,7 @@ def contrast(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
     """Local contrast (CLAHE): dim lobbies and a lamp reflected on part of the screen."""
     if min(gray.shape) < 16:
         return None
-    return _clahe(gray), _identity
+    return _clahe(gray), identity
 
 
 def threshold(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
@@ -106,14 +94,14 @@ def threshold(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
     binary = cv2.adaptiveThreshold(
         smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 5
     )
-    return binary, _identity
+    return binary, identity
 
 
 def sharpened(gray: np.ndarray) -> tuple[np.ndarray, PointMap]:
     """Unsharp mask: a poor man's deconvolution for defocus and a shaky hand."""
     sigma = max(1.0, max(gray.shape) / 640)
     blurred = cv2.GaussianBlur(gray, (0, 0), sigma)
-    return cv2.addWeighted(gray, 2.5, blurred, -1.5, 0), _identity
+    return cv2.addWeighted(gray, 2.5, blurred, -1.5, 0), identity
 
 
 STAGES = {
