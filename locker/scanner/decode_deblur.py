@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from locker.scanner.point_maps import Point, PointMap
+from locker.scanner.point_maps import PointMap, side_by_side
 
 # Kernel sizes below are for a frame whose short side is this long; they scale with it.
 REFERENCE_LINES = 720
@@ -207,20 +207,7 @@ def _motion_blur(
 
 
 def _tiled(tiles: list[np.ndarray], box: Box) -> tuple[np.ndarray, PointMap] | None:
-    """The candidates side by side on a light gap, and the map from there to frame pixels."""
+    """The candidates side by side, each mapped back to the crop's place in the frame."""
     if not tiles:
         return None
-    height, width = tiles[0].shape
-    gap = np.full((height, TILE_GAP), 255, np.uint8)
-    parts: list[np.ndarray] = []
-    for tile in tiles:
-        parts += [tile, gap]
-    image = np.hstack(parts[:-1])
-    pitch = width + TILE_GAP
-    x0, y0 = box[0], box[1]
-
-    def back(x: float, y: float) -> Point:
-        tile = min(max(int((x + TILE_GAP / 2) // pitch), 0), len(tiles) - 1)
-        return (round(x - tile * pitch + x0), round(y + y0))
-
-    return image, back
+    return side_by_side(tiles, [(box[0], box[1])] * len(tiles), gap=TILE_GAP)

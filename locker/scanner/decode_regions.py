@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from locker.scanner.point_maps import Point, PointMap, identity
+from locker.scanner.point_maps import PointMap, identity, side_by_side
 
 # A code held far away: its modules are 1 to 2 px wide, too few for zxing-cpp to sample, and
 # doubling the whole frame is not enough. Its edges are dense, so the densest patches of edges are
@@ -56,18 +56,7 @@ def zoomed(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
         tiles.append(_enlarged(crop))
     if not tiles:
         return None
-    side = 2 * CROP_HALF * ZOOM
-    pitch = side + GAP
-    mosaic = np.full((side, pitch * len(tiles) - GAP), 255, np.uint8)
-    for index, tile in enumerate(tiles):
-        mosaic[:, index * pitch : index * pitch + side] = tile
-
-    def back(x: float, y: float) -> Point:
-        index = min(max(int(x // pitch), 0), len(origins) - 1)
-        x0, y0 = origins[index]
-        return (round(x0 + (x - index * pitch) / ZOOM), round(y0 + y / ZOOM))
-
-    return mosaic, back
+    return side_by_side(tiles, origins, gap=GAP, scale=ZOOM)
 
 
 def _dense_spots(gray: np.ndarray) -> list[tuple[int, int]]:
@@ -150,18 +139,7 @@ def restored(gray: np.ndarray) -> tuple[np.ndarray, PointMap] | None:
         tile = flat[lo[1] : hi[1], lo[0] : hi[0]].copy()
         _paint_finder(tile, at - lo, theta, module)
         tiles.append(tile)
-    tile_h, tile_w = tiles[0].shape
-    pitch = tile_w + GAP
-    mosaic = np.full((tile_h, pitch * len(tiles) - GAP), 255, np.uint8)
-    for index, tile in enumerate(tiles):
-        mosaic[:, index * pitch : index * pitch + tile_w] = tile
-    left, top = int(lo[0]), int(lo[1])
-
-    def back(x: float, y: float) -> Point:
-        index = min(max(int(x // pitch), 0), len(tiles) - 1)
-        return (round(left + x - index * pitch), round(top + y))
-
-    return mosaic, back
+    return side_by_side(tiles, [(int(lo[0]), int(lo[1]))] * len(tiles), gap=GAP)
 
 
 Finder = tuple[np.ndarray, float, float]  # centre (x, y), side in px, angle in degrees

@@ -25,8 +25,9 @@ from locker.scanner.decoding import CascadeWork, DecodedCode, FrameDecoder, to_g
 # Steps every frame gets before any held work: plain and inverted (dark mode) with zxing-cpp,
 # about 1 to 7 ms at 1280x720 together.
 FAST_STEPS = 2
-# The budget a call spends by choice. A call always runs one held step, and the longest (a zbar
-# pass) takes about 12 to 22 ms at 1280x720, so 20 ms keeps a call near 30 ms at worst.
+# The budget a call spends by choice. A call always runs one held step after the fast steps, and
+# the longest (upscaled or deblur_motion) takes about 8 to 12 ms at 1280x720, so 20 ms keeps a
+# call well under 30 ms.
 FRAME_BUDGET_MS = 20.0
 # A held frame gives way to a newer one whose focus measure is more than this many times its own
 # (chosen on the moving clips of seed 0, see docs/scanning.md).
@@ -126,16 +127,15 @@ class SpreadDecoder:
         ran = 0
         while self._held is not None:
             held = self._held
-            held.next_step = self._to_run[0]
-            name = held.next_name
+            index = self._to_run[0]
+            name = self.decoder.step_name(index)
             key = (name, held.gray.shape)
             # One held step per call at least, so that a slow frame always gets on.
             if ran and self._elapsed_ms(started) + self._estimate(key) > self.frame_budget_ms:
                 break
             self.last_steps.append(f"held {name}")
             step_started = self._clock()
-            codes = held.run_next()
-            self._to_run.pop(0)
+            codes = held.run(self._to_run.pop(0))
             cost = self._elapsed_ms(step_started)
             # The slowest recent cost, fading: one quick run does not make a slow step look cheap.
             self._cost_ms[key] = max(cost, 0.8 * self._cost_ms.get(key, cost))

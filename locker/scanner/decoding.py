@@ -152,11 +152,16 @@ class FrameDecoder:
         while not work.done:
             if work.next_step > 0 and self._over_budget(started):
                 return DecodeTrace([], None, work.next_step)
-            step = self.steps[work.next_step]
+            name = work.next_name
             codes = work.run_next()
             if codes:
-                return DecodeTrace(codes, f"{step[0]}/{step[1]}", work.next_step)
+                return DecodeTrace(codes, name, work.next_step)
         return DecodeTrace([], None, len(self.steps))
+
+    def step_name(self, index: int) -> str:
+        """Cascade step `index`, as `stage/engine`."""
+        stage, engine = self.steps[index]
+        return f"{stage}/{engine}"
 
     def read_step(
         self, index: int, gray: np.ndarray, prepared: dict[str, object]
@@ -196,14 +201,17 @@ class CascadeWork:
     @property
     def next_name(self) -> str:
         """The next step, as `stage/engine`."""
-        stage, engine = self.decoder.steps[self.next_step]
-        return f"{stage}/{engine}"
+        return self.decoder.step_name(self.next_step)
 
     def run_next(self) -> list[DecodedCode]:
         """Try the next step; what it read (empty: nothing)."""
-        codes = self.decoder.read_step(self.next_step, self.gray, self._prepared)
+        codes = self.run(self.next_step)
         self.next_step += 1
         return codes
+
+    def run(self, index: int) -> list[DecodedCode]:
+        """Try step `index`, in whatever order the caller keeps; what it read."""
+        return self.decoder.read_step(index, self.gray, self._prepared)
 
 
 def _distinct(raw: list[RawCode], back: object) -> list[DecodedCode]:

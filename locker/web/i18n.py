@@ -115,10 +115,7 @@ def _newstyle(translate: Callable[[str], str]) -> Callable[..., str]:
 
     @pass_context
     def gettext(context: Context, message: str, **variables: Any) -> str:
-        text = translate(message)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
+        return _filled(context, translate(message), variables)
 
     return gettext
 
@@ -129,9 +126,13 @@ def _newstyle_plural(translate: Callable[[str, str, int], str]) -> Callable[...,
     @pass_context
     def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
-        text = translate(singular, plural, num)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
+        return _filled(context, translate(singular, plural, num), variables)
 
     return ngettext
+
+
+def _filled(context: Context, text: str, variables: dict[str, Any]) -> str:
+    # Markup's % escapes the values it fills in, as the page's own text is escaped.
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
