@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from locker.composition.hardware import Hardware
-from locker.scanner.camera_service import CameraService
+
+if TYPE_CHECKING:
+    from locker.scanner.camera_service import CameraService
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +33,8 @@ DEMO_LOCKERS = ("DEMO-001", "DEMO-002")
 DEMO_OPERATORS = (("demo", "admin"), ("demo2", "support"))
 MARKER = ".fleet-demo"
 STOP_TIMEOUT_S = 10.0
+# A demo locker makes its sounds and starts its boards before it listens: seconds, not minutes.
+READY_TIMEOUT_S = 60.0
 
 
 class FleetDemoError(Exception):
@@ -46,6 +49,17 @@ class DemoLocker:
     port: int
     db: Path
     process: subprocess.Popen[bytes]
+
+    def wait_until_serving(self, timeout_s: float = READY_TIMEOUT_S) -> bool:
+        """True once its kiosk accepts connections; False if it exited or took too long."""
+        deadline = time.monotonic() + timeout_s
+        while self.process.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return True
+            except OSError:
+                time.sleep(0.1)
+        return False
 
 
 @dataclass

@@ -355,6 +355,12 @@ def _echo_demo(running: FleetDemo) -> None:
     for username, password in running.passwords.items():
         click.echo(f"Operator login: {username} / {password}", err=True)
     for child in running.lockers:
+        # Its URL is given once it answers: the uplink may be live seconds before the kiosk.
+        if not child.wait_until_serving():
+            raise FleetDemoError(
+                f"demo locker {child.locker_id} did not start: see "
+                f"{running.folder / (child.locker_id + '.log')}"
+            )
         click.echo(
             f"Demo locker {child.locker_id} on http://127.0.0.1:{child.port}/ (cabinet /demo)",
             err=True,

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from locker.config import Settings
-from locker.scanner.camera_service import CameraService
-from locker.scanner.decode_spread import SpreadDecoder
-from locker.scanner.demo_camera import DemoCamera
 from locker.scanner.scan_events import Debouncer, ScanEvent
 from locker.scanner.serial_scanner import SerialLineScanner
+
+if TYPE_CHECKING:
+    # OpenCV and the decoders are loaded only by a locker that has a camera (about 21 MB).
+    from locker.scanner.camera_service import CameraService
+    from locker.scanner.demo_camera import DemoCamera
 
 
 @dataclass
@@ -39,6 +42,9 @@ def start_scanners(
     module (if `scanner_port` is set)."""
     debouncer = Debouncer(post, window_s=settings.scan_debounce_seconds)
     scanners = Scanners()
+    if settings.camera or demo_camera is not None:
+        from locker.scanner.camera_service import CameraService
+        from locker.scanner.decode_spread import SpreadDecoder
     if not settings.camera and demo_camera is not None:
         scanners.camera = CameraService(
             "demo", SpreadDecoder(), debouncer, source=lambda: demo_camera, name="camera"

@@ -16,7 +16,6 @@ from locker.config import Settings, load_settings
 from locker.health import HardwareHealth
 from locker.message_channel import MessageChannel
 from locker.ports import Clock, LockBoard
-from locker.scanner.camera_service import CameraService
 from locker.services.scan_tickets import ScanTickets
 from locker.store import StoreError
 from locker.web.form_tokens import protect_forms
@@ -29,6 +28,7 @@ from locker.web.screen_time import setup_screen_times
 from locker.web.touch_keys import key_buttons
 
 if TYPE_CHECKING:
+    from locker.scanner.camera_service import CameraService
     from locker.web.demo import DemoTools
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 
 from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
-from locker.scanner import preview
 from locker.services.collect_parcel import (
     NOT_TRIED,
     PickupResult,
@@ -75,6 +74,8 @@ def camera_preview() -> Response:
     camera = current_app.extensions.get("locker_camera")
     if camera is None:
         return Response("this locker has no camera\n", status=404, mimetype="text/plain")
+    from locker.scanner import preview  # loaded with the camera: OpenCV is already there
+
     frames = camera.preview()  # a generator: nothing runs until the response is read
     claimed = claim_stream()
     if isinstance(claimed, Response):

@@ -115,3 +115,10 @@ def test_two_demo_lockers_are_live_and_a_door_opens_from_the_console(
     page.goto("/lockers/DEMO-001?lang=zh")
     page.screenshot(path=str(ARTIFACTS / "fleet-console-locker-zh.png"), full_page=True)
     context.close()
+
+
+def test_each_demo_locker_is_named_once_its_kiosk_answers(fleet_demo: FleetDemo) -> None:
+    log = fleet_demo.folder.parent / "serve.log"
+    assert wait_for(lambda: len(CHILD.findall(log.read_text())) == 2, 60), log.read_text()
+    for port in CHILD.findall(log.read_text()):
+        socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()

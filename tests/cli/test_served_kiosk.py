@@ -12,12 +12,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from locker.boards.detached import DetachedBoard
 from locker.cli.main import cli
 from locker.composition import limit_malloc_arenas
+from locker.services.context import LockerContext
+from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
+from locker.store import SqliteStore
+from tests.boards.test_sim_board_cli import SimProcess
+from tests.support.layouts import SMALL_LAYOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 # The centre's store, its API and their validation: tens of megabytes resident for nothing.
 CENTRE_LIBRARIES = ("sqlalchemy", "apiflask", "pydantic", "marshmallow", "flask_limiter")
+# The camera's decoders and its preview's encoder: about 21 MB that a locker without one never uses.
+CAMERA_LIBRARIES = ("cv2", "zxingcpp", "pyzbar")
 
 # `locker run --demo` up to the moment it would serve, then the names of every loaded module,
 # and glibc's account of its malloc arenas (on standard error), with the locker's threads running.
@@ -49,8 +57,12 @@ def free_port() -> int:
 
 def serve_demo(tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """`locker run --demo` in a process of its own, stopped where it would start serving."""
-    args = ["--db", str(tmp_path / "demo.db"), "run", "--demo", "--port", str(free_port())]
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    return serve(["--db", str(tmp_path / "demo.db"), "run", "--demo", "--port", str(free_port())])
+
+
+def serve(args: list[str], **env_vars: str) -> subprocess.CompletedProcess[str]:
+    """`locker <args>` in a process of its own, stopped where it would start serving."""
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | env_vars
     done = subprocess.run(
         [sys.executable, "-c", SERVE_AND_LIST, *args],
         capture_output=True,
@@ -69,6 +81,29 @@ def test_the_served_kiosk_loads_none_of_the_centres_libraries(tmp_path, lock_dir
     assert "locker.web.kiosk" in loaded and "waitress" in loaded  # it did get as far as serving
     assert not {m for m in loaded if m.split(".")[0] in CENTRE_LIBRARIES}
     assert not {m for m in loaded if m.startswith("locker.centre")}
+
+
+@pytest.mark.timeout(90)
+def test_a_locker_without_a_camera_loads_none_of_the_camera_libraries(tmp_path, lock_dir):
+    sim = SimProcess("--driver", "kerong", "--boards", "2")
+    try:
+        layout = SMALL_LAYOUT.replace('name = "main"', f'name = "main"\nport = "{sim.line()}"')
+        db = tmp_path / "locker.db"
+        with SqliteStore(db) as store:
+            ctx = LockerContext(store, DetachedBoard())
+            init_locker(ctx, "NOCAM-01", "No camera", "", "admin", "correct-horse")
+            load_layout(ctx, parse_layout_toml(layout), "test")
+        args = ["--db", str(db), "run", "--port", str(free_port())]
+        loaded = set(serve(args, LOCKER_LOCK_DIR=str(lock_dir)).stdout.split())
+    finally:
+        sim.stop()
+    assert "locker.web.kiosk" in loaded and "locker.boards.kerong_driver" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in CAMERA_LIBRARIES}
+
+
+def test_the_demo_loads_the_camera_it_shows(tmp_path, lock_dir):
+    loaded = set(serve_demo(tmp_path).stdout.split())
+    assert {"cv2", "zxingcpp"} <= loaded
 
 
 @pytest.mark.timeout(90)
