@@ -102,6 +102,8 @@ class ScanLoop:
     def start(self) -> ScanLoop:
         """Start the decode thread (the grabber is started separately)."""
         self._stop.clear()
+        # The loop starts at the newest frame; older ones were never waited for, so not behind.
+        self.last_seq = max(0, self.grabber.latest.seq - 1)
         self._thread = threading.Thread(target=self._run, name=f"scan {self.source}", daemon=True)
         self._thread.start()
         return self
@@ -132,8 +134,13 @@ class ScanLoop:
 
     def step(self, image: np.ndarray, seq: int) -> None:
         """Handle one frame: gate, decode, debounce. Public so tests can drive it directly."""
-        behind = max(0, seq - self.last_seq - 1) if self.last_seq else 0
-        self.last_seq = seq
+        try:
+            self._look(image, seq, behind=max(0, seq - self.last_seq - 1))
+        finally:
+            # Set last: whoever waits for this frame to be looked at finds its counts there too.
+            self.last_seq = seq
+
+    def _look(self, image: np.ndarray, seq: int, behind: int) -> None:
         self._count(frames_seen=1, frames_behind=behind)
         still = self.gate is not None and not self.gate.should_decode(image)
         # A decoder that spreads a hard frame over several calls (SpreadDecoder) still has work

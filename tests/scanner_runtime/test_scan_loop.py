@@ -93,6 +93,32 @@ def test_a_decoder_error_is_counted_and_scanning_goes_on() -> None:
     assert [event.text for event in events] == ["AFTER"]
 
 
+def test_frames_put_out_before_the_first_look_count_as_behind() -> None:
+    # A loaded machine: the grabber had put out two frames before the started loop first woke.
+    loop = ScanLoop(
+        FrameGrabber(lambda: None),  # type: ignore[arg-type, return-value]
+        FrameDecoder(),
+        Debouncer(lambda event: None),
+    )
+    loop.step(backdrop(), 2)
+    assert (loop.counters().frames_seen, loop.counters().frames_behind) == (1, 1)
+
+
+def test_a_started_loop_begins_at_the_newest_frame_and_older_ones_are_not_behind() -> None:
+    grabber = FrameGrabber(lambda: None)  # type: ignore[arg-type, return-value]
+    for _ in range(3):
+        grabber.latest.put(backdrop())
+    loop = ScanLoop(grabber, FrameDecoder(), Debouncer(lambda event: None), gate=MotionGate())
+    loop.start()
+    try:
+        wait_until(lambda: loop.last_seq == 3)
+        grabber.latest.put(backdrop())
+        wait_until(lambda: loop.last_seq == 4)
+    finally:
+        loop.stop()
+    assert (loop.counters().frames_seen, loop.counters().frames_behind) == (2, 0)
+
+
 class SlowReader:
     """A decoder that holds a frame for three calls before it reads the code in it."""
 

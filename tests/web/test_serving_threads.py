@@ -7,7 +7,9 @@ response; waitress gives each its own thread. This serves the real app with the 
 
 from __future__ import annotations
 
+import socket
 import threading
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -126,3 +128,27 @@ def test_the_home_pages_two_kinds_of_stream_share_the_slots(served):
     finally:
         for response in held:
             response.close()
+
+
+@pytest.mark.timeout(60)
+def test_pages_answer_while_more_clients_than_threads_send_their_requests_a_byte_at_a_time(
+    served,
+):
+    # A slow or hostile client on the network must not hold a thread while it sends: the
+    # server reads whole requests before a thread takes them.
+    address = urllib.parse.urlsplit(served.url)
+    unfinished = b"POST /courier/login HTTP/1.1\r\nHost: kiosk\r\nContent-Length: 40\r\n\r\nco"
+    trickling = []
+    try:
+        for _ in range(2 * THREADS):
+            client = socket.create_connection((address.hostname, address.port), timeout=5)
+            trickling.append(client)
+        for byte in unfinished:
+            for client in trickling:
+                client.send(bytes([byte]))
+            if byte == ord("\n"):
+                served.pages_answer()
+        served.pages_answer()
+    finally:
+        for client in trickling:
+            client.close()
