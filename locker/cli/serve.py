@@ -9,6 +9,7 @@ from locker.cli.runtime import OneLine, Runtime, pass_runtime
 from locker.composition import (
     LockerStartError,
     configure_logging,
+    fix_mmap_threshold,
     limit_malloc_arenas,
     start_locker,
 )
@@ -29,6 +30,7 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
     configure_logging()
     # Before the locker's threads start: each would otherwise keep a malloc arena of its own.
     limit_malloc_arenas()
+    fix_mmap_threshold()
     settings = runtime.settings
     if demo:
         settings = demo_settings(runtime)

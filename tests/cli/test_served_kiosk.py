@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from locker.boards.detached import DetachedBoard
 from locker.cli.main import cli
-from locker.composition import limit_malloc_arenas
+from locker.composition import fix_mmap_threshold, limit_malloc_arenas
 from locker.services.context import LockerContext
 from locker.services.setup_locker import init_locker, load_layout, parse_layout_toml
 from locker.store import SqliteStore
@@ -131,3 +131,51 @@ def test_the_served_kiosks_threads_share_two_malloc_arenas(tmp_path, lock_dir):
 def test_an_arena_limit_in_the_environment_is_left_to_rule(monkeypatch):
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # as the systemd unit sets it
     assert limit_malloc_arenas() is False
+
+
+# A block freed after a large one: glibc's own rule would have raised its mmap threshold past
+# it, so the frames and images of the camera's steps would stay in the heap once freed.
+MMAPPED_AFTER_A_LARGE_FREE = """
+import ctypes
+import sys
+
+from locker.composition import fix_mmap_threshold
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.mallinfo2.restype = MallInfo2
+if sys.argv[1] == "fixed":
+    fix_mmap_threshold()
+libc.free(libc.malloc(8 << 20))
+before = libc.mallinfo2().hblks
+block = libc.malloc(1 << 20)
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+@pytest.mark.parametrize(("threshold", "mapped"), [("fixed", "1"), ("glibc", "0")])
+def test_a_frame_sized_block_is_mapped_and_given_back_once_the_threshold_is_fixed(
+    threshold, mapped
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    done = subprocess.run(
+        [sys.executable, "-c", MMAPPED_AFTER_A_LARGE_FREE, threshold],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == mapped
+
+
+def test_a_threshold_in_the_environment_is_left_to_rule(monkeypatch):
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert fix_mmap_threshold() is False
