@@ -62,9 +62,14 @@ def serve_demo(tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 def serve(args: list[str], **env_vars: str) -> subprocess.CompletedProcess[str]:
     """`locker <args>` in a process of its own, stopped where it would start serving."""
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | env_vars
+    return python_script(SERVE_AND_LIST, *args, **env_vars)
+
+
+def python_script(script: str, *args: str, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    """`script` run by this Python in a process of its own, with malloc's own defaults."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")} | env_vars
     done = subprocess.run(
-        [sys.executable, "-c", SERVE_AND_LIST, *args],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -163,17 +168,7 @@ print(libc.mallinfo2().hblks - before)
 def test_a_frame_sized_block_is_mapped_and_given_back_once_the_threshold_is_fixed(
     threshold, mapped
 ):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    done = subprocess.run(
-        [sys.executable, "-c", MMAPPED_AFTER_A_LARGE_FREE, threshold],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == mapped
+    assert python_script(MMAPPED_AFTER_A_LARGE_FREE, threshold).stdout.strip() == mapped
 
 
 def test_a_threshold_in_the_environment_is_left_to_rule(monkeypatch):
