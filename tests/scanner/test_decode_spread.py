@@ -201,3 +201,72 @@ def test_the_focus_measure_ranks_a_sharp_frame_above_a_blurred_one() -> None:
     big = cv2.resize(sharp, (1280, 960), interpolation=cv2.INTER_NEAREST)
     assert focus_measure(sharp) > focus_measure(blurred) > focus_measure(np.full_like(sharp, 90))
     assert focus_measure(big) > focus_measure(cv2.GaussianBlur(big, (0, 0), 4.0))
+
+
+GLARE_CASCADE = (
+    ("plain", "zxing"),
+    ("inverted", "zxing"),
+    ("upscaled", "zxing"),
+    ("sharpened", "zxing"),
+    ("evened", "zxing"),
+    ("restored", "zxing"),
+)
+
+
+def with_glare(frame: np.ndarray) -> np.ndarray:
+    """A lamp's reflection: a white disc over part of the scene."""
+    lit = frame.copy()
+    cv2.circle(lit, (200, 180), 70, (255, 255, 255), -1)
+    return lit
+
+
+def held_steps_in_order(frame: np.ndarray) -> list[str]:
+    decoder = SpreadDecoder(
+        FrameDecoder(engines=("zxing",), cascade=GLARE_CASCADE),
+        frame_budget_ms=25,
+        clock=TickingClock(),
+    )
+    held: list[str] = []
+    while True:
+        decoder.decode(frame)
+        held += [step for step in decoder.last_steps if step.startswith("held ")]
+        if not decoder.holding:
+            return held
+
+
+def test_a_held_frame_under_glare_gets_the_glare_steps_first() -> None:
+    assert held_steps_in_order(with_glare(empty())) == [
+        "held evened/zxing",
+        "held restored/zxing",
+        "held upscaled/zxing",
+        "held sharpened/zxing",
+    ]
+
+
+def test_a_held_frame_without_glare_keeps_the_cascades_order() -> None:
+    assert held_steps_in_order(empty()) == [
+        "held upscaled/zxing",
+        "held sharpened/zxing",
+        "held evened/zxing",
+        "held restored/zxing",
+    ]
+
+
+def test_a_sharper_frame_under_glare_taking_the_held_ones_place_gets_the_glare_steps_next() -> None:
+    decoder = SpreadDecoder(
+        FrameDecoder(engines=("zxing",), cascade=GLARE_CASCADE),
+        frame_budget_ms=25,
+        clock=TickingClock(),
+    )
+    decoder.decode(cv2.GaussianBlur(empty_with_texture(), (0, 0), 4))
+    assert decoder.last_steps[-1] == "held upscaled/zxing"
+    decoder.decode(with_glare(empty_with_texture()))
+    assert decoder.last_steps[-2:] == ["sharper frame held", "held evened/zxing"]
+
+
+def empty_with_texture() -> np.ndarray:
+    """A scene with edges in it, so that a blurred copy measures less sharp."""
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    for x in range(0, 640, 16):
+        cv2.line(frame, (x, 0), (x, 479), (140, 140, 140), 2)
+    return frame
