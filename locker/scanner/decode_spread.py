@@ -36,12 +36,13 @@ SHARPER_BY = 1.25
 # at 1280x720.
 FOCUS_WIDTH = 320
 # A held frame with more than GLARE_SHARE of its pixels at GLARE_LEVEL or above has a lamp's
-# reflection on it: its glare steps run before the cascade's other slow steps, which would
-# otherwise spend half a second of calls (deblurring, enlarging) on a frame that is not blurred.
-# Chosen on the moving clips of seed 0: 0.3% to 3% read the same clips (docs/scanning.md).
+# reflection on it: `restored` (a finder lost under the glare painted back, a few ms) runs before
+# the cascade's other slow steps, which would otherwise spend half a second of calls (deblurring,
+# enlarging) on a frame that is not blurred. `evened` first too read one clip more on seed 0's
+# moving clips, but its zxing-cpp call took twice as many calls past 30 ms (docs/scanning.md).
 GLARE_LEVEL = 250
 GLARE_SHARE = 0.01
-GLARE_STAGES = ("evened", "restored")
+GLARE_STAGES = ("restored",)
 
 
 def focus_measure(gray: np.ndarray) -> float:

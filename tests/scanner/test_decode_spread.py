@@ -234,12 +234,12 @@ def held_steps_in_order(frame: np.ndarray) -> list[str]:
             return held
 
 
-def test_a_held_frame_under_glare_gets_the_glare_steps_first() -> None:
+def test_a_held_frame_under_glare_gets_the_restoring_step_first() -> None:
     assert held_steps_in_order(with_glare(empty())) == [
-        "held evened/zxing",
         "held restored/zxing",
         "held upscaled/zxing",
         "held sharpened/zxing",
+        "held evened/zxing",
     ]
 
 
@@ -252,7 +252,7 @@ def test_a_held_frame_without_glare_keeps_the_cascades_order() -> None:
     ]
 
 
-def test_a_sharper_frame_under_glare_taking_the_held_ones_place_gets_the_glare_steps_next() -> None:
+def test_a_sharper_frame_under_glare_taking_the_held_place_gets_the_restoring_step_next() -> None:
     decoder = SpreadDecoder(
         FrameDecoder(engines=("zxing",), cascade=GLARE_CASCADE),
         frame_budget_ms=25,
@@ -261,7 +261,7 @@ def test_a_sharper_frame_under_glare_taking_the_held_ones_place_gets_the_glare_s
     decoder.decode(cv2.GaussianBlur(empty_with_texture(), (0, 0), 4))
     assert decoder.last_steps[-1] == "held upscaled/zxing"
     decoder.decode(with_glare(empty_with_texture()))
-    assert decoder.last_steps[-2:] == ["sharper frame held", "held evened/zxing"]
+    assert decoder.last_steps[-2:] == ["sharper frame held", "held restored/zxing"]
 
 
 def empty_with_texture() -> np.ndarray:
