@@ -9,7 +9,8 @@ A code read there comes back from the call that read it, a frame or a few later.
 A camera sees the same code in many frames, and some are sharper than others (a hand shakes,
 autofocus hunts): with `hold_sharpest`, a newer frame the fast steps miss takes the held
 frame's place when a cheap focus measure finds it clearly sharper, so the slow steps go to the
-frame most likely to read.
+frame most likely to read. A held frame washed out by a lamp's reflection gets the step that
+repairs glare before the others.
 """
 
 from __future__ import annotations
