@@ -42,16 +42,19 @@ def start_scanners(
     module (if `scanner_port` is set)."""
     debouncer = Debouncer(post, window_s=settings.scan_debounce_seconds)
     scanners = Scanners()
-    if settings.camera or demo_camera is not None:
+    if settings.camera:
         from locker.scanner.camera_service import CameraService
         from locker.scanner.decode_spread import SpreadDecoder
-    if not settings.camera and demo_camera is not None:
-        scanners.camera = CameraService(
-            "demo", SpreadDecoder(), debouncer, source=lambda: demo_camera, name="camera"
-        ).start()
-    elif settings.camera:
+
         scanners.camera = CameraService(
             settings.camera, SpreadDecoder(), debouncer, fps=settings.camera_fps
+        ).start()
+    elif demo_camera is not None:
+        from locker.scanner.camera_service import CameraService
+        from locker.scanner.decode_spread import SpreadDecoder
+
+        scanners.camera = CameraService(
+            "demo", SpreadDecoder(), debouncer, source=lambda: demo_camera, name="camera"
         ).start()
     if settings.scanner_port:
         scanners.serial = SerialLineScanner(

@@ -27,8 +27,9 @@ from locker.scanner.decoding import CascadeWork, DecodedCode, FrameDecoder, to_g
 # about 1 to 7 ms at 1280x720 together.
 FAST_STEPS = 2
 # The budget a call spends by choice. A call always runs one held step after the fast steps, and
-# the longest (upscaled or deblur_motion) takes about 8 to 12 ms at 1280x720, so 20 ms keeps a
-# call well under 30 ms.
+# the longest (upscaled or deblur_motion) takes about 8 to 12 ms at 1280x720 on the machine of
+# docs/scanning.md, so 20 ms keeps a call under 30 ms there (a machine 1.5 times slower goes
+# past it in 3 to 5 % of calls).
 FRAME_BUDGET_MS = 20.0
 # A held frame gives way to a newer one whose focus measure is more than this many times its own
 # (chosen on the moving clips of seed 0, see docs/scanning.md).
