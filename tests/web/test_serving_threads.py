@@ -7,6 +7,7 @@ response; waitress gives each its own thread. This serves the real app with the 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import urllib.parse
@@ -66,7 +67,9 @@ def served(ctx, db_path, board, clock) -> Iterator[Served]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield Served(f"http://127.0.0.1:{server.effective_port}", app)
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
+    # The server may have closed its trigger already, as a stream ended: then it is closing.
+    with contextlib.suppress(OSError):
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
     thread.join(5)
     server.task_dispatcher.shutdown(timeout=5)
     service.stop()
