@@ -75,6 +75,10 @@ def running_locker(
     dispatcher.start()
     ctx.board = hardware.board
     try:
+        # As `locker run` does: a door asked of a bus that has not opened its port yet gets no
+        # answer, and a loaded machine can take a while to open a pty.
+        for connection in hardware.connections:
+            assert connection.bus.wait_connected(5), f"{connection.bus.url} did not open"
         yield hardware.simulators["main"], dispatcher, notices
     finally:
         dispatcher.stop()

@@ -18,6 +18,11 @@ class LockerCommand:
         self.log = log
         # The child's settings are the test's alone, never the developer's shell's.
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("LOCKER_", "CENTRE_"))}
+        # A killed child cleans nothing up: what it made in a temporary directory (a simulated
+        # board's pty link) stays beside its log, where pytest's own clean-up finds it.
+        temp = log.parent / "tmp"
+        temp.mkdir(exist_ok=True)
+        clean["TMPDIR"] = str(temp)
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 [str(LOCKER), *args],
