@@ -9,8 +9,8 @@ A code read there comes back from the call that read it, a frame or a few later.
 A camera sees the same code in many frames, and some are sharper than others (a hand shakes,
 autofocus hunts): with `hold_sharpest`, a newer frame the fast steps miss takes the held
 frame's place when a cheap focus measure finds it clearly sharper, so the slow steps go to the
-frame most likely to read. A held frame washed out by a lamp's reflection gets the step that
-repairs glare before the others.
+frame most likely to read. A lamp's reflection slides over a held phone, so every new frame
+washed out by one gets the step that repairs glare in its own call.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from locker.scanner.decoding import CascadeWork, DecodedCode, FrameDecoder, to_g
 # Steps every frame gets before any held work: plain and inverted (dark mode) with zxing-cpp,
 # about 1 to 7 ms at 1280x720 together.
 FAST_STEPS = 2
-# The budget a call spends by choice. A call always runs one held step after the fast steps, and
+# The budget a call spends by choice. A call mostly runs one held step after the fast steps, and
 # the longest (upscaled or deblur_motion) takes about 8 to 12 ms at 1280x720 on the machine of
 # docs/scanning.md, so 20 ms keeps a call under 30 ms there (a machine 1.5 times slower goes
-# past it in 3 to 5 % of calls).
+# past it in a few per cent of calls).
 FRAME_BUDGET_MS = 20.0
 # A held frame gives way to a newer one whose focus measure is more than this many times its own
 # (chosen on the moving clips of seed 0, see docs/scanning.md).
@@ -37,14 +37,17 @@ SHARPER_BY = 1.25
 # The focus and glare measures look at the frame shrunk to this width: well under a millisecond
 # at 1280x720.
 FOCUS_WIDTH = 320
-# A held frame with more than GLARE_SHARE of its pixels at GLARE_LEVEL or above has a lamp's
-# reflection on it: `restored` (a finder lost under the glare painted back, a few ms) runs before
-# the cascade's other slow steps, which would otherwise spend half a second of calls (deblurring,
-# enlarging) on a frame that is not blurred. `evened` first too read one clip more on seed 0's
-# moving clips, but its zxing-cpp call took twice as many calls past 30 ms (docs/scanning.md).
+# A new frame with more than GLARE_SHARE of its pixels at GLARE_LEVEL or above has a lamp's
+# reflection on it, and gets the GLARE_STAGES (`restored`: a finder lost under the glare painted
+# back, a few ms) right after the fast steps: the reflection moves as the hand tilts, so the
+# newest frame is the likeliest to read, and a held frame would meet the step only after
+# deblurring and enlarging that a frame under a lamp does not need. Such a call owes the held
+# frame no step; once HELD_WAIT calls in a row have run none, the next call runs the held frame's
+# step instead of the new frame's glare steps (docs/scanning.md).
 GLARE_LEVEL = 250
 GLARE_SHARE = 0.01
 GLARE_STAGES = ("restored",)
+HELD_WAIT = 4
 
 
 def focus_measure(gray: np.ndarray) -> float:
@@ -94,6 +97,10 @@ class SpreadDecoder:
         self._held: CascadeWork | None = None
         self._held_focus = 0.0
         self._to_run: list[int] = []  # the held frame's steps still to run, in order
+        self._glare_steps = [
+            i for i, (stage, _) in enumerate(self.decoder.steps) if stage in GLARE_STAGES
+        ]
+        self._held_waited = 0  # calls in a row that ran none of the held frame's steps
         self._cost_ms: dict[tuple[str, tuple[int, ...]], float] = {}
         self.last_steps: list[str] = []  # what the last call ran: "fresh plain/zxing", "held ..."
 
@@ -112,6 +119,7 @@ class SpreadDecoder:
         gray = to_gray(frame)
         started = self._clock()
         self.last_steps = []
+        glare_run: list[int] = []
         if gray.size:
             fresh = CascadeWork(self.decoder, gray)
             while fresh.next_step < self.fast_steps and not fresh.done:
@@ -120,17 +128,34 @@ class SpreadDecoder:
                 if codes:
                     self.reset()  # the newest frame is read: the held one is old news
                     return codes
+            # A call that owes the held frame its step spends nothing more on the new one.
+            if not self._held_owed and glare_share(gray) > GLARE_SHARE:
+                glare_run = [i for i in self._glare_steps if i >= fresh.next_step]
+                for index in glare_run:
+                    self.last_steps.append(f"fresh {self.decoder.step_name(index)}")
+                    codes = fresh.run(index)
+                    if codes:
+                        self.reset()
+                        return codes
             if not fresh.done:
-                self._hold(fresh)
-        return self._resume(started)
+                self._hold(fresh, glare_run)
+        return self._resume(started, owed=not glare_run)
 
-    def _hold(self, fresh: CascadeWork) -> None:
-        """Hold the fresh frame if nothing is held, or if it is clearly sharper than the held."""
+    @property
+    def _held_owed(self) -> bool:
+        return self._held is not None and self._held_waited >= HELD_WAIT
+
+    def _hold(self, fresh: CascadeWork, done: list[int]) -> None:
+        """Hold the fresh frame if nothing is held, or if it is clearly sharper than the held.
+
+        `done`: the fresh frame's slow steps already run in this call.
+        """
         if self._held is None:
-            self._held, self._to_run = fresh, list(range(fresh.next_step, len(fresh.decoder.steps)))
-            if self.hold_sharpest:
-                self._held_focus = focus_measure(fresh.gray)
-            self._glare_first()
+            to_run = [i for i in range(fresh.next_step, len(fresh.decoder.steps)) if i not in done]
+            if to_run:
+                self._held, self._to_run, self._held_waited = fresh, to_run, 0
+                if self.hold_sharpest:
+                    self._held_focus = focus_measure(fresh.gray)
             return
         if not self.hold_sharpest:
             return
@@ -139,30 +164,25 @@ class SpreadDecoder:
             self.last_steps.append("sharper frame held")
             # The sharper frame goes on from where the held one was, and gets the steps the held
             # one had done after: a frame replaced again and again still meets every step in turn.
-            done = [
+            before = [
                 i for i in range(fresh.next_step, len(fresh.decoder.steps)) if i not in self._to_run
             ]
-            self._held, self._held_focus = fresh, focus
-            self._to_run = self._to_run + done
-            self._glare_first()
+            to_run = [i for i in self._to_run + before if i not in done]
+            if to_run:
+                self._held, self._held_focus, self._to_run = fresh, focus, to_run
 
-    def _glare_first(self) -> None:
-        """Put the held frame's glare steps first if a lamp's reflection is on it."""
-        assert self._held is not None
-        if glare_share(self._held.gray) <= GLARE_SHARE:
-            return
-        glare = [i for i in self._to_run if self.decoder.steps[i][0] in GLARE_STAGES]
-        self._to_run = glare + [i for i in self._to_run if i not in glare]
-
-    def _resume(self, started: float) -> list[DecodedCode]:
+    def _resume(self, started: float, owed: bool) -> list[DecodedCode]:
+        """Run the held frame's next steps within the budget; one at least when `owed`."""
         ran = 0
         while self._held is not None:
             held = self._held
             index = self._to_run[0]
             name = self.decoder.step_name(index)
             key = (name, held.gray.shape)
-            # One held step per call at least, so that a slow frame always gets on.
-            if ran and self._elapsed_ms(started) + self._estimate(key) > self.frame_budget_ms:
+            # One held step per call that owes one, so that a slow frame always gets on.
+            if (ran or not owed) and (
+                self._elapsed_ms(started) + self._estimate(key) > self.frame_budget_ms
+            ):
                 break
             self.last_steps.append(f"held {name}")
             step_started = self._clock()
@@ -175,6 +195,7 @@ class SpreadDecoder:
                 self.reset()
             if codes:
                 return codes
+        self._held_waited = 0 if ran else self._held_waited + 1
         return []
 
     def _estimate(self, key: tuple[str, tuple[int, ...]]) -> float:

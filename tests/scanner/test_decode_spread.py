@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from locker.scanner.decode_spread import SpreadDecoder, focus_measure
+from locker.scanner.decode_spread import HELD_WAIT, SpreadDecoder, focus_measure
 from locker.scanner.decoding import FrameDecoder
 from locker.scanner.synthetic import render_qr
 
@@ -221,11 +221,7 @@ def with_glare(frame: np.ndarray) -> np.ndarray:
 
 
 def held_steps_in_order(frame: np.ndarray) -> list[str]:
-    decoder = SpreadDecoder(
-        FrameDecoder(engines=("zxing",), cascade=GLARE_CASCADE),
-        frame_budget_ms=25,
-        clock=TickingClock(),
-    )
+    decoder = glare_spread()
     held: list[str] = []
     while True:
         decoder.decode(frame)
@@ -234,9 +230,48 @@ def held_steps_in_order(frame: np.ndarray) -> list[str]:
             return held
 
 
-def test_a_held_frame_under_glare_gets_the_restoring_step_first() -> None:
+def test_new_frames_under_glare_get_the_restoring_step_in_their_own_call() -> None:
+    decoder = glare_spread()
+    for _ in range(HELD_WAIT):
+        decoder.decode(with_glare(empty()))
+        assert decoder.last_steps == [
+            "fresh plain/zxing",
+            "fresh inverted/zxing",
+            "fresh restored/zxing",
+        ]
+
+
+def test_after_a_few_calls_of_glare_steps_a_call_gives_the_held_frame_its_step() -> None:
+    # Each step looks 10 ms long: a call with the glare step has no budget left for held work.
+    decoder = glare_spread()
+    calls = []
+    for _ in range(2 * (HELD_WAIT + 1)):
+        decoder.decode(with_glare(empty()))
+        calls.append(decoder.last_steps[2:])
+    restored, held_first, held_next = (
+        ["fresh restored/zxing"],
+        ["held upscaled/zxing"],
+        ["held sharpened/zxing"],
+    )
+    assert calls == [*[restored] * HELD_WAIT, held_first, *[restored] * HELD_WAIT, held_next]
+
+
+def test_a_frame_without_glare_gets_no_restoring_step_of_its_own() -> None:
+    decoder = glare_spread()
+    decoder.decode(empty())
+    assert "fresh restored/zxing" not in decoder.last_steps
+
+
+def test_a_code_whose_finder_the_glare_wiped_is_read_in_the_call_of_its_frame() -> None:
+    decoder = glare_spread()
+    decoder.decode(empty())  # a held idle frame, as in a running camera
+    assert [c.text for c in decoder.decode(code_with_a_finder_washed_out())] == [PICKUP]
+    assert decoder.last_steps[-1] == "fresh restored/zxing"
+    assert not decoder.holding
+
+
+def test_a_held_frame_under_glare_is_not_restored_twice() -> None:
     assert held_steps_in_order(with_glare(empty())) == [
-        "held restored/zxing",
         "held upscaled/zxing",
         "held sharpened/zxing",
         "held evened/zxing",
@@ -252,16 +287,35 @@ def test_a_held_frame_without_glare_keeps_the_cascades_order() -> None:
     ]
 
 
-def test_a_sharper_frame_under_glare_taking_the_held_place_gets_the_restoring_step_next() -> None:
-    decoder = SpreadDecoder(
+def test_a_sharper_frame_under_glare_taking_the_held_place_is_restored_once() -> None:
+    decoder = glare_spread()
+    decoder.decode(cv2.GaussianBlur(empty_with_texture(), (0, 0), 4))
+    assert decoder.last_steps[-1] == "held upscaled/zxing"
+    steps: list[str] = []
+    for _ in range(6):
+        decoder.decode(with_glare(empty_with_texture()))
+        steps += decoder.last_steps
+    assert "sharper frame held" in steps
+    assert "held restored/zxing" not in steps
+    assert steps.count("fresh restored/zxing") >= 5
+
+
+def glare_spread() -> SpreadDecoder:
+    return SpreadDecoder(
         FrameDecoder(engines=("zxing",), cascade=GLARE_CASCADE),
         frame_budget_ms=25,
         clock=TickingClock(),
     )
-    decoder.decode(cv2.GaussianBlur(empty_with_texture(), (0, 0), 4))
-    assert decoder.last_steps[-1] == "held upscaled/zxing"
-    decoder.decode(with_glare(empty_with_texture()))
-    assert decoder.last_steps[-2:] == ["sharper frame held", "held restored/zxing"]
+
+
+def code_with_a_finder_washed_out() -> np.ndarray:
+    """A pickup code under a lamp's reflection that whitens its top-left finder pattern."""
+    frame = plain_code()
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    ys, xs = np.nonzero(gray < 60)
+    top, left = int(ys.min()), int(xs.min())
+    cv2.circle(frame, (left + 17, top + 17), 24, (255, 255, 255), -1)
+    return frame
 
 
 def empty_with_texture() -> np.ndarray:
