@@ -3,13 +3,10 @@ process; stopped in the reverse order of their start."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import signal
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -186,20 +183,6 @@ def start_centre(
             stop()
         raise
     return Centre(app, slots, store, orders, stops, [ingest.link, link.link])
-
-
-@contextlib.contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends the process as Ctrl-C does, so that every `finally` runs."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def listen(centre: Centre, host: str, port: int, threads: int) -> Any:

@@ -18,11 +18,12 @@ from locker.centre.demo import FleetDemo, FleetDemoError, start_demo
 from locker.centre.fleet_sim import FleetSim, raise_open_file_limit
 from locker.centre.local_broker import LocalBrokerError
 from locker.centre.operators import OperatorError, add_operator
-from locker.centre.serve import listen, run, start_centre, terminate_as_interrupt
+from locker.centre.serve import listen, run, start_centre
 from locker.centre.service_identity import make_service_identity
 from locker.centre.settings import CentreSettings, CentreSettingsError, load_centre_settings
 from locker.centre.store import CentreStore
 from locker.cli.runtime import PlainPath, read_secret
+from locker.cli.signals import terminate_as_interrupt
 from locker.composition import configure_logging
 from locker.composition.channels import channels_from
 from locker.config import SettingsError, load_settings

@@ -6,6 +6,7 @@ import click
 
 from locker.cli.demo_setup import demo_settings, ensure_demo_locker
 from locker.cli.runtime import OneLine, Runtime, pass_runtime
+from locker.cli.signals import terminate_as_interrupt
 from locker.composition import (
     LockerStartError,
     configure_logging,
@@ -13,6 +14,7 @@ from locker.composition import (
     limit_malloc_arenas,
     start_locker,
 )
+from locker.config import Settings
 
 
 @click.command()
@@ -37,6 +39,15 @@ def run(runtime: Runtime, host: str | None, port: int | None, demo: bool) -> Non
         ensure_demo_locker(settings)
     host = host or settings.host
     port = port or settings.port
+    # A service manager stops the locker as Ctrl-C does: boards, workers and store in reverse.
+    with terminate_as_interrupt():
+        try:
+            _start_and_serve(settings, host, port, demo)
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)
+
+
+def _start_and_serve(settings: Settings, host: str, port: int, demo: bool) -> None:
     try:
         locker = start_locker(settings, demo=demo)
     except LockerStartError as error:
