@@ -52,9 +52,11 @@ def empty() -> np.ndarray:
     return np.full((480, 640, 3), 90, np.uint8)
 
 
-def spread(clock: TickingClock | None = None) -> SpreadDecoder:
+def spread(
+    clock: TickingClock | None = None, cascade: tuple[tuple[str, str], ...] = CASCADE
+) -> SpreadDecoder:
     return SpreadDecoder(
-        FrameDecoder(engines=("zxing",), cascade=CASCADE),
+        FrameDecoder(engines=("zxing",), cascade=cascade),
         frame_budget_ms=25,
         clock=clock or TickingClock(),
     )
@@ -221,7 +223,7 @@ def with_glare(frame: np.ndarray) -> np.ndarray:
 
 
 def held_steps_in_order(frame: np.ndarray) -> list[str]:
-    decoder = glare_spread()
+    decoder = spread(cascade=GLARE_CASCADE)
     held: list[str] = []
     while True:
         decoder.decode(frame)
@@ -231,7 +233,7 @@ def held_steps_in_order(frame: np.ndarray) -> list[str]:
 
 
 def test_new_frames_under_glare_get_the_restoring_step_in_their_own_call() -> None:
-    decoder = glare_spread()
+    decoder = spread(cascade=GLARE_CASCADE)
     for _ in range(HELD_WAIT):
         decoder.decode(with_glare(empty()))
         assert decoder.last_steps == [
@@ -243,7 +245,7 @@ def test_new_frames_under_glare_get_the_restoring_step_in_their_own_call() -> No
 
 def test_after_a_few_calls_of_glare_steps_a_call_gives_the_held_frame_its_step() -> None:
     # Each step looks 10 ms long: a call with the glare step has no budget left for held work.
-    decoder = glare_spread()
+    decoder = spread(cascade=GLARE_CASCADE)
     calls = []
     for _ in range(2 * (HELD_WAIT + 1)):
         decoder.decode(with_glare(empty()))
@@ -257,13 +259,13 @@ def test_after_a_few_calls_of_glare_steps_a_call_gives_the_held_frame_its_step()
 
 
 def test_a_frame_without_glare_gets_no_restoring_step_of_its_own() -> None:
-    decoder = glare_spread()
+    decoder = spread(cascade=GLARE_CASCADE)
     decoder.decode(empty())
     assert "fresh restored/zxing" not in decoder.last_steps
 
 
 def test_a_code_whose_finder_the_glare_wiped_is_read_in_the_call_of_its_frame() -> None:
-    decoder = glare_spread()
+    decoder = spread(cascade=GLARE_CASCADE)
     decoder.decode(empty())  # a held idle frame, as in a running camera
     assert [c.text for c in decoder.decode(code_with_a_finder_washed_out())] == [PICKUP]
     assert decoder.last_steps[-1] == "fresh restored/zxing"
@@ -288,7 +290,7 @@ def test_a_held_frame_without_glare_keeps_the_cascades_order() -> None:
 
 
 def test_a_sharper_frame_under_glare_taking_the_held_place_is_restored_once() -> None:
-    decoder = glare_spread()
+    decoder = spread(cascade=GLARE_CASCADE)
     decoder.decode(cv2.GaussianBlur(empty_with_texture(), (0, 0), 4))
     assert decoder.last_steps[-1] == "held upscaled/zxing"
     steps: list[str] = []
@@ -298,14 +300,6 @@ def test_a_sharper_frame_under_glare_taking_the_held_place_is_restored_once() ->
     assert "sharper frame held" in steps
     assert "held restored/zxing" not in steps
     assert steps.count("fresh restored/zxing") >= 5
-
-
-def glare_spread() -> SpreadDecoder:
-    return SpreadDecoder(
-        FrameDecoder(engines=("zxing",), cascade=GLARE_CASCADE),
-        frame_budget_ms=25,
-        clock=TickingClock(),
-    )
 
 
 def code_with_a_finder_washed_out() -> np.ndarray:
