@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-import waitress
 from flask import Flask
-from waitress import wasyncore
 
 from locker.boards.in_memory import InMemoryBoard
 from locker.config import Settings
@@ -36,6 +33,7 @@ from locker.web import create_app
 from locker.web.live_events import Broadcaster
 from tests.browser.screens import PORTRAIT
 from tests.support.fakes import FakeClock
+from tests.support.waitress_thread import served_in_thread
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -120,21 +118,18 @@ def live_kiosk(kiosk_app: Flask, live_events: Broadcaster) -> Iterator[str]:
     `courier.deposit()`, `board` calls and `clock.advance()` in the test show up in the browser,
     and `live_events` with the page's event stream.
     """
-    socket_map: dict[int, wasyncore.dispatcher] = {}
-    server = waitress.create_server(kiosk_app, map=socket_map, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, name="live-kiosk", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    # server.close() alone leaves the browser's keep-alive connections in the map, so run()
-    # never returns. Close everything from the loop's own thread, where the map is not in use.
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
-    thread.join(SERVER_STOP_TIMEOUT_S)
     # A worker serving /events sits in its inbox until the next heartbeat (about a second)
     # before it sees that the page is gone. An event that renders nothing makes it write, fail,
     # and return.
-    live_events.publish({"kind": "server-stopping"})
-    server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_S)
-    assert not thread.is_alive(), "the kiosk server did not stop"
+    with served_in_thread(
+        kiosk_app,
+        threads=8,
+        name="live-kiosk",
+        timeout_s=SERVER_STOP_TIMEOUT_S,
+        after_loop=lambda: live_events.publish({"kind": "server-stopping"}),
+    ) as running:
+        yield running.url
+    assert not running.thread.is_alive(), "the kiosk server did not stop"
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-import waitress
-from waitress import wasyncore
 
 from locker.centre.serve import Centre
 from tests.centre.conftest import login
+from tests.support.waitress_thread import served_in_thread
 
 THREADS = 16
 
@@ -20,17 +19,9 @@ THREADS = 16
 @pytest.fixture
 def served(centre: Centre) -> Iterator[int]:
     """The console on waitress, as `locker fleet serve` runs it; yields its port."""
-    socket_map: dict[int, wasyncore.dispatcher] = {}
-    server = waitress.create_server(
-        centre.app, map=socket_map, host="127.0.0.1", port=0, threads=THREADS
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield int(server.effective_port)
-    centre.slots.stopping.set()
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
-    thread.join(5)
-    server.task_dispatcher.shutdown(timeout=5)
+    with served_in_thread(centre.app, threads=THREADS) as running:
+        yield running.port
+        centre.slots.stopping.set()
 
 
 def _open_stream(port: int, cookie: str) -> tuple[socket.socket, str]:

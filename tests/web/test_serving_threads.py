@@ -7,18 +7,14 @@ response; waitress gives each its own thread. This serves the real app with the 
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import waitress
 from flask import Flask
-from waitress import wasyncore
 
 from locker.composition.running import THREADS
 from locker.config import Settings
@@ -29,6 +25,7 @@ from locker.scanner.preview import BOUNDARY
 from locker.scanner.scan_events import Debouncer
 from locker.web import create_app
 from locker.web.stream_slots import EXTENSION, STREAM_SLOTS
+from tests.support.waitress_thread import served_in_thread
 
 ANSWER_TIMEOUT_S = 5
 # The server learns that a client went away only when a write to it fails: a heartbeat or two.
@@ -62,16 +59,8 @@ def served(ctx, db_path, board, clock) -> Iterator[Served]:
         "demo", FrameDecoder(), Debouncer(lambda event: None), source=lambda: camera
     ).start()
     app = create_app(Settings(db=db_path, language="en"), board=board, clock=clock, camera=service)
-    socket_map: dict[int, wasyncore.dispatcher] = {}
-    server = waitress.create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=THREADS)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield Served(f"http://127.0.0.1:{server.effective_port}", app)
-    # The server may have closed its trigger already, as a stream ended: then it is closing.
-    with contextlib.suppress(OSError):
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
-    thread.join(5)
-    server.task_dispatcher.shutdown(timeout=5)
+    with served_in_thread(app, threads=THREADS) as running:
+        yield Served(running.url, app)
     service.stop()
 
 
