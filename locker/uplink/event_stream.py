@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 WINDOW = 500
 # With no progress from the centre this long, the unacknowledged records go again.
 RESEND_AFTER_S = 10.0
-# The stream's pace is kept per tick: at most replay-rate × tick records each.
+# The stream's pace is kept per tick: at most replay-rate × tick records each, and a tick is
+# long enough for one record at the slowest rates.
 TICK_S = 0.1
 IDLE_POLL_S = 0.1
 
@@ -54,7 +55,9 @@ class EventStream:
     ) -> None:
         self._make_store = make_store
         self._publish = publish
-        self._burst = max(1, int(per_second * TICK_S))
+        self._tick_s = max(TICK_S, 1.0 / per_second)
+        self._burst = max(1, round(per_second * self._tick_s))
+        self._due_at = float("-inf")
         self._window = window
         self._resend_after_s = resend_after_s
         self._clock = clock
@@ -169,11 +172,16 @@ class EventStream:
         room = self.acked + self._window - (next_seq - 1)
         if room <= 0:
             return next_seq, progress_at, IDLE_POLL_S
+        if now < self._due_at:
+            # Woken early (an acknowledgement, a new record): the pace holds all the same.
+            return next_seq, progress_at, min(self._due_at - now, self._tick_s)
         records = store.audit_records_after(next_seq - 1, min(room, self._burst))
+        if records:
+            self._due_at = now + self._tick_s
         for record in records:
             if not self._publish(event_bytes(record)):
                 return next_seq, progress_at, IDLE_POLL_S
             next_seq = record.seq + 1
             self.sent += 1
         full = len(records) == min(room, self._burst)
-        return next_seq, progress_at, TICK_S if full else IDLE_POLL_S
+        return next_seq, progress_at, self._tick_s if full else IDLE_POLL_S
