@@ -125,6 +125,14 @@ def test_messages_wait_for_the_servers_and_go_out_once_each(ctx, courier, db_pat
         # With the servers down, not one of them waited on the network.
         assert time.monotonic() - started < 10
         assert wait_for(lambda: any(m.attempts > 1 for m in ctx.store.messages()))
+        # A try already out when its parcel was collected is not called back: it fails on the
+        # dead servers, and only then is its message withdrawn. The servers return after that.
+        collected = {r.parcel.id for r in receipts[:COLLECTED]}
+        assert wait_for(
+            lambda: all(
+                m.status == "cancelled" for m in ctx.store.messages() if m.parcel_id in collected
+            )
+        )
 
         with ProviderServer(port=sms_port) as gateway:
             controller.start()
