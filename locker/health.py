@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from locker.composition.hardware import Hardware
-
 if TYPE_CHECKING:
+    from locker.composition.hardware import Hardware
     from locker.scanner.camera_service import CameraService
 
 

@@ -27,6 +27,8 @@ class UnlockOutcome(Enum):
     CONFIRMED = "confirmed"
     NOT_CONFIRMED = "not_confirmed"
     NO_ANSWER = "no_answer"
+    # The bus was down (its port not open): no unlock went on the wire, so no door is to blame.
+    NOT_SENT = "not_sent"
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,8 @@ class BridgeDriver:
 
     def open(self, board: int, channel: int, timeout: float = 2.0) -> UnlockOutcome:
         """Fire one lock; confirmed only when a reply for this channel shows its door open."""
+        if not self.bus.connected:
+            return UnlockOutcome.NOT_SENT
         wait = bp.unlock_reply_timeout_ms(self.pulse_ms) / 1000
         try:
             reply = self._command(

@@ -29,6 +29,8 @@ class InMemoryBoard:
 
     stuck: set[Address] = field(default_factory=set)
     silent: set[Address] = field(default_factory=set)
+    # Buses whose adapter is unplugged: nothing reaches their boards.
+    unplugged: set[str] = field(default_factory=set)
     _channels: dict[Address, _Channel] = field(default_factory=dict)
     opened: list[Address] = field(default_factory=list)
     # Boards without item sensors report None for what is inside.
@@ -41,6 +43,8 @@ class InMemoryBoard:
     def open(self, address: Address, timeout: float = 2.0) -> UnlockOutcome:
         """Fire a lock: a silent channel gives no answer, a stuck one stays latched."""
         with self._lock:
+            if address.bus in self.unplugged:
+                return UnlockOutcome.NOT_SENT
             if address in self.silent:
                 return UnlockOutcome.NO_ANSWER
             self.opened.append(address)

@@ -109,6 +109,8 @@ class KerongDriver:
 
     def open(self, board: int, channel: int, timeout: float = 2.0) -> UnlockOutcome:
         """Fire one lock; confirmed once two status reads running agree the latch let go."""
+        if not self.bus.connected:
+            return UnlockOutcome.NOT_SENT
         try:
             for _ in range(2):
                 # Some boards answer with a status frame, some say nothing: either way the

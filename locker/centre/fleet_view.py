@@ -17,6 +17,7 @@ LOCKER_ALARM_ACTIONS = (
     "alert.door_left_open",
     "sensor.fault",
     "door.fault",
+    "door.unreachable",
     "pickup.refused",
 )
 ACKNOWLEDGED = "alarm.acknowledged"

@@ -125,6 +125,7 @@ def board_open(
     messages = {
         UnlockOutcome.NOT_CONFIRMED: "the lock fired but did not report open: stuck latch?",
         UnlockOutcome.NO_ANSWER: "the board did not answer: check the address, wiring and baud",
+        UnlockOutcome.NOT_SENT: "the port is not open: check the adapter and its cable",
     }
     if outcome in messages:
         result["error"] = messages[outcome]

@@ -25,6 +25,7 @@ ALARM_ACTIONS = frozenset(
         "alert.door_left_open",
         "sensor.fault",
         "door.fault",
+        "door.unreachable",
         "pickup.refused",
     }
 )

@@ -12,7 +12,7 @@ from locker.domain.pickup_code import hash_code, normalise_typed_code
 from locker.domain.qr_payload import QrCheck, QrVerdict
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
-from locker.services.door_commands import DoorCommand, fire_door, move_compartment
+from locker.services.door_commands import DoorCommand, fire_door, move_compartment, refuse_unsent
 from locker.services.errors import (
     CodeRejectedError,
     DoorBusyError,
@@ -158,6 +158,16 @@ def _still_waiting(ctx: LockerContext, parcel_id: int) -> Parcel:
     return current
 
 
+def door_reason(failure: DoorDidNotOpenError) -> str:
+    """What a recipient's screen says of a door that did not open: out of service (not tried),
+    not reached (the bus was down), or a door that failed."""
+    if failure.outcome == NOT_TRIED:
+        return "out_of_service"
+    if failure.code is ServiceRefusal.DOORS_UNREACHABLE:
+        return "unreachable"
+    return "door"
+
+
 def _out_of_order(label: str) -> DoorDidNotOpenError:
     return DoorDidNotOpenError(
         f"door {label} is out of service. Your parcel is safe inside: "
@@ -225,6 +235,7 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
         queue_carrier_event(ctx, parcel, COLLECTED, record)
 
     fired = fire_door(ctx, DoorCommand(label, "collect", RECIPIENT, parcel.id), check, settle)
+    refuse_unsent(fired, label)
     if not fired.confirmed:
         raise DoorDidNotOpenError(
             f"door {label} did not open. Your parcel is safe inside and the door is "

@@ -5,7 +5,8 @@ command is in flight for the door, its parcel or its deposit, and that what the 
 to do still holds; it journals the command as pending. The settlement journals the outcome and,
 for a confirmed unlock, applies the caller's state change in the same transaction, so no crash
 can leave a confirmed unlock without its effect. Anything but a confirmed unlock flags the
-compartment as a fault.
+compartment as a fault, except an unlock never sent because the bus was down: that settles as
+if nothing had been asked, and blames no door.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from locker.domain.models import Compartment
 from locker.domain.states import CompartmentState, next_compartment_state
 from locker.ports import UnlockOutcome
 from locker.services.context import LockerContext
-from locker.services.errors import DoorBusyError, ServiceRefusal
+from locker.services.errors import DoorBusyError, DoorDidNotOpenError, ServiceRefusal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,8 +94,10 @@ def fire_claimed(
     compartment: Compartment,
     command: DoorCommand,
     settle: Callable[[], T],
+    unsent: Callable[[], None] = lambda: None,
 ) -> Fired[T]:
-    """Fire a claimed door and settle its outcome in one transaction."""
+    """Fire a claimed door and settle its outcome in one transaction; `unsent` undoes the claim
+    (in that transaction) when the bus was down and nothing was sent."""
     try:
         outcome = ctx.board.open(compartment.address, timeout=ctx.rules.unlock_timeout_s)
     except Exception:
@@ -102,6 +105,12 @@ def fire_claimed(
         log.exception("unlock of %s raised; treating it as no answer", command.label)
         outcome = UnlockOutcome.NO_ANSWER
     store = ctx.store
+    if outcome is UnlockOutcome.NOT_SENT:
+        with store.transaction():
+            store.finish_door_operation(op_id, outcome.value, ctx.clock.now())
+            unsent()
+            _audit(ctx, command, "door.unreachable", {"outcome": outcome.value})
+        return Fired(outcome)
     try:
         with store.transaction():
             store.finish_door_operation(op_id, outcome.value, ctx.clock.now())
@@ -118,6 +127,19 @@ def fire_claimed(
         raise
 
 
+def refuse_unsent(fired: Fired[T], label: str) -> None:
+    """Raise the refusal for an unlock the bus was down for; a caller's own wording follows for
+    every other failure."""
+    if fired.outcome is UnlockOutcome.NOT_SENT:
+        raise DoorDidNotOpenError(
+            f"the locker cannot reach door {label} just now. Nothing was changed: please try "
+            "again in a few minutes.",
+            label,
+            fired.outcome.value,
+            code=ServiceRefusal.DOORS_UNREACHABLE,
+        )
+
+
 def _flag(
     ctx: LockerContext, command: DoorCommand, action: str, details: dict[str, object]
 ) -> None:
@@ -128,7 +150,14 @@ def _flag(
         store.set_compartment_state(
             command.label, next_compartment_state(current, CompartmentState.FAULT)
         )
-    store.append_audit(
+    _audit(ctx, command, action, details)
+
+
+def _audit(
+    ctx: LockerContext, command: DoorCommand, action: str, details: dict[str, object]
+) -> None:
+    """Audit what became of a door command, inside the caller's transaction."""
+    ctx.store.append_audit(
         command.actor,
         action,
         command.label,

@@ -49,6 +49,7 @@ class ServiceRefusal(StrEnum):
     DOOR_BUSY = "door.busy"
     DOOR_UNKNOWN = "door.unknown"
     DEPOSIT_DOOR_FAILED = "deposit.door_failed"
+    DOORS_UNREACHABLE = "door.unreachable"
     STAFF_DOOR_FAILED = "staff.door_failed"
     UNDO_NOT_OWN = "undo.not_own"
     UNDO_NOT_DEPOSITED = "undo.not_deposited"
@@ -115,7 +116,8 @@ class NoCompartmentError(ServiceError):
 
 
 class DoorDidNotOpenError(ServiceError):
-    """The board did not confirm the unlock; the compartment is now flagged as a fault."""
+    """The board did not confirm the unlock (the compartment is now flagged as a fault), or the
+    bus was down and nothing was sent (`outcome` "not_sent": nothing changed)."""
 
     def __init__(
         self, message: str, compartment: str, outcome: str, *, code: StrEnum, **values: object

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from locker.domain import badge, qr_payload
 from locker.domain.errors import InvalidInputError
 from locker.services.accounts import login_by_badge
-from locker.services.collect_parcel import NOT_TRIED, PickupResult, collect_by_qr
+from locker.services.collect_parcel import PickupResult, collect_by_qr, door_reason
 from locker.services.context import LockerContext
 from locker.services.deposit_parcel import normalise_tracking
 from locker.services.errors import AuthenticationError, CodeRejectedError, DoorDidNotOpenError
@@ -24,7 +24,8 @@ class ScanOutcome:
 
     `reason` names the refusal for the screens to word in their language: a QR verdict
     ("unknown", "expired", "other_locker", ...), "door" (it did not open), "out_of_service"
-    (a door out of order, not tried), "not_pickup" or "badge_refused";
+    (a door out of order, not tried), "unreachable" (its bus was down, nothing was sent),
+    "not_pickup" or "badge_refused";
     "badge" is no refusal but a courier's valid badge. `ticket` is the one-time ticket of
     kind `ticket_kind` that the page redeems for what needs its session.
     """
@@ -59,7 +60,7 @@ def pickup_by_scan(
             None, str(refusal), reason=refusal.verdict.value, other_locker=refusal.locker_id
         )
     except DoorDidNotOpenError as failure:
-        reason = "out_of_service" if failure.outcome == NOT_TRIED else "door"
+        reason = door_reason(failure)
         return ScanOutcome(None, str(failure), reason=reason, door=failure.compartment)
     message = f"door {result.compartment} is open: take your parcel and close the door"
     siblings = sorted({p.id for p in result.more_parcels})

@@ -62,6 +62,7 @@ def outcome_names() -> dict[str, str]:
         "confirmed": _("Opened"),
         "not_confirmed": _("Not confirmed"),
         "no_answer": _("No answer from the board"),
+        "not_sent": _("Not sent: the bus was down"),
         "pending": _("Unfinished"),
         "interrupted": _("Cut short by a restart"),
     }
@@ -74,6 +75,7 @@ def alarm_names() -> dict[str, str]:
         "alert.door_left_open": _("Door left open"),
         "sensor.fault": _("Item sensor disagrees"),
         "door.fault": _("Door did not open"),
+        "door.unreachable": _("Bus down: door not reached"),
         # A code refused at a door out of order, or a forged or replaced QR.
         "pickup.refused": _("Pickup refused"),
     }
@@ -154,6 +156,9 @@ SENTENCES: dict[str, Callable[[str, Details], str]] = {
     ),
     "sensor.fault": _sensor,
     "door.fault": _door_fault,
+    "door.unreachable": lambda s, d: _(
+        "Door %(door)s was not reached: its bus was down, and nothing was sent.", door=s
+    ),
     "pickup.refused": _pickup_refused,
     "parcel.deposited": lambda s, d: _(
         "Deposited in door %(door)s (size %(size)s) for %(phone)s.",

@@ -9,12 +9,12 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from locker.domain import qr_payload
 from locker.domain.errors import InvalidInputError
 from locker.services.collect_parcel import (
-    NOT_TRIED,
     PickupResult,
     SiblingPickup,
     collect_by_code,
     collect_by_qr,
     collect_siblings,
+    door_reason,
 )
 from locker.services.errors import (
     CodeRejectedError,
@@ -57,13 +57,16 @@ def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
         cabinet=cabinet_columns(compartments),
         has_camera=current_app.extensions.get("locker_camera") is not None,
         code_length=ctx.rules.code_length,
+        doors_unreachable=not all(
+            b.connected for b in current_app.extensions["locker_health"]().buses
+        ),
         **values,
     ), status
 
 
 def door_refusal(failure: DoorDidNotOpenError) -> dict[str, str]:
     """The refusal screen for a door that did not open, or that is out of order and not tried."""
-    reason = "out_of_service" if failure.outcome == NOT_TRIED else "door"
+    reason = door_reason(failure)
     voice = voice_for([(failure.compartment, DOOR_REFUSALS[reason])])
     return {"reason": reason, "door": failure.compartment, "voice": voice}
 

@@ -147,6 +147,11 @@ WORDINGS: dict[StrEnum, Wording] = {
         "No parcel was recorded: try again to get another door.",
         door=v["door"],
     ),
+    S.DOORS_UNREACHABLE: lambda v: _(
+        "The locker cannot reach door %(door)s just now. Nothing was changed: please try again "
+        "in a few minutes.",
+        door=v["door"],
+    ),
     S.STAFF_DOOR_FAILED: lambda v: _(
         "Door %(door)s did not open; the parcel stays inside and the door is reported for repair.",
         door=v["door"],

@@ -25,7 +25,7 @@ bp = Blueprint("voice", __name__)
 # An operator may replace a clip while the locker runs: the screen's cache keeps it this long.
 CLIP_MAX_AGE_S = 300
 # What the refusal screens call a door that did not open, as the clips name it.
-DOOR_REFUSALS = {"door": FAILED, "out_of_service": OUT_OF_SERVICE}
+DOOR_REFUSALS = {"door": FAILED, "unreachable": FAILED, "out_of_service": OUT_OF_SERVICE}
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,7 @@ class ScriptedBus:
     """A bus on which every board answers IDENTIFY, and UNLOCK with the payload given."""
 
     url = "scripted"
+    connected = True
 
     def __init__(self, unlock_payload: bytes) -> None:
         self.unlock_payload = unlock_payload
@@ -152,3 +153,22 @@ class ScriptedBus:
 def test_a_malformed_unlock_reply_is_not_a_confirmation():
     driver = BridgeDriver(ScriptedBus(b"\x01\x01"))  # two bytes where three belong
     assert driver.open(0, 1) is UnlockOutcome.NOT_CONFIRMED
+
+
+def test_an_unplugged_port_sends_nothing_and_says_so(lock_dir):
+    with SimBench(BridgeSimulator(boards=1), baudrate=115200) as bench:
+        connection = connect_bridge(BusSpec("b", "bridge", bench.path, 115200), bench.path)
+        try:
+            assert connection.bus.wait_connected(5)
+            bench.port.unplug()
+            deadline = time.monotonic() + 5
+            while connection.bus.connected and time.monotonic() < deadline:
+                time.sleep(0.01)  # the bus's owner thread notices the lost port
+            assert connection.driver.open(0, 2) is UnlockOutcome.NOT_SENT
+
+            bench.port.replug()
+            assert connection.bus.wait_connected(5)
+            assert fires(bench, 1, 2) == 0
+            assert connection.driver.open(0, 2) is UnlockOutcome.CONFIRMED
+        finally:
+            connection.bus.stop()

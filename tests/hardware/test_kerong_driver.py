@@ -128,6 +128,7 @@ class ScriptedBoard:
     """A bus to board 0 whose status replies follow a script for channel 1: True = latched."""
 
     url = "scripted"
+    connected = True
 
     def __init__(self, *latched):
         self.script = list(latched)
@@ -165,3 +166,16 @@ def test_a_latch_still_held_is_read_again_within_one_status_exchange_on_the_wire
     request, reply = kp.status_frame(0), kp.encode_status_reply(0, 0, 0)
     wire_s = (len(request) + len(reply)) * 10 / 19200
     assert wire_s >= CONFIRM_POLL_S
+
+
+def test_an_unplugged_port_sends_nothing_and_says_so(kerong, kerong_bus, kerong_bench):
+    kerong_bench.port.unplug()
+    deadline = time.monotonic() + 5
+    while kerong_bus.connected and time.monotonic() < deadline:
+        time.sleep(0.01)  # the bus's owner thread notices the lost port
+    assert kerong.open(0, 1) is UnlockOutcome.NOT_SENT
+
+    kerong_bench.port.replug()
+    assert kerong_bus.wait_connected(5)
+    assert kerong_bench.state()["boards"][0]["channels"][0]["locked"] is True
+    assert kerong.open(0, 1) is UnlockOutcome.CONFIRMED

@@ -103,13 +103,25 @@ def test_an_unplugged_port_fails_the_pickup_cleanly_and_recovers(locker, courier
     ctx, sim, _, _ = locker
     first = deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
     sim.model.close_door(*where(ctx, first.compartment))
-    sim.port.unplug()
-    with pytest.raises(DoorDidNotOpenError):
-        collect_by_qr(ctx, first.qr)
-    assert ctx.store.parcel(first.parcel.id).state is ParcelState.DEPOSITED
-    sim.port.replug()
+    eventually(
+        lambda: ctx.store.compartment(first.compartment).state is CompartmentState.OCCUPIED,
+        "the closed door to settle the compartment",
+    )
     connection = next(iter(ctx.board.drivers.values()))
+    sim.port.unplug()
+    eventually(lambda: not connection.bus.connected, "the bus to notice the lost port")
+
+    with pytest.raises(DoorDidNotOpenError) as refusal:
+        collect_by_qr(ctx, first.qr)
+    assert refusal.value.outcome == "not_sent"
+    assert ctx.store.parcel(first.parcel.id).state is ParcelState.DEPOSITED
+    # Nothing reached the boards: the door is not blamed for the adapter.
+    assert ctx.store.compartment(first.compartment).state is CompartmentState.OCCUPIED
+    assert "door.fault" not in actions(ctx, first.compartment)
+
+    sim.port.replug()
     eventually(lambda: connection.bus.connected, "the bus to reconnect")
+    assert collect_by_qr(ctx, first.qr).compartment == first.compartment
     second = deposit_parcel(ctx, courier.id, "SF0002", "13812345678", Size.S)
     assert second.compartment != first.compartment
 

@@ -154,3 +154,17 @@ def test_a_door_unlocked_and_never_reported_shut_needs_attention(admin, ctx, cou
     receipt = deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
     clock.advance(seconds=REMINDER_S + 1)
     assert attention(admin.page("/admin/")) == {receipt.compartment: "open"}
+
+
+def test_a_pickup_with_the_bus_down_is_an_alarm_that_names_the_bus_not_the_door(
+    admin, ctx, courier, board
+):
+    receipt = courier.deposit()
+    board.unplugged.add("main")
+    with pytest.raises(DoorDidNotOpenError):
+        collect_by_code(ctx, receipt.code)
+    page = admin.page("/admin/")
+    assert f"Door {receipt.compartment} was not reached: its bus was down" in page
+    assert 'data-action="door.unreachable"' in page
+    assert ctx.store.compartment(receipt.compartment).state.value == "occupied"
+    assert "未能连接" in admin.page("/admin/?lang=zh")

@@ -7,8 +7,10 @@ import re
 import pytest
 
 from locker.config import Settings
+from locker.health import BusHealth, HardwareHealth
 from locker.services.service_state import set_out_of_service
 from locker.web import create_app
+from locker.web.repeat_guard import RepeatGuard
 from tests.conftest import COURIER_PIN
 
 SUPPORT = "400-555-0100"
@@ -149,6 +151,42 @@ def test_a_door_that_does_not_open_tells_the_recipient_the_parcel_is_safe(kiosk,
     response = kiosk.pickup(receipt.code)
     assert response.status_code == 503
     assert "Your parcel is safe inside" in text(response)
+
+
+def test_with_the_boards_out_of_reach_the_code_still_works_a_minute_later(
+    kiosk, courier, board, clock
+):
+    # The screen's repeat guard keeps a refusal for a few seconds, on the test's clock here.
+    kiosk.client.application.extensions["locker_repeats"] = RepeatGuard(
+        lambda: clock.now().timestamp()
+    )
+    receipt = courier.deposit()
+    board.unplugged.add("main")
+    response = kiosk.pickup(receipt.code)
+    page = text(response)
+    assert response.status_code == 503
+    assert 'data-reason="unreachable"' in page
+    assert "cannot reach its doors" in page and "your code still works" in page
+    assert "reported for repair" not in page
+
+    assert courier.ctx.store.compartment(receipt.compartment).state.value == "occupied"
+
+    board.unplugged.clear()
+    clock.advance(minutes=1)
+    assert f"Door {receipt.compartment} is open" in text(kiosk.pickup(receipt.code))
+
+
+def test_the_home_screen_says_so_while_a_bus_is_down(ctx, db_path, board, clock):
+    buses = [BusHealth("main", "/dev/ttyUSB0", connected=False, reconnects=3)]
+    settings = Settings(db=db_path, support_contact=SUPPORT, language="zh")
+    app = create_app(settings, board=board, clock=clock, health=lambda: HardwareHealth(buses))
+    home = app.test_client().get("/")
+    assert home.status_code == 200
+    assert 'id="doors-unreachable"' in text(home) and "暂时无法连接柜门" in text(home)
+    assert 'id="code-form"' in text(home)
+
+    buses[0] = BusHealth("main", "/dev/ttyUSB0", connected=True, reconnects=4)
+    assert 'id="doors-unreachable"' not in text(app.test_client().get("/"))
 
 
 def test_the_recipients_other_parcels_open_too_on_confirmation(kiosk, courier, board):

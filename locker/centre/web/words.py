@@ -56,6 +56,7 @@ def event_words(action: str) -> str:
     names = {
         "door.force_open": _("Door opened for service"),
         "door.fault": _("Door did not open"),
+        "door.unreachable": _("Bus down: door not reached"),
         "parcel.deposited": _("Parcel deposited"),
         "parcel.collected": _("Parcel picked up"),
         "parcel.expired": _("Parcel expired"),
