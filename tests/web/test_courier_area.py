@@ -10,6 +10,7 @@ from locker.config import Settings
 from locker.domain.states import CompartmentState, ParcelState
 from locker.services.expire_overdue import expire_overdue
 from locker.web import create_app
+from locker.web.repeat_guard import RepeatGuard
 from tests.conftest import COURIER_PIN
 
 
@@ -121,6 +122,29 @@ def test_expired_parcels_are_listed_and_opened_one_by_one(screens, courier, ctx,
     response = screens.post("/courier/retrieve", tracking="SF0000000009")
     assert "Door A01 is open" in text(response)
     assert ctx.store.parcel_by_tracking("SF0000000009").state is ParcelState.RETURNED
+
+
+def test_a_deposit_with_the_bus_down_says_so_and_leaves_every_door_free(
+    screens, courier, ctx, board, clock
+):
+    # The repeat guard keeps a refusal for a few seconds: on the test's clock here.
+    screens.client.application.extensions["locker_repeats"] = RepeatGuard(
+        lambda: clock.now().timestamp()
+    )
+    board.unplugged.add("main")
+    screens.login(courier.id)
+    response = screens.deposit("SF0000000007")
+    page = text(response)
+    assert response.status_code < 500
+    assert "cannot reach door" in page and "Nothing was changed" in page
+    assert "reported for repair" not in page
+    assert ctx.store.parcel_by_tracking("SF0000000007") is None
+    assert {c.state for c in ctx.store.compartments()} == {CompartmentState.FREE}
+
+    board.unplugged.clear()
+    clock.advance(seconds=30)
+    screens.deposit("SF0000000007")
+    assert ctx.store.parcel_by_tracking("SF0000000007").state is ParcelState.DEPOSITED
 
 
 def test_a_door_that_does_not_open_for_a_take_back_says_the_parcel_stays_inside(
