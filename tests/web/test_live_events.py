@@ -104,3 +104,16 @@ def test_a_scan_for_an_out_of_service_door_says_so_and_is_logged(app, ctx, couri
     assert refused.details["door"] == label
     assert refused.details["reason"] == "out_of_service"
     assert refused.details["parcel_id"] == receipt.parcel.id
+
+
+def test_a_scan_with_the_bus_down_says_the_doors_are_out_of_reach(app, ctx, courier, board):
+    receipt = courier.deposit()
+    board.unplugged.add("main")
+
+    outcome = pickup_by_scan(ctx, receipt.qr)
+
+    live = app.extensions["locker_live"]
+    event = read_events(app, "zh", lambda: live.publish(scan_event(outcome)))
+    assert 'data-reason="unreachable"' in event["html"]
+    assert "取件码仍然有效" in event["html"]
+    assert ctx.store.compartment(receipt.compartment).state.value == "occupied"
