@@ -1,9 +1,10 @@
 """`/demo` (demo mode only): the virtual cabinet, to try every flow with no hardware.
 
 It shows every door as the simulated boards see it, and lets a newcomer close a door, put an
-item in, force a door open, or hold a parcel's QR or a courier's badge up to the synthetic
-camera. `/demo/messages` is the demo phone: every SMS and e-mail the locker sent, as the
-recipient reads it, with the QR from a message to hold up to the camera.
+item in, force a door open, pull a bus's cable out (and plug it back), or hold a parcel's QR or
+a courier's badge up to the synthetic camera. `/demo/messages` is the demo phone: every SMS and
+e-mail the locker sent, as the recipient reads it, with the QR from a message to hold up to the
+camera.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def cabinet() -> str:
         "demo/cabinet.html",
         locker=ctx.store.locker(),
         doors=doors,
+        buses={
+            name: bench.state()["link"]["unplugged"] for name, bench in tools.simulators.items()
+        },
         couriers=[c for c in ctx.store.couriers() if c.active],
         has_camera=tools.camera is not None,
         has_phone=tools.inbox is not None,
@@ -103,6 +107,17 @@ def force_door(label: str) -> Response:
     """Pull a door open with no command (raises the alarm)."""
     model, board = _tools().board_of(_address(label))
     model.open_by_hand(board, _address(label).channel)
+    return redirect(url_for("demo.cabinet"))
+
+
+@bp.post("/bus/<name>/cable")
+@once_per_tap(hold_s=REFUSAL_HOLD_S)
+def toggle_cable(name: str) -> Response:
+    """Pull the bus's cable out, or plug it back in: the locker cannot reach its doors meanwhile."""
+    bench = _tools().simulators.get(name)
+    if bench is None:
+        abort(404)
+    bench.set_fault("unplugged", not bench.state()["link"]["unplugged"])
     return redirect(url_for("demo.cabinet"))
 
 

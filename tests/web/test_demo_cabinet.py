@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import cv2
 import numpy as np
@@ -22,12 +23,15 @@ from locker.services.accounts import (
     set_courier_active,
 )
 from locker.services.cancel_deposit import cancel_deposit
+from locker.services.collect_parcel import collect_by_qr
 from locker.services.context import LockerContext
 from locker.services.deliver_messages import deliver_next
 from locker.services.deposit_parcel import DepositReceipt, deposit_parcel
 from locker.services.door_closed import door_closed
+from locker.services.errors import DoorDidNotOpenError
 from locker.web import create_app
 from locker.web.demo import DemoTools
+from locker.web.repeat_guard import RepeatGuard
 from tests.hardware.conftest import running_locker
 
 
@@ -273,3 +277,44 @@ def test_the_phone_is_linked_from_the_cabinet_and_exists_only_in_demo_mode(
     not_demo = create_app(Settings(db=db_path)).test_client()
     for path in ("/demo/messages", "/demo/messages/newest", "/demo/messages/1/qr.png"):
         assert not_demo.get(path).status_code == 404
+
+
+def wait_until(condition, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)  # the bus's own thread notices the cable
+    return bool(condition())
+
+
+def test_the_cabinet_page_pulls_a_buss_cable_out_and_plugs_it_back(
+    ctx, courier, clock, db_path, lock_dir
+):
+    with running_locker(ctx, db_path, clock) as (bench, _, _):
+        app = create_app(
+            Settings(db=db_path, language="en"),
+            ctx.board,
+            clock=clock,
+            demo=DemoTools({"main": bench}),
+        )
+        # The repeat guard holds a tap for a few seconds: on the test's clock here.
+        app.extensions["locker_repeats"] = RepeatGuard(lambda: clock.now().timestamp())
+        client = app.test_client()
+        receipt = deposit_parcel(ctx, courier.id, "SF0001", "13812345678", Size.S)
+        address = ctx.store.compartment(receipt.compartment).address
+        bench.model.close_door(address.board, address.channel)
+        bus = next(iter(ctx.board.drivers.values())).bus
+
+        post(client, "/demo/bus/main/cable")
+        assert 'data-bus="main" data-unplugged="yes"' in client.get("/demo/").get_data(as_text=True)
+        assert wait_until(lambda: not bus.connected)
+        with pytest.raises(DoorDidNotOpenError) as refusal:
+            collect_by_qr(ctx, receipt.qr)
+        assert refusal.value.outcome == "not_sent"
+
+        clock.advance(seconds=10)
+        post(client, "/demo/bus/main/cable")
+        assert 'data-unplugged="no"' in client.get("/demo/").get_data(as_text=True)
+        assert wait_until(lambda: bus.connected)
+        assert collect_by_qr(ctx, receipt.qr).compartment == receipt.compartment

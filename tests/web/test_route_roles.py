@@ -14,7 +14,6 @@ from collections.abc import Collection, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -101,8 +100,23 @@ class RecordingCamera:
         self.shown.append(text)
 
 
+class CableBench:
+    """A simulated bus reduced to its boards and its cable."""
+
+    def __init__(self) -> None:
+        self.model = KerongSimulator(boards=2)
+        self.unplugged = False
+
+    def state(self) -> dict:
+        return {"link": {"unplugged": self.unplugged}}
+
+    def set_fault(self, name: str, on: bool) -> None:
+        assert name == "unplugged"
+        self.unplugged = on
+
+
 def demo_tools() -> DemoTools:
-    bench = SimpleNamespace(model=KerongSimulator(boards=2))
+    bench = CableBench()
     # One message on the demo phone, about no seeded parcel: its routes have something to show.
     inbox = DemoInbox()
     text = EmailText("Your parcel", "A parcel waits.", "<p>A parcel waits.</p>", qr="QR-ON-PHONE")
