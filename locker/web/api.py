@@ -62,8 +62,14 @@ def _voice_of(event: dict[str, Any]) -> Voice | None:
 
 @bp.get("/events")
 def events() -> Response:
-    """Server-Sent Events: scan results and door notices, as they happen. No polling."""
+    """Server-Sent Events: scan results and door notices, as they happen, and whether the doors
+    can be reached, when that changes. No polling by the page."""
     live: Broadcaster = current_app.extensions["locker_live"]
+    health = current_app.extensions["locker_health"]
+
+    def reachable() -> bool:
+        return all(bus.connected for bus in health().buses)
+
     code_length = locker_ctx().rules.code_length
     # A scan's one-time ticket, and a waybill the courier holds up, are for the locker's own
     # screen; other listeners never see them.
@@ -77,13 +83,19 @@ def events() -> Response:
     def stream() -> Iterator[str]:
         inbox = live.subscribe()
         slot.on_end(lambda: live.wake(inbox))
+        # As the page was drawn; a lost or returned bus is told at the next heartbeat.
+        doors = reachable()
         try:
             yield ": connected\n\n"
             while not slot.ended.is_set():
                 try:
                     event = inbox.get(timeout=HEARTBEAT_S)
                 except queue.Empty:
-                    yield ": still here\n\n"
+                    if reachable() == doors:
+                        yield ": still here\n\n"
+                        continue
+                    doors = not doors
+                    yield f"data: {json.dumps({'kind': 'doors', 'reachable': doors})}\n\n"
                     continue
                 if event is WAKE:
                     continue

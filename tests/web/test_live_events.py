@@ -7,6 +7,7 @@ import json
 import pytest
 
 from locker.config import Settings
+from locker.health import BusHealth, HardwareHealth
 from locker.services.scan_pickup import pickup_by_scan
 from locker.services.service_state import set_out_of_service
 from locker.web import create_app
@@ -117,3 +118,30 @@ def test_a_scan_with_the_bus_down_says_the_doors_are_out_of_reach(app, ctx, cour
     assert 'data-reason="unreachable"' in event["html"]
     assert "取件码仍然有效" in event["html"]
     assert ctx.store.compartment(receipt.compartment).state.value == "occupied"
+
+
+def test_an_open_page_hears_when_the_doors_go_out_of_reach_and_come_back(
+    ctx, db_path, board, clock
+):
+    buses = [BusHealth("main", "/dev/ttyUSB0", connected=True, reconnects=0)]
+    app = create_app(
+        Settings(db=db_path, language="en"),
+        board=board,
+        clock=clock,
+        health=lambda: HardwareHealth(list(buses)),
+    )
+    response = app.test_client().get("/events", buffered=False)
+    chunks = iter(response.response)
+    assert next(chunks).startswith(b": connected")
+
+    def next_data() -> dict:
+        for _, chunk in zip(range(10), chunks, strict=False):  # a heartbeat a second meanwhile
+            if chunk.startswith(b"data: "):
+                return json.loads(chunk.decode()[len("data: ") :])
+        raise AssertionError("no event in ten seconds")
+
+    buses[0] = BusHealth("main", "/dev/ttyUSB0", connected=False, reconnects=0)
+    assert next_data() == {"kind": "doors", "reachable": False}
+    buses[0] = BusHealth("main", "/dev/ttyUSB0", connected=True, reconnects=1)
+    assert next_data() == {"kind": "doors", "reachable": True}
+    response.close()

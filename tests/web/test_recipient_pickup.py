@@ -182,11 +182,13 @@ def test_the_home_screen_says_so_while_a_bus_is_down(ctx, db_path, board, clock)
     app = create_app(settings, board=board, clock=clock, health=lambda: HardwareHealth(buses))
     home = app.test_client().get("/")
     assert home.status_code == 200
-    assert 'id="doors-unreachable"' in text(home) and "暂时无法连接柜门" in text(home)
+    assert 'id="doors-unreachable" role="status">' in text(home) and "暂时无法连接柜门" in text(
+        home
+    )
     assert 'id="code-form"' in text(home)
 
     buses[0] = BusHealth("main", "/dev/ttyUSB0", connected=True, reconnects=4)
-    assert 'id="doors-unreachable"' not in text(app.test_client().get("/"))
+    assert 'id="doors-unreachable" role="status" hidden>' in text(app.test_client().get("/"))
 
 
 def test_the_recipients_other_parcels_open_too_on_confirmation(kiosk, courier, board):
