@@ -31,10 +31,15 @@ class HardwareHealth:
     camera: Any = None
 
     @property
+    def buses_up(self) -> bool:
+        """Every bus open: the locker can reach its doors."""
+        return all(b.connected for b in self.buses)
+
+    @property
     def ok(self) -> bool:
         """Every bus open, and the camera (if any) delivering frames."""
         camera_ok = self.camera is None or self.camera.state.value in ("ok", "starting")
-        return camera_ok and all(b.connected for b in self.buses)
+        return camera_ok and self.buses_up
 
 
 def health_of(hardware: Hardware | None, camera: CameraService | None) -> HardwareHealth:

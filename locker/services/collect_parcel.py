@@ -12,7 +12,7 @@ from locker.domain.pickup_code import hash_code, normalise_typed_code
 from locker.domain.qr_payload import QrCheck, QrVerdict
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
-from locker.services.door_commands import DoorCommand, fire_door, move_compartment, refuse_unsent
+from locker.services.door_commands import DoorCommand, fire_door, move_compartment
 from locker.services.errors import (
     CodeRejectedError,
     DoorBusyError,
@@ -235,7 +235,6 @@ def _open_for_pickup(ctx: LockerContext, parcel: Parcel, method: str) -> PickupR
         queue_carrier_event(ctx, parcel, COLLECTED, record)
 
     fired = fire_door(ctx, DoorCommand(label, "collect", RECIPIENT, parcel.id), check, settle)
-    refuse_unsent(fired, label)
     if not fired.confirmed:
         raise DoorDidNotOpenError(
             f"door {label} did not open. Your parcel is safe inside and the door is "

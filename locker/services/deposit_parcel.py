@@ -14,13 +14,7 @@ from locker.domain.phone import mask_phone, normalise_phone
 from locker.domain.pickup_code import issue_code
 from locker.domain.states import CompartmentState, ParcelState, next_parcel_state
 from locker.services.context import LockerContext
-from locker.services.door_commands import (
-    DoorCommand,
-    claim_door,
-    fire_claimed,
-    move_compartment,
-    refuse_unsent,
-)
+from locker.services.door_commands import DoorCommand, claim_door, fire_claimed, move_compartment
 from locker.services.errors import (
     DoorBusyError,
     DoorDidNotOpenError,
@@ -209,7 +203,6 @@ def deposit_parcel(
         # Nothing was sent: the door is free again for the next try.
         unsent=lambda: move_compartment(ctx, compartment.label, CompartmentState.FREE),
     )
-    refuse_unsent(fired, compartment.label)
     if fired.settled is None:
         raise DoorDidNotOpenError(
             f"door {compartment.label} did not open; it is reported for repair. "

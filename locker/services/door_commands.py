@@ -80,6 +80,7 @@ def fire_door(
     """Claim the door (after `check`, which raises to refuse), fire it, then settle.
 
     Never called inside a transaction: the write lock is not held while the board answers.
+    DoorDidNotOpenError (`door.unreachable`) when the bus was down and nothing was sent.
     """
     with ctx.store.transaction():
         compartment = ctx.store.compartment(command.label)
@@ -96,8 +97,11 @@ def fire_claimed(
     settle: Callable[[], T],
     unsent: Callable[[], None] = lambda: None,
 ) -> Fired[T]:
-    """Fire a claimed door and settle its outcome in one transaction; `unsent` undoes the claim
-    (in that transaction) when the bus was down and nothing was sent."""
+    """Fire a claimed door and settle its outcome in one transaction.
+
+    When the bus was down and nothing was sent, `unsent` undoes the claim in that transaction
+    and DoorDidNotOpenError (`door.unreachable`) is raised: no caller words it as a door fault.
+    """
     try:
         outcome = ctx.board.open(compartment.address, timeout=ctx.rules.unlock_timeout_s)
     except Exception:
@@ -110,7 +114,13 @@ def fire_claimed(
             store.finish_door_operation(op_id, outcome.value, ctx.clock.now())
             unsent()
             _audit(ctx, command, "door.unreachable", {"outcome": outcome.value})
-        return Fired(outcome)
+        raise DoorDidNotOpenError(
+            f"the locker cannot reach door {command.label} just now. Nothing was changed: "
+            "please try again in a few minutes.",
+            command.label,
+            outcome.value,
+            code=ServiceRefusal.DOORS_UNREACHABLE,
+        )
     try:
         with store.transaction():
             store.finish_door_operation(op_id, outcome.value, ctx.clock.now())
@@ -125,19 +135,6 @@ def fire_claimed(
             store.finish_door_operation(op_id, outcome.value, ctx.clock.now())
             _flag(ctx, command, "door.unsettled", {"outcome": outcome.value})
         raise
-
-
-def refuse_unsent(fired: Fired[T], label: str) -> None:
-    """Raise the refusal for an unlock the bus was down for; a caller's own wording follows for
-    every other failure."""
-    if fired.outcome is UnlockOutcome.NOT_SENT:
-        raise DoorDidNotOpenError(
-            f"the locker cannot reach door {label} just now. Nothing was changed: please try "
-            "again in a few minutes.",
-            label,
-            fired.outcome.value,
-            code=ServiceRefusal.DOORS_UNREACHABLE,
-        )
 
 
 def _flag(

@@ -6,7 +6,7 @@ from locker.domain.errors import InvalidInputError
 from locker.domain.models import Compartment
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
-from locker.services.door_commands import DoorCommand, fire_door, move_compartment, refuse_unsent
+from locker.services.door_commands import DoorCommand, fire_door, move_compartment
 from locker.services.errors import DoorDidNotOpenError, NotFoundError, ServiceRefusal
 from locker.services.reasons import one_line_reason
 
@@ -46,7 +46,6 @@ def force_open(
             move_compartment(ctx, label, CompartmentState.OPEN)
 
     fired = fire_door(ctx, DoorCommand(label, "service", actor), audited, opened)
-    refuse_unsent(fired, label)
     if not fired.confirmed:
         raise DoorDidNotOpenError(
             f"door {label} did not open ({fired.outcome.value}); it is flagged as a fault",

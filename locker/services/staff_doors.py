@@ -7,7 +7,7 @@ from collections.abc import Callable
 from locker.domain.models import Compartment, Parcel
 from locker.domain.states import CompartmentState
 from locker.services.context import LockerContext
-from locker.services.door_commands import DoorCommand, fire_door, move_compartment, refuse_unsent
+from locker.services.door_commands import DoorCommand, fire_door, move_compartment
 from locker.services.errors import DoorDidNotOpenError, NotFoundError, ServiceRefusal
 
 
@@ -73,7 +73,6 @@ def open_parcel_door(
         check(current)
 
     fired = fire_door(ctx, DoorCommand(label, purpose, actor, parcel.id), check_again, opened)
-    refuse_unsent(fired, label)
     if not fired.confirmed:
         raise DoorDidNotOpenError(
             f"door {label} did not open; the parcel stays inside and the door is reported "

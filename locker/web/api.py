@@ -66,10 +66,6 @@ def events() -> Response:
     can be reached, when that changes. No polling by the page."""
     live: Broadcaster = current_app.extensions["locker_live"]
     health = current_app.extensions["locker_health"]
-
-    def reachable() -> bool:
-        return all(bus.connected for bus in health().buses)
-
     code_length = locker_ctx().rules.code_length
     # A scan's one-time ticket, and a waybill the courier holds up, are for the locker's own
     # screen; other listeners never see them.
@@ -84,14 +80,14 @@ def events() -> Response:
         inbox = live.subscribe()
         slot.on_end(lambda: live.wake(inbox))
         # As the page was drawn; a lost or returned bus is told at the next heartbeat.
-        doors = reachable()
+        doors = health().buses_up
         try:
             yield ": connected\n\n"
             while not slot.ended.is_set():
                 try:
                     event = inbox.get(timeout=HEARTBEAT_S)
                 except queue.Empty:
-                    if reachable() == doors:
+                    if health().buses_up == doors:
                         yield ": still here\n\n"
                         continue
                     doors = not doors

@@ -57,9 +57,7 @@ def kiosk_page(template: str, status: int = 200, **values: Any) -> tuple[str, in
         cabinet=cabinet_columns(compartments),
         has_camera=current_app.extensions.get("locker_camera") is not None,
         code_length=ctx.rules.code_length,
-        doors_unreachable=not all(
-            b.connected for b in current_app.extensions["locker_health"]().buses
-        ),
+        doors_unreachable=not current_app.extensions["locker_health"]().buses_up,
         **values,
     ), status
 

@@ -22,6 +22,7 @@ from locker.services.deposit_parcel import deposit_parcel
 from locker.services.errors import (
     CodeRejectedError,
     DoorBusyError,
+    DoorDidNotOpenError,
     LockedOutError,
     NotAllowedError,
 )
@@ -184,3 +185,22 @@ def test_a_burst_of_wrong_codes_at_once_is_judged_within_the_keypads_budget(ctx,
         answers = list(pool.map(guess, range(12)))
     assert answers.count("judged") == ctx.rules.keypad.max_failures
     assert answers.count("paused") == 12 - ctx.rules.keypad.max_failures
+
+
+def test_a_deposit_tapped_three_times_with_the_bus_down_reserves_and_blames_nothing(
+    ctx, courier, board, db_path
+):
+    board.unplugged.add("main")
+    board.hold()
+
+    def deposit(c):
+        try:
+            return deposit_parcel(c, courier.id, "SF0000000001", "13812345678", Size.S)
+        except DoorDidNotOpenError as unsent:
+            return unsent
+
+    results, refusals = three_at_once(ctx, db_path, board, deposit)
+    assert [r.outcome for r in results] == ["not_sent"] and len(refusals) == 2
+    assert ctx.store.parcels() == []
+    assert {c.state for c in ctx.store.compartments()} == {CompartmentState.FREE}
+    assert [r.action for r in ctx.store.audit_records()].count("door.unreachable") == 1
