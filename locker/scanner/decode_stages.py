@@ -29,6 +29,8 @@ class Stage:
     name: str
     apply: Callable[[np.ndarray], tuple[np.ndarray, PointMap] | None]
     # None from `apply` means "does not apply to this frame" (e.g. upscaling a large frame).
+    # A fix only a 2D code needs: its image is searched for the 2D formats alone.
+    matrix_only: bool = False
 
 
 def plain(gray: np.ndarray) -> tuple[np.ndarray, PointMap]:
@@ -108,7 +110,8 @@ STAGES = {
     stage.name: stage
     for stage in (
         Stage("plain", plain),
-        Stage("inverted", inverted),
+        # Dark mode is a phone's; printed waybills' barcodes are never white on black.
+        Stage("inverted", inverted, matrix_only=True),
         Stage("mirrored", mirrored),
         Stage("downscaled", downscaled),
         Stage("upscaled", upscaled),
@@ -119,6 +122,6 @@ STAGES = {
         Stage("deblur_motion", deblur_motion),
         Stage("zoomed", zoomed),
         Stage("evened", evened),
-        Stage("restored", restored),
+        Stage("restored", restored, matrix_only=True),  # paints QR finder patterns back
     )
 }

@@ -8,6 +8,7 @@ behind the order.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from locker.scanner.decode_engines import DEFAULT_FORMATS, Engine, RawCode, make_engine
+from locker.scanner.decode_engines import (
+    DEFAULT_FORMATS,
+    MATRIX_FORMATS,
+    Engine,
+    EngineError,
+    RawCode,
+    make_engine,
+)
 from locker.scanner.decode_stages import STAGES
 
 # The default cascade, as (stage, engine) steps. The order comes from the benchmark
@@ -122,6 +130,8 @@ class FrameDecoder:
         self._engines: dict[str, Engine] = {
             name: make_engine(name, self.formats) for name in engines
         }
+        # The same engines for the fixes only a 2D code needs (`Stage.matrix_only`).
+        self._matrix_engines = _matrix_engines(self._engines, self.formats)
         if cascade is None:
             if len(self._engines) == 1:
                 (only,) = self._engines
@@ -168,13 +178,17 @@ class FrameDecoder:
     ) -> list[DecodedCode]:
         """What cascade step `index` reads in `gray`; `prepared` caches the fixed images."""
         stage_name, engine_name = self.steps[index]
+        stage = STAGES[stage_name]
+        engines = self._matrix_engines if stage.matrix_only else self._engines
+        if engine_name not in engines:
+            return []  # a 2D fix in a decoder reading no 2D format
         if stage_name not in prepared:
-            prepared[stage_name] = STAGES[stage_name].apply(gray)
+            prepared[stage_name] = stage.apply(gray)
         stage_out = prepared[stage_name]
         if stage_out is None:
             return []
         image, back = stage_out  # type: ignore[misc]
-        raw = self._engines[engine_name](image)
+        raw = engines[engine_name](image)
         return _distinct(raw, back) if raw else []
 
     def _over_budget(self, started: float) -> bool:
@@ -212,6 +226,20 @@ class CascadeWork:
     def run(self, index: int) -> list[DecodedCode]:
         """Try step `index`, in whatever order the caller keeps; what it read."""
         return self.decoder.read_step(index, self.gray, self._prepared)
+
+
+def _matrix_engines(engines: dict[str, Engine], formats: tuple[str, ...]) -> dict[str, Engine]:
+    """Each engine restricted to the 2D formats among `formats`, where it reads any."""
+    matrix = tuple(name for name in formats if name in MATRIX_FORMATS)
+    if matrix == formats:
+        return dict(engines)
+    restricted = {}
+    for name in engines:
+        # zbar reads no DataMatrix: a decoder for DataMatrix alone gives it no 2D fix.
+        with contextlib.suppress(EngineError):
+            if matrix:
+                restricted[name] = make_engine(name, matrix)
+    return restricted
 
 
 def _distinct(raw: list[RawCode], back: object) -> list[DecodedCode]:

@@ -157,6 +157,32 @@ def test_a_carriers_qr_does_not_hide_the_waybills_tracking_barcode() -> None:
     ]
 
 
+def test_the_dark_mode_step_looks_for_2d_codes_only() -> None:
+    # Phones show codes in dark mode; printed waybills are never white on black, and the 1D
+    # search on the inverted image would double what every frame with no code costs.
+    dark_mode = FrameDecoder(engines=("zxing",), cascade=(("inverted", "zxing"),))
+    barcode = np.array(
+        zxingcpp.create_barcode("1Z999AA10123456784", zxingcpp.BarcodeFormat.Code128).to_image(
+            scale=2
+        )
+    )
+    assert dark_mode.decode(frame_with(cv2.bitwise_not(barcode))) == []
+    assert [c.text for c in dark_mode.decode(frame_with(render_qr(PICKUP, 5, inverted=True)))] == [
+        PICKUP
+    ]
+
+
+def test_a_decoder_for_barcodes_alone_skips_the_2d_fixes() -> None:
+    decoder = FrameDecoder(engines=("zxing", "pyzbar"), formats=("CODE128",))
+    assert decoder.decode(frame_with(render_qr(PICKUP, 5, inverted=True))) == []
+    barcode = np.array(
+        zxingcpp.create_barcode("1Z999AA10123456784", zxingcpp.BarcodeFormat.Code128).to_image(
+            scale=2
+        )
+    )
+    assert [c.text for c in decoder.decode(frame_with(barcode))] == ["1Z999AA10123456784"]
+
+
 EXACT_TEXT = {
     "ascii": PICKUP,
     "utf8_chinese": "取件码 4417：请在四十八小时内取件",
