@@ -41,9 +41,10 @@ FOCUS_WIDTH = 320
 # reflection on it, and gets the GLARE_STAGES (`restored`: a finder lost under the glare painted
 # back, a few ms) right after the fast steps: the reflection moves as the hand tilts, so the
 # newest frame is the likeliest to read, and a held frame would meet the step only after
-# deblurring and enlarging that a frame under a lamp does not need. Such a call owes the held
-# frame no step; once HELD_WAIT calls in a row have run none, the next call runs the held frame's
-# step instead of the new frame's glare steps (docs/scanning.md).
+# deblurring and enlarging that a frame under a lamp does not need. A call whose glare step
+# painted a finder back owes the held frame no step (one that found none to paint still does);
+# once HELD_WAIT calls in a row have run none, the next call runs the held frame's step instead
+# of the new frame's glare steps (docs/scanning.md).
 GLARE_LEVEL = 250
 GLARE_SHARE = 0.01
 GLARE_STAGES = ("restored",)
@@ -139,7 +140,10 @@ class SpreadDecoder:
                         return codes
             if not fresh.done:
                 self._hold(fresh, glare_run)
-        return self._resume(started, owed=not glare_run)
+        # Only a finder painted back makes a call's slow work: a bright scene with no finder
+        # lost (a white phone, a lit wall) must not keep the held frame's steps waiting.
+        restoring = any(fresh.applied(index) for index in glare_run)
+        return self._resume(started, owed=not restoring)
 
     @property
     def _held_owed(self) -> bool:

@@ -227,6 +227,11 @@ class CascadeWork:
         """Try step `index`, in whatever order the caller keeps; what it read."""
         return self.decoder.read_step(index, self.gray, self._prepared)
 
+    def applied(self, index: int) -> bool:
+        """Step `index` has run and its fix made an image of this frame (it may read nothing)."""
+        stage, _ = self.decoder.steps[index]
+        return self._prepared.get(stage) is not None
+
 
 def _matrix_engines(engines: dict[str, Engine], formats: tuple[str, ...]) -> dict[str, Engine]:
     """Each engine restricted to the 2D formats among `formats`, where it reads any."""

@@ -235,7 +235,7 @@ def held_steps_in_order(frame: np.ndarray) -> list[str]:
 def test_new_frames_under_glare_get_the_restoring_step_in_their_own_call() -> None:
     decoder = spread(cascade=GLARE_CASCADE)
     for _ in range(HELD_WAIT):
-        decoder.decode(with_glare(empty()))
+        decoder.decode(code_too_washed_out_to_restore())
         assert decoder.last_steps == [
             "fresh plain/zxing",
             "fresh inverted/zxing",
@@ -244,11 +244,11 @@ def test_new_frames_under_glare_get_the_restoring_step_in_their_own_call() -> No
 
 
 def test_after_a_few_calls_of_glare_steps_a_call_gives_the_held_frame_its_step() -> None:
-    # Each step looks 10 ms long: a call with the glare step has no budget left for held work.
+    # Each step looks 10 ms long: a call that restored a finder has no budget left for held work.
     decoder = spread(cascade=GLARE_CASCADE)
     calls = []
     for _ in range(2 * (HELD_WAIT + 1)):
-        decoder.decode(with_glare(empty()))
+        decoder.decode(code_too_washed_out_to_restore())
         calls.append(decoder.last_steps[2:])
     restored, held_first, held_next = (
         ["fresh restored/zxing"],
@@ -256,6 +256,21 @@ def test_after_a_few_calls_of_glare_steps_a_call_gives_the_held_frame_its_step()
         ["held sharpened/zxing"],
     )
     assert calls == [*[restored] * HELD_WAIT, held_first, *[restored] * HELD_WAIT, held_next]
+
+
+def test_a_bright_scene_with_no_finder_to_restore_still_gives_the_held_frame_its_step() -> None:
+    # A white phone or a lit wall washes out part of every frame without hiding any finder: the
+    # restoring step finds nothing to paint, and the held frame's steps must not wait for it.
+    decoder = spread(cascade=GLARE_CASCADE)
+    calls = []
+    for _ in range(3):
+        decoder.decode(with_glare(empty()))
+        calls.append(decoder.last_steps[2:])
+    assert calls == [
+        ["fresh restored/zxing", "held upscaled/zxing"],
+        ["fresh restored/zxing", "held sharpened/zxing"],
+        ["fresh restored/zxing", "held evened/zxing"],
+    ]
 
 
 def test_a_frame_without_glare_gets_no_restoring_step_of_its_own() -> None:
@@ -309,6 +324,17 @@ def code_with_a_finder_washed_out() -> np.ndarray:
     ys, xs = np.nonzero(gray < 60)
     top, left = int(ys.min()), int(xs.min())
     cv2.circle(frame, (left + 17, top + 17), 24, (255, 255, 255), -1)
+    return frame
+
+
+def code_too_washed_out_to_restore() -> np.ndarray:
+    """The code above, its lower right quarter washed out too: a finder to paint, no read."""
+    frame = code_with_a_finder_washed_out()
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    ys, xs = np.nonzero(gray < 60)
+    top, bottom, left, right = int(ys.min()), int(ys.max()), int(xs.min()), int(xs.max())
+    middle = ((left + right) // 2, (top + bottom) // 2)
+    cv2.rectangle(frame, middle, (right, bottom), (255, 255, 255), -1)
     return frame
 
 
