@@ -169,6 +169,10 @@ class MarkedGrabber:
     def __init__(self, grabber: FrameGrabber, marks: Marks) -> None:
         self.grabber, self.marks = grabber, marks
 
+    @property
+    def latest(self) -> Any:
+        return self.grabber.latest
+
     def wait_newer(self, after_seq: int, timeout_s: float) -> Any:
         frame = self.grabber.wait_newer(after_seq, timeout_s)
         if frame is not None:
