@@ -121,6 +121,7 @@ class SpreadDecoder:
         started = self._clock()
         self.last_steps = []
         glare_run: list[int] = []
+        restoring = False
         if gray.size:
             fresh = CascadeWork(self.decoder, gray)
             while fresh.next_step < self.fast_steps and not fresh.done:
@@ -140,9 +141,9 @@ class SpreadDecoder:
                         return codes
             if not fresh.done:
                 self._hold(fresh, glare_run)
-        # Only a finder painted back makes a call's slow work: a bright scene with no finder
-        # lost (a white phone, a lit wall) must not keep the held frame's steps waiting.
-        restoring = any(fresh.applied(index) for index in glare_run)
+            # Only a finder painted back makes a call's slow work: a bright scene with no finder
+            # lost (a white phone, a lit wall) must not keep the held frame's steps waiting.
+            restoring = any(fresh.applied(index) for index in glare_run)
         return self._resume(started, owed=not restoring)
 
     @property

@@ -236,14 +236,15 @@ class CascadeWork:
 def _matrix_engines(engines: dict[str, Engine], formats: tuple[str, ...]) -> dict[str, Engine]:
     """Each engine restricted to the 2D formats among `formats`, where it reads any."""
     matrix = tuple(name for name in formats if name in MATRIX_FORMATS)
+    if not matrix:
+        return {}
     if matrix == formats:
         return dict(engines)
     restricted = {}
     for name in engines:
         # zbar reads no DataMatrix: a decoder for DataMatrix alone gives it no 2D fix.
         with contextlib.suppress(EngineError):
-            if matrix:
-                restricted[name] = make_engine(name, matrix)
+            restricted[name] = make_engine(name, matrix)
     return restricted
 
 

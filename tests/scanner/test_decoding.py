@@ -130,12 +130,17 @@ def test_a_rotated_tracking_barcode_is_read(decoder: FrameDecoder, symbology: st
     assert [c.text for c in decoder.decode(frame)] == [text]
 
 
-def qr_beside_a_barcode(qr_text: str) -> np.ndarray:
-    barcode = np.array(
+def waybill_barcode() -> np.ndarray:
+    """A courier's tracking barcode (Code 128), black on white."""
+    return np.array(
         zxingcpp.create_barcode("1Z999AA10123456784", zxingcpp.BarcodeFormat.Code128).to_image(
             scale=2
         )
     )
+
+
+def qr_beside_a_barcode(qr_text: str) -> np.ndarray:
+    barcode = waybill_barcode()
     frame = np.full((480, 900), 200, np.uint8)
     qr = render_qr(qr_text, 5)
     frame[40 : 40 + qr.shape[0], 30 : 30 + qr.shape[1]] = qr
@@ -161,11 +166,7 @@ def test_the_dark_mode_step_looks_for_2d_codes_only() -> None:
     # Phones show codes in dark mode; printed waybills are never white on black, and the 1D
     # search on the inverted image would double what every frame with no code costs.
     dark_mode = FrameDecoder(engines=("zxing",), cascade=(("inverted", "zxing"),))
-    barcode = np.array(
-        zxingcpp.create_barcode("1Z999AA10123456784", zxingcpp.BarcodeFormat.Code128).to_image(
-            scale=2
-        )
-    )
+    barcode = waybill_barcode()
     assert dark_mode.decode(frame_with(cv2.bitwise_not(barcode))) == []
     assert [c.text for c in dark_mode.decode(frame_with(render_qr(PICKUP, 5, inverted=True)))] == [
         PICKUP
@@ -175,11 +176,7 @@ def test_the_dark_mode_step_looks_for_2d_codes_only() -> None:
 def test_a_decoder_for_barcodes_alone_skips_the_2d_fixes() -> None:
     decoder = FrameDecoder(engines=("zxing", "pyzbar"), formats=("CODE128",))
     assert decoder.decode(frame_with(render_qr(PICKUP, 5, inverted=True))) == []
-    barcode = np.array(
-        zxingcpp.create_barcode("1Z999AA10123456784", zxingcpp.BarcodeFormat.Code128).to_image(
-            scale=2
-        )
-    )
+    barcode = waybill_barcode()
     assert [c.text for c in decoder.decode(frame_with(barcode))] == ["1Z999AA10123456784"]
 
 
